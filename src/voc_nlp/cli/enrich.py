@@ -1,0 +1,116 @@
+"""`voc-nlp enrich INPUT [INPUT ...] -o OUTPUT`: the batch job."""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import gzip
+import sys
+import time
+from pathlib import Path
+
+from voc_nlp.io.columns import ColumnMap
+from voc_nlp.io.errors import InputError
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "enrich",
+        help="enrich a feedback export (CSV, JSONL, Parquet) into one record per item",
+        description="Read feedback files, write one enriched record per input row.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or globs (CSV/TSV, JSONL, JSON, Parquet)")
+    p.add_argument("-o", "--output", required=True,
+                   help="output file: .parquet, .jsonl, .csv or .duckdb")
+    p.add_argument("--table", default="feedback", help="DuckDB table name (default: feedback)")
+    p.add_argument("--config", default=None, help="pipeline config YAML (default: configs/default.yaml)")
+    for field in ("text", "id", "time", "channel", "rating", "lang", "turns"):
+        p.add_argument(f"--{field}-col", default=None, help=f"input column holding the {field}")
+    p.add_argument("--encoding", default=None, help="input text encoding (default: UTF-8, BOM or not)")
+    p.add_argument("--chunk-size", type=int, default=None, help="rows per chunk (default from config: 1000)")
+    p.add_argument("--threads", type=int, default=None, help="encoder threads")
+    p.add_argument("--batch-size", type=int, default=None, help="encoder batch size")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here so `voc-nlp --help` stays fast.
+    from voc_nlp.io.readers import read_feedback
+    from voc_nlp.io.writers import open_writer
+    from voc_nlp.pipeline import ConfigError, Pipeline
+
+    encoder_overrides = {k: v for k, v in (("threads", args.threads), ("batch_size", args.batch_size)) if v}
+    try:
+        pipe = Pipeline.from_config(args.config, overrides={"encoder": encoder_overrides})
+    except (ConfigError, FileNotFoundError, KeyError) as exc:
+        return _fail(str(exc))
+    chunk_size = args.chunk_size or pipe.chunk_size
+    columns = ColumnMap(
+        text=args.text_col, id=args.id_col, time=args.time_col, channel=args.channel_col,
+        rating=args.rating_col, lang=args.lang_col, turns=args.turns_col,
+    )
+
+    started = time.perf_counter()
+    rows_in = errors = 0
+    progress = None if args.quiet else _progress_bar(args.inputs)
+    try:
+        chunks = read_feedback(
+            args.inputs, columns, chunk_size=chunk_size, encoding=args.encoding,
+            max_text_chars=pipe.max_text_chars,
+        )
+        with open_writer(args.output, table=args.table) as writer:
+            for chunk in chunks:
+                frame = next(pipe.enrich_stream([chunk]))
+                writer.write(frame)
+                rows_in += len(chunk)
+                errors += int(frame["error"].notna().sum())
+                if progress is not None:
+                    progress.update(len(chunk))
+            rows_out = writer.rows_written
+    except InputError as exc:
+        return _fail(str(exc))
+    finally:
+        if progress is not None:
+            progress.close()
+
+    seconds = time.perf_counter() - started
+    if not args.quiet or errors:
+        print(
+            f"voc-nlp enrich: {rows_in} rows in, {rows_out} rows out, {errors} with errors, "
+            f"{seconds:.1f} s, {rows_in / max(seconds, 1e-9):.0f} rows/s -> {args.output}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"voc-nlp enrich: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _progress_bar(inputs: list[str]):
+    from tqdm import tqdm
+
+    return tqdm(total=_estimate_rows(inputs), unit="rows", file=sys.stderr, dynamic_ncols=True,
+                desc="enrich")
+
+
+def _estimate_rows(inputs: list[str]) -> int | None:
+    """Rough total for the ETA: Parquet metadata, or line counts of text files."""
+    total = 0
+    for pattern in inputs:
+        for name in sorted(glob.glob(pattern)) or [pattern]:
+            path = Path(name)
+            if not path.is_file():
+                return None
+            if path.suffix == ".parquet":
+                import pyarrow.parquet as pq
+
+                total += pq.ParquetFile(path).metadata.num_rows
+                continue
+            opener = gzip.open if path.suffix == ".gz" else open
+            with opener(path, "rb") as fh:
+                lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+            header = 0 if ".jsonl" in path.suffixes or ".ndjson" in path.suffixes else 1
+            total += max(lines - header, 0)
+    return total or None

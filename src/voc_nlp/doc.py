@@ -1,0 +1,33 @@
+"""The object that travels through the pipeline: one per input item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from voc_nlp.schema import EnrichedRecord, Unit
+
+
+@dataclass
+class FeedbackDoc:
+    """An item being enriched.
+
+    `record` is what gets written out. `turns` holds the parsed turns of a
+    chat given as a turns column. `unit_inputs` are the normalised unit texts
+    the encoder sees, and `vectors` their embeddings: one row per *scored*
+    unit (customer units; agent turns are kept but never scored).
+    """
+
+    record: EnrichedRecord
+    turns: list | None = None
+    unit_inputs: list[str] = field(default_factory=list)
+    vectors: np.ndarray | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.record.error is None
+
+    @property
+    def scored_units(self) -> list[Unit]:
+        return [u for u in self.record.units if u.is_customer]

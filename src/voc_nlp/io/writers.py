@@ -1,0 +1,307 @@
+"""Write enriched records to Parquet, JSON Lines, CSV or DuckDB.
+
+Every writer takes DataFrames whose columns are those of
+`voc_nlp.schema.ARROW_SCHEMA` (nested values as Python lists and dicts) and
+first converts them to an Arrow table with that schema. That single
+conversion is where a wrong type is caught, whatever the output format, and
+it is what every format is written from, so all formats hold the same values.
+
+    with open_writer("out.parquet") as writer:
+        for chunk in chunks:
+            writer.write(records_to_frame(chunk))
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from abc import ABC, abstractmethod
+from typing import Any, Callable
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from voc_nlp.io.errors import InputError
+from voc_nlp.schema import ARROW_SCHEMA, NESTED_COLUMNS, EnrichedRecord
+
+
+def records_to_frame(records: list[EnrichedRecord]) -> pd.DataFrame:
+    """A DataFrame of `records`, columns in ARROW_SCHEMA order.
+
+    dtype=object keeps None as None and lists, dicts and Timestamps as they
+    are, instead of letting pandas turn them into NaN or its own types.
+    """
+    return pd.DataFrame(
+        [record.to_dict() for record in records],
+        columns=list(ARROW_SCHEMA.names),
+        dtype=object,
+    )
+
+
+def to_arrow(records: pd.DataFrame) -> pa.Table:
+    """Convert records to an Arrow table with exactly ARROW_SCHEMA.
+
+    Columns not in the schema are ignored; a missing one is a programming
+    error (ValueError), as is a value of the wrong type (pyarrow's error).
+    """
+    missing = [name for name in ARROW_SCHEMA.names if name not in records.columns]
+    if missing:
+        raise ValueError(f"records lack output columns: {', '.join(missing)}")
+    frame = records[list(ARROW_SCHEMA.names)]
+    table = pa.Table.from_pandas(frame, schema=ARROW_SCHEMA, preserve_index=False)
+    # Drop the pandas metadata from_pandas adds: the files should describe
+    # the schema, not the DataFrame it happened to come from.
+    return table.replace_schema_metadata(None)
+
+
+class RecordWriter(ABC):
+    """Base class: writes tables chunk by chunk to one output.
+
+    Subclasses implement `_write_table` (returning the rows written) and
+    `_close`. Use as a context manager so the output is always closed
+    (Parquet files are unreadable until closed). `rows_written` counts the
+    rows written so far (for DuckDB, after dropping an id repeated within
+    one `write` call).
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        self.rows_written = 0
+        self._closed = False
+
+    def write(self, records: pd.DataFrame) -> None:
+        """Append the rows of `records` (columns of ARROW_SCHEMA)."""
+        if self._closed:
+            raise ValueError(f"{self.path}: writer is closed")
+        table = to_arrow(records)
+        if table.num_rows:
+            self.rows_written += self._write_table(table)
+
+    def close(self) -> None:
+        """Finish the output; calling it again does nothing."""
+        if not self._closed:
+            self._closed = True
+            self._close()
+
+    def __enter__(self) -> RecordWriter:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    @abstractmethod
+    def _write_table(self, table: pa.Table) -> int:
+        """Write a non-empty table with ARROW_SCHEMA; return the rows written."""
+
+    @abstractmethod
+    def _close(self) -> None:
+        """Flush and release the output."""
+
+
+class ParquetRecordWriter(RecordWriter):
+    """One Parquet file, one row group per `write` call."""
+
+    def __init__(self, path: str):
+        super().__init__(path)
+        self._writer = pq.ParquetWriter(path, ARROW_SCHEMA, compression="zstd")
+
+    def _write_table(self, table: pa.Table) -> int:
+        self._writer.write_table(table)
+        return table.num_rows
+
+    def _close(self) -> None:
+        self._writer.close()
+
+
+class JsonlRecordWriter(RecordWriter):
+    """One JSON object per line, UTF-8: maps as objects, timestamps in ISO
+    8601, NaN and missing values as null."""
+
+    def __init__(self, path: str):
+        super().__init__(path)
+        self._file = open(path, "w", encoding="utf-8", newline="\n")
+        self._convert = _row_converter(ARROW_SCHEMA)
+
+    def _write_table(self, table: pa.Table) -> int:
+        for row in table.to_pylist():
+            record = self._convert(row)
+            self._file.write(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")
+        return table.num_rows
+
+    def _close(self) -> None:
+        self._file.close()
+
+
+class CsvRecordWriter(RecordWriter):
+    """A CSV file with a header; nested columns hold JSON text."""
+
+    def __init__(self, path: str):
+        super().__init__(path)
+        self._file = open(path, "w", encoding="utf-8", newline="")
+        self._csv = csv.writer(self._file)
+        self._convert = _row_converter(ARROW_SCHEMA)
+        # Written now, so even a run with no records leaves a valid file.
+        self._csv.writerow(ARROW_SCHEMA.names)
+
+    def _write_table(self, table: pa.Table) -> int:
+        for row in table.to_pylist():
+            record = self._convert(row)
+            self._csv.writerow(_csv_cell(name, record[name]) for name in ARROW_SCHEMA.names)
+        return table.num_rows
+
+    def _close(self) -> None:
+        self._file.close()
+
+
+class DuckDBRecordWriter(RecordWriter):
+    """A table in a DuckDB database, created if missing.
+
+    Appending never duplicates an id: a record whose id is already in the
+    table replaces the old row, so re-running on updated input updates it.
+    Within one `write` call the last record of an id wins.
+    """
+
+    def __init__(self, path: str, table: str = "feedback"):
+        super().__init__(path)
+        self.table = table
+        self._name = _quote_identifier(table)
+        try:
+            self._con = duckdb.connect(path)
+        except duckdb.Error as exc:
+            raise InputError(f"{path}: cannot open as a DuckDB database ({exc})") from exc
+        # Letting DuckDB derive the table from an empty Arrow table maps
+        # every type (LIST, STRUCT, MAP, TIMESTAMPTZ) the way it maps data.
+        self._con.register("voc_empty", ARROW_SCHEMA.empty_table())
+        try:
+            self._con.execute(f"CREATE TABLE IF NOT EXISTS {self._name} AS SELECT * FROM voc_empty")
+        finally:
+            self._con.unregister("voc_empty")
+
+    def _write_table(self, table: pa.Table) -> int:
+        table = _last_row_per_id(table)
+        self._con.register("voc_batch", table)
+        try:
+            # One transaction: a reader never sees the old rows deleted but
+            # the new ones not yet inserted, and a failure changes nothing.
+            self._con.execute("BEGIN TRANSACTION")
+            self._con.execute(f"DELETE FROM {self._name} WHERE id IN (SELECT id FROM voc_batch)")
+            self._con.execute(f"INSERT INTO {self._name} BY NAME SELECT * FROM voc_batch")
+            self._con.execute("COMMIT")
+        except duckdb.Error as exc:
+            self._con.execute("ROLLBACK")
+            raise InputError(
+                f"{self.path}: could not add records to table {self.table!r} ({exc}); "
+                "if it was made by another program or version, write to a new table with --table"
+            ) from exc
+        finally:
+            self._con.unregister("voc_batch")
+        return table.num_rows
+
+    def _close(self) -> None:
+        self._con.close()
+
+
+WRITERS: dict[str, type[RecordWriter]] = {
+    ".parquet": ParquetRecordWriter,
+    ".jsonl": JsonlRecordWriter,
+    ".csv": CsvRecordWriter,
+    ".duckdb": DuckDBRecordWriter,
+}
+
+
+def open_writer(path: str, table: str = "feedback") -> RecordWriter:
+    """A writer for `path`, chosen by its extension; `table` is for DuckDB.
+
+    Parquet, JSONL and CSV outputs are overwritten; a DuckDB table is
+    appended to. Missing parent folders are created.
+    """
+    extension = os.path.splitext(path.lower())[1]
+    writer_class = WRITERS.get(extension)
+    if writer_class is None:
+        raise InputError(
+            f"{path}: unknown output type {extension or '(no extension)'!r}; "
+            f"use one of {', '.join(WRITERS)}"
+        )
+    folder = os.path.dirname(path)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    if writer_class is DuckDBRecordWriter:
+        return DuckDBRecordWriter(path, table)
+    return writer_class(path)
+
+
+# --------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------
+
+
+def _row_converter(schema: pa.Schema) -> Callable[[dict], dict]:
+    """A function turning one `to_pylist()` row into JSON-ready values."""
+    converters = {f.name: _value_converter(f.type) for f in schema}
+    return lambda row: {name: convert(row[name]) for name, convert in converters.items()}
+
+
+def _value_converter(arrow_type: pa.DataType) -> Callable[[Any], Any]:
+    """A function making a value of `arrow_type` JSON-ready, built once per
+    type rather than re-inspecting the type for every value.
+
+    Maps come out of Arrow as lists of (key, value) pairs: back to dicts.
+    float32 values come out with float32 noise (0.9 -> 0.8999999761...):
+    print them as the shortest decimal that is the same float32.
+    """
+    if pa.types.is_map(arrow_type):
+        key, item = _value_converter(arrow_type.key_type), _value_converter(arrow_type.item_type)
+        return _none_safe(lambda pairs: {key(k): item(v) for k, v in pairs})
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        item = _value_converter(arrow_type.value_type)
+        return _none_safe(lambda values: [item(v) for v in values])
+    if pa.types.is_struct(arrow_type):
+        fields = {f.name: _value_converter(f.type) for f in arrow_type}
+        return _none_safe(lambda struct: {name: fields[name](struct.get(name)) for name in fields})
+    if pa.types.is_timestamp(arrow_type):
+        return _none_safe(lambda moment: moment.isoformat())
+    if pa.types.is_float32(arrow_type):
+        return lambda number: None if _not_finite(number) else float(str(np.float32(number)))
+    if pa.types.is_floating(arrow_type):
+        return lambda number: None if _not_finite(number) else number
+    return lambda value: value
+
+
+def _none_safe(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else convert(value)
+
+
+def _not_finite(number: float | None) -> bool:
+    """JSON has no NaN or infinity: those, like None, are written as null."""
+    return number is None or not math.isfinite(number)
+
+
+def _csv_cell(name: str, value: Any) -> str:
+    """One CSV cell: JSON text for nested columns, plain text otherwise."""
+    if value is None:
+        return ""
+    if name in NESTED_COLUMNS:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as in the JSON columns
+    return str(value)
+
+
+def _last_row_per_id(table: pa.Table) -> pa.Table:
+    """Keep only the last row of each id (rows without an id are all kept)."""
+    ids = table.column("id").to_pylist()
+    last = {row_id: i for i, row_id in enumerate(ids) if row_id is not None}
+    keep = sorted(set(last.values()) | {i for i, row_id in enumerate(ids) if row_id is None})
+    return table if len(keep) == len(ids) else table.take(keep)
+
+
+def _quote_identifier(name: str) -> str:
+    """`name` as a DuckDB identifier, safe whatever characters it holds."""
+    if not name:
+        raise InputError("the DuckDB table name is empty")
+    return '"' + name.replace('"', '""') + '"'

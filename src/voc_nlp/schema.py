@@ -1,0 +1,150 @@
+"""The enriched record: what voc-nlp writes for every input item.
+
+One place defines the output columns and their Arrow types; Parquet, DuckDB,
+JSONL and CSV writers all read them from here. `docs/schema.md` documents them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+SCHEMA_VERSION = "1.0"
+
+# Columns read from the input (after column mapping), in output order.
+INPUT_COLUMNS = ("id", "text", "lang", "channel", "created_at", "rating")
+
+_SCORES = pa.map_(pa.string(), pa.float32())
+
+UNIT_TYPE = pa.struct(
+    [
+        ("index", pa.int32()),
+        ("text", pa.string()),
+        ("speaker", pa.string()),
+        ("start", pa.int32()),
+        ("end", pa.int32()),
+        ("sentiment", pa.string()),
+        ("sentiment_score", pa.float32()),
+        ("emotions", pa.list_(pa.string())),
+        ("emotion_scores", _SCORES),
+    ]
+)
+
+EVIDENCE_TYPE = pa.struct(
+    [
+        ("touchpoint", pa.string()),
+        ("unit_index", pa.int32()),
+        ("start", pa.int32()),
+        ("end", pa.int32()),
+        ("text", pa.string()),
+        ("sentiment", pa.string()),
+    ]
+)
+
+ARROW_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("text", pa.string()),
+        ("lang", pa.string()),
+        ("channel", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+        ("rating", pa.float64()),
+        ("sentiment", pa.string()),
+        ("sentiment_score", pa.float32()),
+        ("sentiment_probs", _SCORES),
+        ("emotions", pa.list_(pa.string())),
+        ("emotion_scores", _SCORES),
+        ("units", pa.list_(UNIT_TYPE)),
+        # Reserved for the journey, touchpoint and topic components.
+        ("phase", pa.string()),
+        ("phase_score", pa.float32()),
+        ("stage", pa.string()),
+        ("touchpoints", pa.list_(pa.string())),
+        ("touchpoint_scores", _SCORES),
+        ("touchpoint_evidence", pa.list_(EVIDENCE_TYPE)),
+        ("touchpoint_sentiment", pa.map_(pa.string(), pa.string())),
+        ("pain_point", pa.bool_()),
+        ("pain_point_score", pa.float32()),
+        ("topic_id", pa.int32()),
+        ("topic_label", pa.string()),
+        ("topic_keywords", pa.list_(pa.string())),
+        # Provenance and health of the record.
+        ("source_file", pa.string()),
+        ("source_row", pa.int64()),
+        ("warnings", pa.list_(pa.string())),
+        ("error", pa.string()),
+        ("schema_version", pa.string()),
+        ("model_version", pa.string()),
+    ]
+)
+
+# Nested columns are JSON strings in CSV output.
+NESTED_COLUMNS = tuple(
+    f.name
+    for f in ARROW_SCHEMA
+    if pa.types.is_nested(f.type)
+)
+
+
+@dataclass
+class Unit:
+    """A sentence, or a chat turn: the text unit the encoder sees once.
+
+    `start`/`end` are character offsets into the record's `text`.
+    """
+
+    index: int
+    text: str
+    start: int
+    end: int
+    speaker: str | None = None
+    sentiment: str | None = None
+    sentiment_score: float | None = None
+    emotions: list[str] = field(default_factory=list)
+    emotion_scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def is_customer(self) -> bool:
+        """Agent turns are kept but never scored as the customer's."""
+        return self.speaker in (None, "customer")
+
+
+@dataclass
+class EnrichedRecord:
+    """One output record per input item; field names are the output columns."""
+
+    id: str
+    text: str
+    lang: str | None = None
+    channel: str | None = None
+    created_at: Any = None
+    rating: float | None = None
+    sentiment: str | None = None
+    sentiment_score: float | None = None
+    sentiment_probs: dict[str, float] = field(default_factory=dict)
+    emotions: list[str] = field(default_factory=list)
+    emotion_scores: dict[str, float] = field(default_factory=dict)
+    units: list[Unit] = field(default_factory=list)
+    phase: str | None = None
+    phase_score: float | None = None
+    stage: str | None = None
+    touchpoints: list[str] = field(default_factory=list)
+    touchpoint_scores: dict[str, float] = field(default_factory=dict)
+    touchpoint_evidence: list[dict] = field(default_factory=list)
+    touchpoint_sentiment: dict[str, str] = field(default_factory=dict)
+    pain_point: bool | None = None
+    pain_point_score: float | None = None
+    topic_id: int | None = None
+    topic_label: str | None = None
+    topic_keywords: list[str] = field(default_factory=list)
+    source_file: str | None = None
+    source_row: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    schema_version: str = SCHEMA_VERSION
+    model_version: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)

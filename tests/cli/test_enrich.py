@@ -1,0 +1,106 @@
+"""`voc-nlp enrich` as a user runs it: files in, one record per row out."""
+
+import json
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from voc_nlp.cli.__main__ import main
+
+ROWS = [
+    {"review_id": "r1", "date": "2026-03-01", "stars": 1, "body": "Parcel lost, no answer from support."},
+    {"review_id": "r2", "date": "2026-03-02", "stars": 5, "body": "Super appli, très pratique, merci !"},
+    {"review_id": "r3", "date": "2026-03-03", "stars": 3, "body": "Customer: where is my order?\nAgent: it ships today."},
+]
+
+
+@pytest.fixture
+def export_csv(tmp_path):
+    path = tmp_path / "export.csv"
+    pd.DataFrame(ROWS).to_csv(path, index=False)
+    return path
+
+
+def test_enrich_csv_to_parquet_with_auto_detected_columns(export_csv, tmp_path, capsys):
+    out = tmp_path / "out.parquet"
+    assert main(["enrich", str(export_csv), "-o", str(out), "--quiet"]) == 0
+    table = pq.read_table(out).to_pandas()
+    assert table["id"].tolist() == ["r1", "r2", "r3"]
+    assert table["rating"].tolist() == [1.0, 5.0, 3.0]
+    assert str(table["created_at"][0].date()) == "2026-03-01"
+    assert table["sentiment"][0] == "negative"
+    assert table["lang"].tolist()[:2] == ["en", "fr"]
+    assert [u["speaker"] for u in table["units"][2]] == ["customer", "agent"]
+
+
+def test_enrich_to_jsonl_and_csv(export_csv, tmp_path):
+    jsonl, csv = tmp_path / "out.jsonl", tmp_path / "out.csv"
+    assert main(["enrich", str(export_csv), "-o", str(jsonl), "--quiet"]) == 0
+    assert main(["enrich", str(export_csv), "-o", str(csv), "--quiet"]) == 0
+    lines = [json.loads(line) for line in jsonl.read_text().splitlines()]
+    assert [r["id"] for r in lines] == ["r1", "r2", "r3"]
+    assert isinstance(lines[0]["emotion_scores"], dict)
+    flat = pd.read_csv(csv, keep_default_na=False)
+    assert len(flat) == 3
+    assert json.loads(flat["emotions"][0]) == lines[0]["emotions"]
+
+
+def test_duckdb_output_appends_without_duplicating_ids(export_csv, tmp_path):
+    db = tmp_path / "voc.duckdb"
+    assert main(["enrich", str(export_csv), "-o", str(db), "--table", "fb", "--quiet"]) == 0
+    assert main(["enrich", str(export_csv), "-o", str(db), "--table", "fb", "--quiet"]) == 0
+    with duckdb.connect(str(db)) as con:
+        assert con.execute("select count(*), count(distinct id) from fb").fetchone() == (3, 3)
+
+
+def test_column_flags_override_auto_detection(tmp_path):
+    path = tmp_path / "odd.csv"
+    pd.DataFrame({"verbatim_fr": ["Service client nul"], "note": [1]}).to_csv(path, index=False)
+    out = tmp_path / "o.jsonl"
+    assert main(["enrich", str(path), "-o", str(out), "--text-col", "verbatim_fr",
+                 "--rating-col", "note", "--quiet"]) == 0
+    (record,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert record["text"] == "Service client nul" and record["rating"] == 1.0
+    assert record["id"].startswith("vc-")
+
+
+def test_missing_file_is_a_clear_error(tmp_path, capsys):
+    code = main(["enrich", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.parquet"), "--quiet"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "nope.csv" in err and "Traceback" not in err
+
+
+def test_missing_column_names_the_columns_present(tmp_path, capsys):
+    path = tmp_path / "no_text.csv"
+    pd.DataFrame({"Id": [1], "Stars": [4]}).to_csv(path, index=False)
+    code = main(["enrich", str(path), "-o", str(tmp_path / "o.parquet"), "--quiet"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "no_text.csv" in err and "Stars" in err
+
+
+def test_broken_csv_keeps_one_row_per_input_row(tmp_path, capsys):
+    path = tmp_path / "broken.csv"
+    path.write_bytes(
+        b"id,text\n"
+        b"a,Fine product\n"
+        b"b,\n"
+        b"c,\"unterminated quote, the rest must survive\n"
+        b"d,Late delivery again\n"
+        b"e,bad bytes \xff\xfe here\n"
+        b"f,Great support\n"
+    )
+    out = tmp_path / "o.jsonl"
+    assert main(["enrich", str(path), "-o", str(out)]) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(records) == 6
+    by_id = {r["id"]: r for r in records}
+    assert by_id["a"]["error"] is None and by_id["a"]["sentiment"]
+    assert "empty" in by_id["b"]["error"]
+    assert by_id["f"]["error"] is None and by_id["f"]["sentiment"] == "positive"
+    assert by_id["e"]["error"] and "undecodable" in by_id["e"]["error"]
+    summary = capsys.readouterr().err
+    assert "6 rows in, 6 rows out" in summary

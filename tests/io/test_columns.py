@@ -1,0 +1,76 @@
+"""Tests for voc_nlp.io.columns: finding the text, id, date... columns."""
+
+import pytest
+
+from voc_nlp.io import ColumnMap, InputError, resolve_columns
+
+
+def test_auto_detect_ignores_case_and_separators():
+    available = ["Review-ID", "Review Text", "Stars", "DATE", "Platform", "Language"]
+    assert resolve_columns(available, ColumnMap(), "reviews.csv") == {
+        "text": "Review Text",
+        "id": "Review-ID",
+        "time": "DATE",
+        "channel": "Platform",
+        "rating": "Stars",
+        "lang": "Language",
+        "turns": None,
+    }
+
+
+def test_candidates_are_tried_in_order_of_preference():
+    # "text" comes before "comment" in the candidate list, whatever the column order.
+    resolved = resolve_columns(["comment", "text", "tweet_id", "id"], ColumnMap(), "f.csv")
+    assert resolved["text"] == "text"
+    assert resolved["id"] == "id"
+
+
+def test_twitter_airline_columns():
+    available = ["tweet_id", "airline_sentiment", "airline", "name", "text", "tweet_created",
+                 "tweet_location"]
+    resolved = resolve_columns(available, ColumnMap(), "Tweets.csv")
+    assert resolved["id"] == "tweet_id"
+    assert resolved["text"] == "text"
+    assert resolved["time"] == "tweet_created"
+
+
+def test_requested_columns_win_and_are_not_reused():
+    available = ["source", "notes", "id"]
+    resolved = resolve_columns(available, ColumnMap(text="source"), "f.csv")
+    assert resolved["text"] == "source"
+    # "source" would otherwise be auto-detected as the channel.
+    assert resolved["channel"] is None
+
+
+def test_requested_column_matches_loosely():
+    resolved = resolve_columns(["Review_Body"], ColumnMap(text="review body"), "f.csv")
+    assert resolved["text"] == "Review_Body"
+
+
+def test_requested_column_missing_names_file_and_columns():
+    with pytest.raises(InputError) as caught:
+        resolve_columns(["Id", "Body"], ColumnMap(rating="Score"), "reviews.csv")
+    message = str(caught.value)
+    assert message.startswith("reviews.csv: column 'Score' given with --rating-col not found")
+    assert "columns present: Id, Body" in message
+
+
+def test_no_text_column_message():
+    with pytest.raises(InputError) as caught:
+        resolve_columns(["Id", "Commentaire", "Stars"], ColumnMap(), "reviews.csv")
+    assert str(caught.value) == (
+        "reviews.csv: no text column found (tried text, review, review_text, body, content, "
+        "comment, message, feedback, verbatim); columns present: Id, Commentaire, Stars. "
+        "Use --text-col to name it."
+    )
+
+
+def test_turns_column_is_enough_without_text():
+    resolved = resolve_columns(["conversation_id", "messages"], ColumnMap(), "chats.jsonl")
+    assert resolved["text"] is None
+    assert resolved["turns"] == "messages"
+    assert resolved["id"] == "conversation_id"
+
+
+def test_input_error_is_a_value_error():
+    assert issubclass(InputError, ValueError)
