@@ -23,8 +23,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from voc_nlp.io import ColumnMap, open_writer, read_feedback  # noqa: E402
-from voc_nlp.pipeline import Pipeline  # noqa: E402
+from voc_nlp.io import ColumnMap, canonical_frame, open_writer, read_feedback  # noqa: E402
+from voc_nlp.pipeline import Pipeline, to_doc  # noqa: E402
 
 
 def generate_rows(n: int, seed: int = 13) -> pd.DataFrame:
@@ -68,8 +68,8 @@ def main() -> None:
         seconds = time.perf_counter() - started
         rows = writer.rows_written
 
-    units = [u for text in frame["text"] for u in _unit_inputs(pipe, text)]
-    encoder = _encoder(pipe)
+    units = unit_inputs(pipe, frame)
+    encoder = next(step.encoder for step in pipe.steps if step.name == "embed")
     started = time.perf_counter()
     encoder.encode(units)
     encoder_seconds = time.perf_counter() - started
@@ -81,14 +81,11 @@ def main() -> None:
     print(f"peak RSS: {peak_rss_mb():.0f} MB (after warm-up: {rss_before:.0f} MB)")
 
 
-def _unit_inputs(pipe: Pipeline, text: str) -> list[str]:
-    from voc_nlp.text import normalize_social, split_sentences
-
-    return [normalize_social(text[s:e]) for s, e in split_sentences(text)]
-
-
-def _encoder(pipe: Pipeline):
-    return next(step.encoder for step in pipe.steps if step.name == "embed")
+def unit_inputs(pipe: Pipeline, frame: pd.DataFrame) -> list[str]:
+    """The texts the encoder sees, from the pipeline's own `units` step."""
+    docs = [to_doc(row) for row in canonical_frame(frame).to_dict("records")]
+    next(step for step in pipe.steps if step.name == "units")(docs)
+    return [text for doc in docs for text in doc.unit_inputs]
 
 
 if __name__ == "__main__":

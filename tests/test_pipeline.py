@@ -29,7 +29,7 @@ def test_enrich_texts_scores_clear_english_and_french_items(pipeline):
 
 
 def test_units_are_sentences_with_offsets_into_the_text(pipeline):
-    text = "Delivery was fast. But the box was crushed and support never answered!"
+    text = "Delivery was fast and free. The box arrived crushed, what a mess."
     (record,) = pipeline.enrich_texts([text])
     assert len(record.units) == 2
     for unit in record.units:

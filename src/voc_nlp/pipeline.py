@@ -97,7 +97,7 @@ class Pipeline:
 
     def enrich_records(self, chunk: pd.DataFrame) -> list[EnrichedRecord]:
         """Enrich a canonical input chunk (as `io.read_feedback` yields)."""
-        docs = [_to_doc(row) for row in chunk.to_dict("records")]
+        docs = [to_doc(row) for row in chunk.to_dict("records")]
         for step in self.steps:
             step(docs)
         version = self.model_version
@@ -131,7 +131,8 @@ class Pipeline:
         return self.enrich_records(chunk)
 
 
-def _to_doc(row: dict) -> FeedbackDoc:
+def to_doc(row: dict) -> FeedbackDoc:
+    """A canonical input row (see `io.FEEDBACK_COLUMNS`) as a doc to enrich."""
     fields = {k: row.get(k) for k in ("id", "text", "lang", "channel", "created_at", "rating",
                                       "source_file", "source_row", "error")}
     record = EnrichedRecord(**fields, warnings=list(row.get("warnings") or []))

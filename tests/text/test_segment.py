@@ -94,9 +94,15 @@ def test_french_no_break_spaces_and_abbreviations():
     ]
 
 
+def test_english_abbreviation_in_a_french_review():
+    text = "Marques connues, e.g. Nike ou Adidas. Livraison rapide."
+    assert sentences(text, "fr") == ["Marques connues, e.g. Nike ou Adidas.", "Livraison rapide."]
+
+
 def test_french_title_me_only_with_french():
     text = "Me Durand a signé. Ils m'ont appelé."
     assert sentences(text, "fr") == ["Me Durand a signé.", "Ils m'ont appelé."]
+    assert sentences("They called me. Nobody came.", "en") == ["They called me.", "Nobody came."]
 
 
 # --- units, fragments, edge cases ------------------------------------------------

@@ -11,6 +11,7 @@ from voc_nlp.doc import FeedbackDoc
 from voc_nlp.registry import components
 from voc_nlp.schema import Unit
 from voc_nlp.text import (
+    clean_text,
     normalize_social,
     parse_transcript,
     parse_turns,
@@ -42,6 +43,8 @@ class UnitSplitter(Component):
                 record.error = f"{_where(record)}column turns: {exc}"
                 return
         else:
+            # Offsets are into the cleaned text, which is what gets written out.
+            record.text = clean_text(record.text)
             turns = parse_transcript(record.text)
 
         if turns:
