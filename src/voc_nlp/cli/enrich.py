@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     finally:
         if progress is not None:
+            # The total was an estimate (line counts); end the bar at the truth.
+            progress.total = progress.n
             progress.close()
 
     seconds = time.perf_counter() - started

@@ -31,7 +31,9 @@ class LanguageDetector(Component):
                 customer_text = " ".join(u.text for u in doc.scored_units) or record.text
                 record.lang, _ = detect_language(customer_text)
             record.lang = record.lang.lower()
-            if record.lang not in self.supported:
+            if record.lang == "und":
+                record.warnings.append("no language could be detected (no words); scored as-is")
+            elif record.lang not in self.supported:
                 record.warnings.append(
                     f"language '{record.lang}' is not one the models were built for "
                     f"({', '.join(self.supported)}); scored as-is"
