@@ -11,6 +11,7 @@ a YAML config through the registries (see `configs/default.yaml`).
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -25,6 +26,7 @@ from voc_nlp.io.writers import records_to_frame
 from voc_nlp.registry import components as component_registry
 from voc_nlp.registry import encoders as encoder_registry
 from voc_nlp.schema import EnrichedRecord
+from voc_nlp.taxonomy import Taxonomy
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent.parent
@@ -39,6 +41,7 @@ class Pipeline:
     def __init__(self, steps: list[Component], config: dict | None = None):
         self.steps = steps
         self.config = config or {}
+        self.taxonomy: Taxonomy | None = None
         _check_requirements(steps)
 
     # -- construction --------------------------------------------------------
@@ -70,16 +73,25 @@ class Pipeline:
             raise ConfigError("config has no encoder.backend")
         encoder = encoder_registry.create(backend, **encoder_cfg)
 
+        taxonomy = Taxonomy.load(base_dir / config.get("taxonomy", "taxonomy.yaml"))
+        shared = {"encoder": encoder, "taxonomy": taxonomy}
+
         settings = config.get("components") or {}
         steps = []
         for name in config.get("pipeline") or []:
             kwargs = dict(settings.get(name) or {})
             if "model" in kwargs:
                 kwargs["model"] = str((base_dir / kwargs["model"]).resolve())
-            if name == "embed":
-                kwargs["encoder"] = encoder
-            steps.append(component_registry.create(name, **kwargs))
-        return cls(steps, config)
+            factory = component_registry.get(name)
+            # Shared objects go to the components that ask for them by name:
+            # the one encoder (the embed step encodes units with it; others may
+            # encode their own reference texts, never the items) and the taxonomy.
+            accepted = inspect.signature(factory).parameters
+            kwargs.update({k: v for k, v in shared.items() if k in accepted})
+            steps.append(factory(**kwargs))
+        pipe = cls(steps, config)
+        pipe.taxonomy = taxonomy
+        return pipe
 
     # -- running -------------------------------------------------------------
 
