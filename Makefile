@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo test models bench clean
+.PHONY: install demo test models bench clean browser
 
 install: $(VENV)/.installed
 
@@ -23,13 +23,21 @@ demo: install
 	$(BIN)/voc-nlp enrich samples/feedback.csv -o out/feedback.parquet
 	$(BIN)/voc-nlp enrich samples/feedback.csv -o out/feedback.jsonl --quiet
 	$(BIN)/voc-nlp enrich samples/chats.jsonl -o out/chats.jsonl --quiet
-	@echo "Enriched records: out/feedback.parquet, out/feedback.jsonl, out/chats.jsonl"
+	$(BIN)/voc-nlp report out/feedback.parquet -o out/report.html --tables out/tables
+	@echo "Enriched records: out/feedback.parquet, out/feedback.jsonl, out/chats.jsonl; report: out/report.html"
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest
+
+# Headless chromium for the report's browser test (Debian package; CI runs it before the tests).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	  || echo "chromium could not be installed: the report's browser test will be skipped outside CI"
+
 
 models: install
 	$(BIN)/python scripts/train_heads.py
+	$(BIN)/python scripts/train_pain_point.py
 
 bench: install
 	$(BIN)/python scripts/bench_enrich.py

@@ -30,3 +30,95 @@ def multilabel_metrics(gold: list[list[str]], predicted: list[list[str]], labels
         "per_label_f1": per_label,
         "n": len(gold),
     }
+
+
+def phase_metrics(gold: list[str], predicted: list[str], labels: list[str]) -> dict:
+    """Accuracy and macro-F1 over every phase of the taxonomy (`unknown` included)."""
+    per_label = {
+        label: float(f1_score([g == label for g in gold], [p == label for p in predicted], zero_division=0))
+        for label in labels
+    }
+    return {
+        "accuracy": float(accuracy_score(gold, predicted)) if gold else 0.0,
+        "macro_f1": float(np.mean(list(per_label.values()))) if labels else 0.0,
+        "per_label_f1": per_label,
+        "n": len(gold),
+    }
+
+
+def touchpoint_sentiment_accuracy(gold: list[dict], predicted: list[dict], min_touchpoints: int = 2) -> dict:
+    """Share of gold (item, touchpoint) sentiment labels matched, on items naming 2+ touchpoints.
+
+    A gold touchpoint the prediction does not tag counts as wrong.
+    """
+    right = total = items = 0
+    for g, p in zip(gold, predicted):
+        if not g or len(g) < min_touchpoints:
+            continue
+        items += 1
+        for touchpoint, label in g.items():
+            total += 1
+            right += int((p or {}).get(touchpoint) == label)
+    return {"accuracy": right / total if total else float("nan"), "n_labels": total, "n_items": items}
+
+
+def _as_list(value) -> list[str] | None:
+    """A label set from a JSONL list, a JSON string ("[...]") or "a;b" text; None when missing."""
+    import json
+
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [str(v) for v in value]
+    text = str(value).strip()
+    if text.startswith("["):
+        return [str(v) for v in json.loads(text)]
+    return [v.strip() for v in text.replace(",", ";").split(";") if v.strip()]
+
+
+def _as_dict(value) -> dict | None:
+    import json
+
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, dict):
+        return value
+    text = str(value).strip()
+    return json.loads(text) if text.startswith("{") else None
+
+
+def labelled_metrics(gold: list[dict], predicted: list[dict], taxonomy, languages=("en", "fr")) -> dict:
+    """All item-level figures of `voc-nlp evaluate`, overall and per language.
+
+    `gold` rows may carry `sentiment`, `emotions`, `phase`, `touchpoints`,
+    `touchpoint_sentiment` and `lang`; a figure is computed only where its gold
+    column is given (rows with an empty gold value are left out of it).
+    `predicted` are enriched records (dicts with the output columns).
+    Touchpoint and phase macro-F1 average over every id of the taxonomy.
+    """
+    out = {}
+    for lang in ("all",) + tuple(languages):
+        keep = [k for k, g in enumerate(gold)
+                if lang == "all" or (g.get("lang") or predicted[k].get("lang")) == lang]
+        figures: dict = {"n": len(keep)}
+        pairs = [(gold[k].get("sentiment"), predicted[k].get("sentiment")) for k in keep
+                 if isinstance(gold[k].get("sentiment"), str) and gold[k].get("sentiment")]
+        if pairs:
+            figures["sentiment"] = sentiment_metrics([g for g, _ in pairs], [p or "" for _, p in pairs])
+        for column, ids, exclude in (("emotions", taxonomy.emotion_ids, ()),
+                                     ("touchpoints", taxonomy.touchpoint_ids, ())):
+            rows = [(_as_list(gold[k].get(column)), list(predicted[k].get(column) or [])) for k in keep]
+            rows = [(g, p) for g, p in rows if g is not None]
+            if rows and ids:
+                figures[column] = multilabel_metrics([g for g, _ in rows], [p for _, p in rows], ids, exclude)
+        pairs = [(gold[k].get("phase"), predicted[k].get("phase")) for k in keep
+                 if isinstance(gold[k].get("phase"), str) and gold[k].get("phase")]
+        if pairs and taxonomy.phase_ids:
+            figures["phase"] = phase_metrics([g for g, _ in pairs], [p or "" for _, p in pairs], taxonomy.phase_ids)
+        ts_gold = [_as_dict(gold[k].get("touchpoint_sentiment")) for k in keep]
+        if any(ts_gold):
+            figures["touchpoint_sentiment"] = touchpoint_sentiment_accuracy(
+                ts_gold, [dict(predicted[k].get("touchpoint_sentiment") or {}) for k in keep]
+            )
+        out[lang] = figures
+    return out

@@ -29,6 +29,8 @@ UNIT_TYPE = pa.struct(
         ("sentiment_score", pa.float32()),
         ("emotions", pa.list_(pa.string())),
         ("emotion_scores", _SCORES),
+        ("pain_point", pa.bool_()),
+        ("pain_point_score", pa.float32()),
     ]
 )
 
@@ -104,6 +106,8 @@ class Unit:
     sentiment_score: float | None = None
     emotions: list[str] = field(default_factory=list)
     emotion_scores: dict[str, float] = field(default_factory=dict)
+    pain_point: bool | None = None
+    pain_point_score: float | None = None
 
     @property
     def is_customer(self) -> bool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from voc_nlp.cli import enrich
+from voc_nlp.cli import enrich, evaluate, report
 
-COMMANDS = {"enrich": enrich}
+COMMANDS = {"enrich": enrich, "report": report, "evaluate": evaluate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from voc_nlp.cli import topics
 from voc_nlp.io.columns import ColumnMap
 from voc_nlp.io.errors import InputError
 
@@ -24,6 +25,9 @@ def add_parser(sub) -> None:
                    help="output file: .parquet, .jsonl, .csv or .duckdb")
     p.add_argument("--table", default="feedback", help="DuckDB table name (default: feedback)")
     p.add_argument("--config", default=None, help="pipeline config YAML (default: configs/default.yaml)")
+    p.add_argument("--taxonomy", default=None,
+                   help="taxonomy YAML replacing the config's (phases, touchpoints, emotions); "
+                        "start it with `extends: default` to add to the default one")
     for field in ("text", "id", "time", "channel", "rating", "lang", "turns"):
         p.add_argument(f"--{field}-col", default=None, help=f"input column holding the {field}")
     p.add_argument("--encoding", default=None, help="input text encoding (default: UTF-8, BOM or not)")
@@ -31,6 +35,7 @@ def add_parser(sub) -> None:
     p.add_argument("--threads", type=int, default=None, help="encoder threads")
     p.add_argument("--batch-size", type=int, default=None, help="encoder batch size")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    topics.add_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -38,11 +43,21 @@ def run(args: argparse.Namespace) -> int:
     from voc_nlp.io.readers import read_feedback
     from voc_nlp.io.writers import open_writer
     from voc_nlp.pipeline import ConfigError, Pipeline
+    from voc_nlp.taxonomy import TaxonomyError
 
+    if problem := topics.check_args(args):
+        return _fail(problem)
     encoder_overrides = {k: v for k, v in (("threads", args.threads), ("batch_size", args.batch_size)) if v}
     try:
-        pipe = Pipeline.from_config(args.config, overrides={"encoder": encoder_overrides})
-    except (ConfigError, FileNotFoundError, KeyError) as exc:
+        overrides = {"encoder": encoder_overrides}
+        if args.taxonomy:
+            overrides["taxonomy"] = str(Path(args.taxonomy).resolve())
+        pipe = Pipeline.from_config(args.config, overrides=overrides)
+    except (ConfigError, TaxonomyError, FileNotFoundError, KeyError) as exc:
+        return _fail(str(exc))
+    try:
+        topic_job = topics.start(args, pipe)  # None without topic flags
+    except (ValueError, FileNotFoundError) as exc:
         return _fail(str(exc))
     chunk_size = args.chunk_size or pipe.chunk_size
     columns = ColumnMap(
@@ -58,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
             args.inputs, columns, chunk_size=chunk_size, encoding=args.encoding,
             max_text_chars=pipe.max_text_chars,
         )
-        with open_writer(args.output, table=args.table) as writer:
+        # With topics, records go to a temporary Parquet first (see cli/topics.py).
+        first_output = str(topic_job.records_path) if topic_job else args.output
+        with open_writer(first_output, table=args.table) as writer:
             for chunk in chunks:
                 frame = next(pipe.enrich_stream([chunk]))
                 writer.write(frame)
@@ -68,12 +85,22 @@ def run(args: argparse.Namespace) -> int:
                     progress.update(len(chunk))
             rows_out = writer.rows_written
     except InputError as exc:
+        if topic_job is not None:
+            topic_job.cleanup()
         return _fail(str(exc))
     finally:
         if progress is not None:
             # The total was an estimate (line counts); end the bar at the truth.
             progress.total = progress.n
             progress.close()
+    if topic_job is not None:
+        try:
+            with open_writer(args.output, table=args.table) as writer:
+                rows_out = topics.finish(topic_job, args, writer)
+        except InputError as exc:
+            return _fail(str(exc))
+        finally:
+            topic_job.cleanup()
 
     seconds = time.perf_counter() - started
     if not args.quiet or errors:

@@ -1,0 +1,136 @@
+"""`voc-nlp evaluate LABELLED_FILE`: enrich a labelled set and print how close the pipeline gets.
+
+The file (CSV or JSONL) holds the items (`text`, or `turns` for chats; `id`
+and `lang` optional) and any of the gold columns `sentiment`, `emotions`,
+`phase`, `touchpoints`, `touchpoint_sentiment`. List columns are JSON lists
+(`["delivery", "billing"]`) or `a;b` text; `touchpoint_sentiment` is a JSON
+object. Figures are given overall and per language (en, fr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+# (figure path, printed name); a path is (section, key).
+FIGURES = [
+    (("sentiment", "accuracy"), "sentiment accuracy"),
+    (("sentiment", "macro_f1"), "sentiment macro-F1"),
+    (("emotions", "macro_f1"), "emotion macro-F1"),
+    (("phase", "accuracy"), "phase accuracy"),
+    (("phase", "macro_f1"), "phase macro-F1"),
+    (("touchpoints", "micro_f1"), "touchpoint micro-F1"),
+    (("touchpoints", "macro_f1"), "touchpoint macro-F1"),
+    (("touchpoint_sentiment", "accuracy"), "touchpoint sentiment accuracy (2+ touchpoints)"),
+]
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "evaluate",
+        help="enrich a labelled CSV/JSONL file and print sentiment, emotion, phase and touchpoint figures",
+        description=__doc__.split("\n")[0],
+    )
+    p.add_argument("labelled", metavar="LABELLED_FILE", help="CSV or JSONL with gold label columns")
+    p.add_argument("--config", default=None, help="pipeline config YAML (default: configs/default.yaml)")
+    p.add_argument("--taxonomy", default=None, help="taxonomy YAML replacing the config's")
+    p.add_argument("--text-col", default="text", help="column holding the text (default: text)")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+
+def read_labelled(path: Path):
+    import pandas as pd
+
+    if not path.exists():
+        raise FileNotFoundError(f"labelled file not found: {path}")
+    name = path.name.lower()
+    if name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
+        return pd.read_json(path, lines=True, dtype=False)
+    if name.endswith((".json",)):
+        return pd.read_json(path, dtype=False)
+    return pd.read_csv(path, keep_default_na=False, sep=None, engine="python")
+
+
+def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from voc_nlp.evaluation import labelled_metrics
+    from voc_nlp.pipeline import ConfigError, Pipeline
+    from voc_nlp.taxonomy import TaxonomyError
+
+    try:
+        frame = read_labelled(Path(args.labelled))
+        overrides = {"taxonomy": str(Path(args.taxonomy).resolve())} if args.taxonomy else None
+        pipe = Pipeline.from_config(args.config, overrides=overrides)
+    except (ConfigError, TaxonomyError, FileNotFoundError, KeyError, ValueError) as exc:
+        print(f"voc-nlp evaluate: error: {exc}", file=sys.stderr)
+        return 2
+    if args.text_col not in frame.columns and "turns" not in frame.columns:
+        print(f"voc-nlp evaluate: error: no '{args.text_col}' or 'turns' column; columns: "
+              f"{', '.join(map(str, frame.columns))}", file=sys.stderr)
+        return 2
+
+    inputs = pd.DataFrame({"id": frame["id"].astype(str) if "id" in frame else [str(i) for i in range(len(frame))]})
+    has_turns = "turns" in frame.columns
+    texts = frame[args.text_col] if args.text_col in frame.columns else pd.Series([None] * len(frame))
+    turns = frame["turns"] if has_turns else pd.Series([None] * len(frame))
+    # A chat given as turns is enriched from its turns (so only customer turns are scored).
+    inputs["text"] = [None if _present(tu) else tx for tx, tu in zip(texts, turns)]
+    if has_turns:
+        inputs["turns"] = [tu if _present(tu) else None for tu in turns]
+    if "lang" in frame.columns:
+        inputs["lang"] = [lang if isinstance(lang, str) and lang else None for lang in frame["lang"]]
+    from voc_nlp.io.columns import ColumnMap
+
+    out = pipe.enrich(inputs, ColumnMap(text="text", id="id", lang="lang" if "lang" in inputs else None,
+                                        turns="turns" if has_turns else None))
+    gold = frame.to_dict("records")
+    predicted = out.to_dict("records")
+    figures = labelled_metrics(gold, predicted, pipe.taxonomy)
+    figures["file"] = str(args.labelled)
+    figures["errors"] = int(out["error"].notna().sum())
+    if args.json:
+        print(json.dumps(figures, indent=2, default=_plain))
+    else:
+        print(format_table(figures))
+    return 0
+
+
+def _present(value) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, float) and math.isnan(value):
+        return False
+    if isinstance(value, str):
+        return bool(value.strip())
+    return len(value) > 0
+
+
+def _plain(value):
+    try:
+        return value.item()
+    except AttributeError:
+        return str(value)
+
+
+def format_table(figures: dict) -> str:
+    langs = [k for k in ("all", "en", "fr") if k in figures]
+    lines = [f"{figures.get('file', '')}: " + ", ".join(f"{k} n={figures[k]['n']}" for k in langs)]
+    header = f"{'':48}" + "".join(f"{k:>8}" for k in langs)
+    lines.append(header)
+    for (section, key), label in FIGURES:
+        if not any(section in figures[k] for k in langs):
+            continue
+        cells = []
+        for k in langs:
+            value = figures[k].get(section, {}).get(key)
+            cells.append(f"{value:8.3f}" if isinstance(value, float) and not math.isnan(value) else f"{'-':>8}")
+        lines.append(f"{label:48}" + "".join(cells))
+    if "fr" in figures and "touchpoints" in figures["fr"]:
+        lines.append(f"French touchpoint micro-F1: {figures['fr']['touchpoints']['micro_f1']:.3f}")
+    if figures.get("errors"):
+        lines.append(f"{figures['errors']} rows could not be enriched (see the error column of `voc-nlp enrich`)")
+    return "\n".join(lines)

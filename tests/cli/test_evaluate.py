@@ -1,0 +1,68 @@
+"""`voc-nlp evaluate` on a small labelled file, as a user runs it."""
+
+import json
+
+import pandas as pd
+
+from voc_nlp.cli.__main__ import main
+
+ITEMS = [
+    {"id": "e1", "lang": "en", "text": "The parcel arrived two weeks late and the box was crushed.",
+     "sentiment": "negative", "emotions": ["frustration"], "phase": "retention", "touchpoints": ["delivery"]},
+    {"id": "e2", "lang": "en", "text": "Delivery was fast but customer support never answered my emails.",
+     "sentiment": "negative", "emotions": ["frustration"], "phase": "retention",
+     "touchpoints": ["customer_support", "delivery"],
+     "touchpoint_sentiment": {"delivery": "positive", "customer_support": "negative"}},
+    {"id": "f1", "lang": "fr", "text": "Mon colis est arrivé en retard et l'emballage était abîmé.",
+     "sentiment": "negative", "emotions": ["frustration"], "phase": "retention", "touchpoints": ["delivery"]},
+    {"id": "f2", "lang": "fr", "text": "Impossible de me connecter à mon compte, mot de passe refusé.",
+     "sentiment": "negative", "emotions": ["frustration"], "phase": "retention", "touchpoints": ["account"]},
+]
+
+
+def _write(tmp_path, items, name="gold.jsonl"):
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items))
+    return path
+
+
+def test_evaluate_json_gives_every_figure_overall_and_per_language(tmp_path, capsys):
+    assert main(["evaluate", str(_write(tmp_path, ITEMS)), "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert [figures[k]["n"] for k in ("all", "en", "fr")] == [4, 2, 2]
+    overall = figures["all"]
+    for section, key in [("sentiment", "accuracy"), ("sentiment", "macro_f1"), ("emotions", "macro_f1"),
+                         ("phase", "accuracy"), ("phase", "macro_f1"), ("touchpoints", "micro_f1"),
+                         ("touchpoints", "macro_f1"), ("touchpoint_sentiment", "accuracy")]:
+        assert 0.0 <= overall[section][key] <= 1.0, (section, key)
+    # These items are easy: the pipeline gets them right.
+    assert overall["phase"]["accuracy"] == 1.0
+    assert figures["fr"]["touchpoints"]["micro_f1"] == 1.0
+    assert overall["touchpoint_sentiment"] == {"accuracy": 1.0, "n_labels": 2, "n_items": 1}
+
+
+def test_wrong_gold_labels_lower_the_figures(tmp_path, capsys):
+    wrong = [{**i, "phase": "awareness", "touchpoints": ["loyalty_program"],
+              "touchpoint_sentiment": {k: "neutral" for k in i.get("touchpoint_sentiment", {})} or None}
+             for i in ITEMS]
+    assert main(["evaluate", str(_write(tmp_path, wrong)), "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)["all"]
+    assert figures["phase"]["accuracy"] == 0.0
+    assert figures["touchpoints"]["micro_f1"] == 0.0
+    assert figures["touchpoint_sentiment"]["accuracy"] == 0.0
+
+
+def test_evaluate_csv_prints_a_table(tmp_path, capsys):
+    rows = [{**i, "emotions": ";".join(i["emotions"]), "touchpoints": json.dumps(i["touchpoints"]),
+             "touchpoint_sentiment": json.dumps(i.get("touchpoint_sentiment", {}))} for i in ITEMS]
+    path = tmp_path / "gold.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    assert main(["evaluate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "touchpoint micro-F1" in out and "phase macro-F1" in out
+    assert "French touchpoint micro-F1: 1.000" in out
+
+
+def test_missing_file_is_a_clear_error(tmp_path, capsys):
+    assert main(["evaluate", str(tmp_path / "nope.jsonl")]) == 2
+    assert "not found" in capsys.readouterr().err

@@ -1,0 +1,148 @@
+"""The journey component with the real encoder, heads and default taxonomy."""
+
+import pandas as pd
+import pytest
+import yaml
+
+from voc_nlp.pipeline import DEFAULT_CONFIG, Pipeline
+
+
+def _config(**extra) -> dict:
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    # Only the steps journey needs, so these tests do not depend on later components.
+    steps = config["pipeline"]
+    config["pipeline"] = steps[: steps.index("journey") + 1]
+    config.update(extra)
+    return config
+
+
+@pytest.fixture(scope="module")
+def journey_pipeline():
+    return Pipeline.from_dict(_config(), base_dir=DEFAULT_CONFIG.parent)
+
+
+def test_journey_is_in_the_default_pipeline_after_sentiment_and_emotions():
+    steps = yaml.safe_load(DEFAULT_CONFIG.read_text())["pipeline"]
+    assert steps.index("journey") > max(steps.index("sentiment"), steps.index("emotions"))
+
+
+@pytest.mark.parametrize("text, touchpoint, phase", [
+    ("The parcel arrived two weeks late and the box was crushed.", "delivery", "retention"),
+    ("Mon colis est arrivé en retard et l'emballage était abîmé.", "delivery", "retention"),
+    ("I have been on hold for two hours, nobody picks up the phone.", "call_center", "retention"),
+    ("Impossible de me connecter à mon compte, mot de passe refusé.", "account", "retention"),
+    ("My card payment was declined at checkout.", "checkout_payment", "purchase"),
+    ("I highly recommend this shop to all my friends!", None, "advocacy"),
+    ("Est-ce que vous livrez en Belgique ?", "delivery", "consideration"),
+])
+def test_tags_english_and_french_items(journey_pipeline, text, touchpoint, phase):
+    (record,) = journey_pipeline.enrich_texts([text])
+    if touchpoint:
+        assert record.touchpoints[0] == touchpoint, record.touchpoint_scores
+    assert record.phase == phase
+    assert record.stage == journey_pipeline.taxonomy.stage_of(phase)
+    assert 0.0 <= record.phase_score <= 1.0
+    assert set(record.touchpoint_scores) == set(journey_pipeline.taxonomy.touchpoint_ids)
+
+
+def test_nothing_to_go_on_gives_unknown(journey_pipeline):
+    (record,) = journey_pipeline.enrich_texts(["ok"])
+    assert record.phase == "unknown" and record.stage is None
+    assert record.touchpoints == [] and record.touchpoint_evidence == []
+
+
+@pytest.mark.parametrize("text, sentiments", [
+    ("Delivery was fast but customer support never answered my emails.",
+     {"delivery": "positive", "customer_support": "negative"}),
+    ("Livraison rapide, mais le service client ne répond jamais.",
+     {"delivery": "positive", "customer_support": "negative"}),
+])
+def test_aspect_sentiment_and_evidence_on_a_two_touchpoint_item(journey_pipeline, text, sentiments):
+    (record,) = journey_pipeline.enrich_texts([text])
+    assert set(sentiments) <= set(record.touchpoints)
+    for touchpoint, label in sentiments.items():
+        assert record.touchpoint_sentiment[touchpoint] == label
+    evidence = {e["touchpoint"]: e for e in record.touchpoint_evidence}
+    assert set(evidence) == set(record.touchpoints)
+    for e in record.touchpoint_evidence:
+        assert record.text[e["start"]:e["end"]] == e["text"]
+        unit = record.units[e["unit_index"]]
+        assert unit.start <= e["start"] < e["end"] <= unit.end
+        assert e["sentiment"] == record.touchpoint_sentiment[e["touchpoint"]]
+    # Each touchpoint points at its own clause, not the whole sentence.
+    assert evidence["delivery"]["text"].lower().startswith("livraison" if "Livraison" in text else "delivery")
+    assert "support" in evidence["customer_support"]["text"] or "service client" in evidence["customer_support"]["text"]
+    assert evidence["delivery"]["end"] <= evidence["customer_support"]["start"]
+
+
+def test_calm_problem_report_is_negative_for_its_touchpoint(journey_pipeline):
+    (record,) = journey_pipeline.enrich_texts(["My parcel has not arrived yet. Could you check the tracking?"])
+    assert "delivery" in record.touchpoints
+    assert record.touchpoint_sentiment["delivery"] == "negative"
+
+
+def test_chat_evidence_comes_from_customer_turns(journey_pipeline):
+    frame = pd.DataFrame({"id": ["c1"], "turns": [
+        '[{"speaker": "customer", "text": "I was charged twice for my last invoice."},'
+        ' {"speaker": "agent", "text": "Sorry! Our delivery team and the app are great."},'
+        ' {"speaker": "customer", "text": "Please refund the second charge."}]'
+    ]})
+    row = journey_pipeline.enrich(frame).iloc[0]
+    assert row["touchpoints"][0] == "billing"
+    for e in row["touchpoint_evidence"]:
+        assert row["units"][e["unit_index"]]["speaker"] == "customer"
+        assert row["text"][e["start"]:e["end"]] == e["text"]
+
+
+PARKING = """\
+extends: default
+touchpoints:
+  - id: parking
+    en: Parking
+    fr: Parking
+    phase: retention
+    description: Parking at the store or venue - car park, spaces, parking fees.
+    examples:
+      en: [there was no parking space left, the car park was full, parking is too expensive, I could not find anywhere to park]
+      fr: [impossible de se garer, le parking était complet, le parking est trop cher, aucune place de stationnement]
+    cues:
+      en: [parking, car park, park]
+      fr: [parking, se garer, stationnement]
+"""
+
+
+def test_custom_taxonomy_touchpoint_is_tagged_without_retraining(journey_pipeline, tmp_path):
+    text = "The car park was full, I drove around for 30 minutes before finding a space."
+    fr_text = "Le parking était complet, nous avons tourné vingt minutes pour nous garer."
+    before = journey_pipeline.enrich_texts([text, fr_text])
+    assert all("parking" not in r.touchpoints for r in before)
+
+    path = tmp_path / "parking.yaml"
+    path.write_text(PARKING)
+    custom = Pipeline.from_dict(_config(taxonomy=str(path)), base_dir=DEFAULT_CONFIG.parent)
+    after = custom.enrich_texts([text, fr_text])
+    for record in after:
+        assert record.touchpoints[0] == "parking", record.touchpoint_scores
+        assert record.phase == "retention"
+        assert record.touchpoint_evidence[0]["touchpoint"] == "parking"
+
+
+def test_enrich_taxonomy_flag_uses_the_custom_file_and_reports_a_broken_one(tmp_path, capsys):
+    from voc_nlp.cli.__main__ import main
+
+    data = tmp_path / "in.csv"
+    pd.DataFrame({"text": ["Le parking était complet, impossible de se garer."]}).to_csv(data, index=False)
+    good = tmp_path / "parking.yaml"
+    good.write_text(PARKING)
+    out = tmp_path / "out.jsonl"
+    assert main(["enrich", str(data), "-o", str(out), "--taxonomy", str(good), "--quiet"]) == 0
+    import json
+
+    record = json.loads(out.read_text().splitlines()[0])
+    assert record["touchpoints"][0] == "parking"
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(PARKING.replace("phase: retention", "phase: after_sales"))
+    assert main(["enrich", str(data), "-o", str(out), "--taxonomy", str(broken), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "broken.yaml:3:" in err and "unknown default phase 'after_sales'" in err

@@ -1,0 +1,60 @@
+"""Pain points: problems, not only moods (real encoder, trained heads)."""
+
+import pytest
+
+from voc_nlp.components.pain_points import PainPointDetector
+from voc_nlp.pipeline import PROJECT_ROOT, ConfigError, Pipeline
+from voc_nlp.taxonomy import Taxonomy
+
+
+def _detector(pipeline) -> PainPointDetector:
+    return next(s for s in pipeline.steps if s.name == "pain_points")
+
+
+def test_calm_problem_report_is_a_pain_point_plain_question_is_not(pipeline):
+    texts = ["The ATM declined my card.", "How do I order a new card?",
+             "Le distributeur a refusé ma carte.", "Comment commander une nouvelle carte ?"]
+    calm_en, question_en, calm_fr, question_fr = pipeline.enrich_texts(texts)
+    for calm, question in ((calm_en, question_en), (calm_fr, question_fr)):
+        assert calm.pain_point is True and calm.pain_point_score >= 0.5
+        assert question.pain_point is False and question.pain_point_score < 0.5
+    # The problem model alone separates them (no mood needed).
+    det = _detector(pipeline)
+    embed = next(s for s in pipeline.steps if s.name == "embed")
+    p = det.problem_proba(embed.encoder.encode(texts[:2]))
+    assert p[0] >= det.threshold > p[1]
+
+
+def test_moods_and_units(pipeline):
+    angry, happy, mixed = pipeline.enrich_texts([
+        "This is absolutely infuriating, worst service ever.",
+        "Great app, thank you so much!",
+        "Thanks for the quick reply. But my parcel never arrived.",
+    ])
+    assert angry.pain_point and not happy.pain_point
+    assert [u.pain_point for u in mixed.units] == [False, True]
+    assert mixed.pain_point_score == max(u.pain_point_score for u in mixed.units)
+    # The score and the flag agree everywhere.
+    for r in (angry, happy, mixed):
+        for u in r.units:
+            assert u.pain_point == (u.pain_point_score >= 0.5)
+
+
+def test_agent_turns_are_not_scored(pipeline):
+    (chat,) = pipeline.enrich_texts(["Customer: my card was charged twice\nAgent: sorry, I will refund you"])
+    customer, agent = chat.units
+    assert customer.pain_point is True and agent.pain_point is None
+
+
+def test_emotion_ids_come_from_the_taxonomy():
+    model = str(PROJECT_ROOT / "models" / "pain_point")
+    with pytest.raises(ValueError, match="not in the taxonomy"):
+        PainPointDetector(model=model, taxonomy=Taxonomy.load(), emotions=["rage"])
+
+
+def test_pipeline_refuses_pain_points_before_emotions():
+    config = {"encoder": {"backend": "use_m3"}, "pipeline": ["units", "language", "embed", "sentiment", "pain_points"],
+              "components": {"sentiment": {"model": "../models/sentiment"},
+                             "pain_points": {"model": "../models/pain_point"}}}
+    with pytest.raises(ConfigError, match="unit.emotions"):
+        Pipeline.from_dict(config, base_dir=PROJECT_ROOT / "configs")
