@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: install
 	mkdir -p out
-	$(BIN)/voc-nlp enrich samples/feedback.csv -o out/feedback.parquet
+	$(BIN)/voc-nlp enrich samples/feedback.csv -o out/feedback.parquet --topics
 	$(BIN)/voc-nlp enrich samples/feedback.csv -o out/feedback.jsonl --quiet
 	$(BIN)/voc-nlp enrich samples/chats.jsonl -o out/chats.jsonl --quiet
 	$(BIN)/voc-nlp report out/feedback.parquet -o out/report.html --tables out/tables
