@@ -84,6 +84,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--rank", type=int, default=8)
+    ap.add_argument("--modes", default="lora,frozen-emb,full",
+                    help="comma list of: inference, lora, frozen-emb, full")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -105,16 +107,29 @@ def main() -> None:
     print(f"threads={args.threads}, load average {os.getloadavg()[0]:.1f}, "
           f"tweets: mean {mean_len:.1f} tokens, dynamic-padded batch width "
           f"{np.mean([b[0].shape[1] for b in dynamic]):.1f}", flush=True)
-    for mode in ("full, word embeddings frozen", "full, all parameters", f"LoRA r={args.rank} q,v + head"):
+    labels = {"inference": "inference only (no grad)", "lora": f"LoRA r={args.rank} q,v + head",
+              "frozen-emb": "full, word embeddings frozen", "full": "full, all parameters"}
+    for key in args.modes.split(","):
+        mode = labels[key]
         for shape, batches in (("len 64", fixed), ("tweets", dynamic)):
             enc = build_model(f)
-            if mode.startswith("LoRA"):
+            if key == "lora":
                 add_lora(enc, args.rank)
-            elif "frozen" in mode:
+            elif key == "frozen-emb":
                 enc.embeddings.word_embeddings.weight.requires_grad_(False)
             model = Classifier(enc)
             n_train = sum(p.numel() for p in model.parameters() if p.requires_grad)
-            dt = time_steps(model, batches, args.steps)
+            if key == "inference":
+                model.eval()
+                n_train = 0
+                with torch.inference_mode():
+                    model(*batches[0][:2])
+                    t0 = time.perf_counter()
+                    for b in batches[1 : args.steps + 1]:
+                        model(*b[:2])
+                    dt = (time.perf_counter() - t0) / args.steps
+            else:
+                dt = time_steps(model, batches, args.steps)
             print(f"{mode:32s} {shape:7s} trainable {n_train / 1e6:7.2f}M  step {dt:.2f}s  "
                   f"(load {os.getloadavg()[0]:.1f})", flush=True)
             del model, enc

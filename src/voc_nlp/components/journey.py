@@ -153,6 +153,10 @@ class JourneyTagger(Component):
         self.encoder_fingerprint = encoder.fingerprint
 
         self.tp_cues = [_Cues(tp.cues) for tp in taxonomy.touchpoints]
+        # Every touchpoint's cues, all languages, in one pattern: a superset of
+        # each touchpoint's own, so a unit it does not match has no cue at all.
+        # Most units match none, and one scan then saves a scan per touchpoint.
+        self.any_cue = cue_regex([c for tp in taxonomy.touchpoints for cues in tp.cues.values() for c in cues])
         fallback = taxonomy.journey.fallback_touchpoint
         self.fallback = self.ids.index(fallback) if fallback in self.ids else None
         rules = taxonomy.journey
@@ -186,6 +190,8 @@ class JourneyTagger(Component):
         lang = doc.record.lang
         for i, unit in enumerate(units):
             folded = fold(unit.text)
+            if self.any_cue is None or not self.any_cue.search(folded):
+                continue
             for j, cues in enumerate(self.tp_cues):
                 if cues.find(folded, lang):
                     cue[i, j] = 1.0
