@@ -104,3 +104,13 @@ def test_broken_csv_keeps_one_row_per_input_row(tmp_path, capsys):
     assert by_id["e"]["error"] and "undecodable" in by_id["e"]["error"]
     summary = capsys.readouterr().err
     assert "6 rows in, 6 rows out" in summary
+
+
+def test_max_text_chars_flag_flags_long_texts(tmp_path):
+    path = tmp_path / "long.csv"
+    pd.DataFrame({"id": ["a", "b"], "text": ["short and fine", "x" * 50]}).to_csv(path, index=False)
+    out = tmp_path / "o.jsonl"
+    assert main(["enrich", str(path), "-o", str(out), "--max-text-chars", "20", "--quiet"]) == 0
+    a, b = [json.loads(line) for line in out.read_text().splitlines()]
+    assert a["error"] is None
+    assert "limit of 20" in b["error"] and len(b["text"]) == 20

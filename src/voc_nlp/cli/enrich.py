@@ -32,6 +32,8 @@ def add_parser(sub) -> None:
         p.add_argument(f"--{field}-col", default=None, help=f"input column holding the {field}")
     p.add_argument("--encoding", default=None, help="input text encoding (default: UTF-8, BOM or not)")
     p.add_argument("--chunk-size", type=int, default=None, help="rows per chunk (default from config: 1000)")
+    p.add_argument("--max-text-chars", type=int, default=None,
+                   help="longer texts are truncated and their row flagged (default from config: 20000)")
     p.add_argument("--threads", type=int, default=None, help="encoder threads")
     p.add_argument("--batch-size", type=int, default=None, help="encoder batch size")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -71,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         chunks = read_feedback(
             args.inputs, columns, chunk_size=chunk_size, encoding=args.encoding,
-            max_text_chars=pipe.max_text_chars,
+            max_text_chars=args.max_text_chars or pipe.max_text_chars,
         )
         # With topics, records go to a temporary Parquet first (see cli/topics.py).
         first_output = str(topic_job.records_path) if topic_job else args.output
