@@ -193,7 +193,9 @@ class JourneyTagger(Component):
             if self.any_cue is None or not self.any_cue.search(folded):
                 continue
             for j, cues in enumerate(self.tp_cues):
-                if cues.find(folded, lang):
+                pattern = cues.pattern(lang)
+                # Only whether a cue occurs matters here: stop at the first.
+                if pattern is not None and pattern.search(folded):
                     cue[i, j] = 1.0
         return sim, cue
 
