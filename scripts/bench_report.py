@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from voc_nlp.report.labels import load_taxonomy  # noqa: E402
+from voc_nlp.taxonomy import Taxonomy  # noqa: E402
 from voc_nlp.schema import ARROW_SCHEMA, SCHEMA_VERSION, UNIT_TYPE  # noqa: E402
 
 PHRASES = {
@@ -52,7 +52,7 @@ def _offsets(lengths):
 def synthesise(n: int, seed: int = 7, start: int = 0) -> pa.Table:
     """N enriched records as an Arrow table with exactly ARROW_SCHEMA."""
     rng = np.random.default_rng(seed + start)
-    tax = load_taxonomy()
+    tax = Taxonomy.load()
     emotions = [e for e in tax.emotion_ids if e != tax.neutral_emotion]
     n_neg_emotions = max(1, len(emotions) - 2)  # taxonomy order: negative emotions first, then delight, gratitude
     journey_phases = [p for p in tax.phases if p.stage] or []
@@ -113,7 +113,7 @@ def synthesise(n: int, seed: int = 7, start: int = 0) -> pa.Table:
     main_tp = np.where(has_topic, topic_tp[np.maximum(topic, 0)], rng.integers(0, len(tp_ids), n))
     phase_i = np.where(rng.random(n) < 0.8, tp_phase[main_tp], rng.integers(0, len(phase_ids), n))
     unknown = rng.random(n) < 0.08
-    phase = np.where(unknown, tax.unknown_phase or "unknown", phase_ids[phase_i]).astype(object)
+    phase = np.where(unknown, tax.journey.unknown_phase or "unknown", phase_ids[phase_i]).astype(object)
     stage = np.where(unknown, None, stages[phase_i])
     second_tp = np.where(rng.random(n) < 0.3, rng.integers(0, len(tp_ids), n), -1)
     second_tp = np.where(second_tp == main_tp, -1, second_tp)

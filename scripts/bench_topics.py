@@ -25,7 +25,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from voc_nlp.registry import encoders  # noqa: E402
+from voc_nlp.encoders import encoder_from_config  # noqa: E402
 from voc_nlp.taxonomy import Taxonomy  # noqa: E402
 from voc_nlp.topics import PainPointTopics  # noqa: E402
 from voc_nlp.training.data import (  # noqa: E402
@@ -68,8 +68,7 @@ def main() -> None:
     warnings.filterwarnings("ignore")
 
     config = yaml.safe_load(args.config.read_text())
-    encoder_cfg = dict(config["encoder"])
-    encoder = encoders.create(encoder_cfg.pop("backend"), **encoder_cfg)
+    encoder = encoder_from_config(config)
     params = dict(config.get("topics") or {})
     if args.max_fit_units:
         params["max_fit_units"] = args.max_fit_units

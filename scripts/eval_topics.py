@@ -32,7 +32,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from voc_nlp.registry import encoders  # noqa: E402
+from voc_nlp.encoders import encoder_from_config  # noqa: E402
 from voc_nlp.topics import PainPointTopics  # noqa: E402
 from voc_nlp.training.data import DEFAULT_DATA_DIR, embed_cached, read_split  # noqa: E402
 
@@ -86,8 +86,7 @@ def main() -> None:
     warnings.filterwarnings("ignore")
 
     config = yaml.safe_load(args.config.read_text())
-    encoder_cfg = dict(config["encoder"])
-    encoder = encoders.create(encoder_cfg.pop("backend"), **encoder_cfg)
+    encoder = encoder_from_config(config)
     params = dict(config.get("topics") or {})
     for key in ("n_neighbors", "n_components", "clustering", "n_clusters", "min_cluster_size",
                 "min_samples", "similarity_floor", "random_state"):

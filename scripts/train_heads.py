@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from voc_nlp.evaluation import multilabel_metrics, sentiment_metrics  # noqa: E402
 from voc_nlp.heads import ClassifierHead  # noqa: E402
-from voc_nlp.registry import encoders  # noqa: E402
+from voc_nlp.encoders import encoder_from_config  # noqa: E402
 from voc_nlp.taxonomy import Taxonomy  # noqa: E402
 from voc_nlp.training.data import (  # noqa: E402
     DEFAULT_DATA_DIR,
@@ -162,8 +162,7 @@ def main() -> None:
     np.random.seed(SEED)
 
     config = yaml.safe_load(args.config.read_text())
-    encoder_cfg = dict(config["encoder"])
-    encoder = encoders.create(encoder_cfg.pop("backend"), **encoder_cfg)
+    encoder = encoder_from_config(config)
     taxonomy = Taxonomy.load()
     cache = args.cache if str(args.cache) else None
 

@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from voc_nlp.heads import ClassifierHead  # noqa: E402
-from voc_nlp.registry import encoders  # noqa: E402
+from voc_nlp.encoders import encoder_from_config  # noqa: E402
 from voc_nlp.training.data import DEFAULT_DATA_DIR, embed_cached, read_split  # noqa: E402
 
 SEED = 13
@@ -160,8 +160,7 @@ def main() -> None:
     started = time.perf_counter()
 
     config = yaml.safe_load(args.config.read_text())
-    encoder_cfg = dict(config["encoder"])
-    encoder = encoders.create(encoder_cfg.pop("backend"), **encoder_cfg)
+    encoder = encoder_from_config(config)
     cache = args.cache if str(args.cache) else None
 
     texts, y, trained_on = intent_set(args.data_dir, "train")

@@ -20,11 +20,11 @@ import yaml
 
 from voc_nlp.components.base import Component
 from voc_nlp.doc import FeedbackDoc
+from voc_nlp.encoders import encoder_from_config
 from voc_nlp.io.columns import ColumnMap
 from voc_nlp.io.readers import canonical_frame
 from voc_nlp.io.writers import records_to_frame
 from voc_nlp.registry import components as component_registry
-from voc_nlp.registry import encoders as encoder_registry
 from voc_nlp.schema import EnrichedRecord
 from voc_nlp.taxonomy import Taxonomy
 
@@ -67,11 +67,10 @@ class Pipeline:
 
     @classmethod
     def from_dict(cls, config: dict, base_dir: Path = PROJECT_ROOT) -> "Pipeline":
-        encoder_cfg = dict(config.get("encoder") or {})
-        backend = encoder_cfg.pop("backend", None)
-        if backend is None:
-            raise ConfigError("config has no encoder.backend")
-        encoder = encoder_registry.create(backend, **encoder_cfg)
+        try:
+            encoder = encoder_from_config(config)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
 
         taxonomy = Taxonomy.load(base_dir / config.get("taxonomy", "taxonomy.yaml"))
         shared = {"encoder": encoder, "taxonomy": taxonomy}

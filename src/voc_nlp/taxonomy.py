@@ -175,6 +175,25 @@ class Taxonomy:
     def touchpoint(self, touchpoint_id: str) -> Touchpoint:
         return next(t for t in self.touchpoints if t.id == touchpoint_id)
 
+    @property
+    def stage_ids(self) -> list[str]:
+        """Stages in journey order: as listed, else as the phases first name them."""
+        if self.journey.stages:
+            return [s.id for s in self.journey.stages]
+        return list(dict.fromkeys(p.stage for p in self.phases if p.stage))
+
+    def label(self, kind: str, key: str | None, lang: str) -> str:
+        """Display label of an id of `kind` (emotion, phase, stage, touchpoint) in `lang`.
+
+        Ids absent from the taxonomy are title-cased ("mobile_app" -> "Mobile App").
+        """
+        if key is None:
+            return ""
+        entries = self.journey.stages if kind == "stage" else getattr(self, kind + "s")
+        entry = next((e for e in entries if e.id == key), None)
+        text = (getattr(entry, lang, "") or getattr(entry, "en", "")) if entry else ""
+        return text or str(key).replace("_", " ").replace("-", " ").strip().title()
+
     def stage_of(self, phase_id: str | None) -> str | None:
         if phase_id is None:
             return None

@@ -5,13 +5,13 @@ import math
 import pytest
 
 from voc_nlp.report import Options, compute, load
-from voc_nlp.report.labels import load_taxonomy
+from voc_nlp.taxonomy import Taxonomy
 
 
 @pytest.fixture
 def data(filled_parquet):
     con = load(str(filled_parquet))
-    return compute(con, load_taxonomy(), Options(emerging_min=1))
+    return compute(con, Taxonomy.load(), Options(emerging_min=1))
 
 
 def _cell(frame, phase, touchpoint):
@@ -110,7 +110,7 @@ def test_chat_mood(data):
 
 
 def test_empty_journey_and_topic_columns(empty_parquet):
-    data = compute(load(str(empty_parquet)), load_taxonomy(), Options())
+    data = compute(load(str(empty_parquet)), Taxonomy.load(), Options())
     assert data.meta["journey_items"] == 0 and data.meta["topics"] == 0
     for name in ("journey_map", "journey_phases", "emotion_curve", "pain_points", "emerging_topics"):
         assert data.tables[name].empty, name
@@ -124,7 +124,7 @@ def test_jsonl_and_duckdb_inputs_give_the_same_numbers(filled_parquet, filled_as
     import pandas as pd
 
     other = filled_as(suffix)
-    tax = load_taxonomy()
+    tax = Taxonomy.load()
     ref = compute(load(str(filled_parquet)), tax, Options())
     got = compute(load(str(other)), tax, Options())
     for name in ("overview", "by_channel", "journey_map", "emotion_curve", "pain_points", "impact", "chats"):

@@ -8,7 +8,7 @@ import pytest
 from voc_nlp.cli.__main__ import main
 from voc_nlp.report import build_report
 from voc_nlp.report.i18n import STRINGS
-from voc_nlp.report.labels import load_taxonomy
+from voc_nlp.taxonomy import Taxonomy
 
 SECTION_IDS = ("overview", "journey", "curve", "pain", "trends", "impact", "chats")
 
@@ -44,11 +44,11 @@ def test_french_labels(filled_parquet, tmp_path):
     assert '<html lang="fr">' in html
     for key in ("journey", "pain", "chats", "net_sentiment"):
         assert STRINGS["fr"][key].replace("'", "&#x27;") in html
-    tax = load_taxonomy()
+    tax = Taxonomy.load()
     for kind, key in (("touchpoint", "delivery"), ("phase", "retention"), ("emotion", "frustration")):
         fr, en = tax.label(kind, key, "fr"), tax.label(kind, key, "en")
         assert fr.replace("'", "&#x27;") in html, (kind, key)
-    if tax.stages:
+    if tax.journey.stages:
         assert tax.label("stage", "after_purchase", "fr").replace("'", "&#x27;") in html
     assert "\u2212" in html and "\u202f%" in html  # French number format: 50 %, real minus sign
     assert STRINGS["en"]["journey"] not in html

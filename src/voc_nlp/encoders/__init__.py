@@ -10,4 +10,14 @@ encoders.register("minilm")(MiniLMEncoder)
 encoders.register("use_m3")(USEMultilingualEncoder)
 encoders.register("e5_small")(E5SmallEncoder)
 
-__all__ = ["E5SmallEncoder", "Encoder", "MiniLMEncoder", "USEMultilingualEncoder"]
+
+def encoder_from_config(config: dict) -> Encoder:
+    """The encoder described by a pipeline config's `encoder:` section."""
+    settings = dict(config.get("encoder") or {})
+    backend = settings.pop("backend", None)
+    if backend is None:
+        raise ValueError("config has no encoder.backend")
+    return encoders.create(backend, **settings)
+
+
+__all__ = ["E5SmallEncoder", "Encoder", "encoder_from_config", "MiniLMEncoder", "USEMultilingualEncoder"]

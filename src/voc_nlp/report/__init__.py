@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from voc_nlp.report.aggregates import Options, ReportData, ReportInputError, compute, load, write_tables
-from voc_nlp.report.labels import load_taxonomy
+from voc_nlp.taxonomy import Taxonomy
 from voc_nlp.report.render import render
 
 
@@ -34,7 +34,7 @@ def build_report(
     tables to `tables_dir`) when given. Returns (html, data)."""
     opt = options or Options()
     opt.lang = lang
-    tax = load_taxonomy(taxonomy)
+    tax = Taxonomy.load(taxonomy)
     con = load(source, table=table, threads=opt.threads)
     try:
         data = compute(con, tax, opt)

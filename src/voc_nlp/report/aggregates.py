@@ -43,7 +43,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from voc_nlp.report.labels import ReportTaxonomy
+from voc_nlp.taxonomy import Taxonomy
 
 WEEKLY_MAX_DAYS = 120
 
@@ -155,7 +155,7 @@ def _ident(name: str) -> str:
 # --------------------------------------------------------------------------
 
 
-def compute(con: duckdb.DuckDBPyConnection, tax: ReportTaxonomy, options: Options | None = None) -> ReportData:
+def compute(con: duckdb.DuckDBPyConnection, tax: Taxonomy, options: Options | None = None) -> ReportData:
     opt = options or Options()
     data = ReportData()
     pos, neg, neutral = _lit(tax.positive), _lit(tax.negative), _lit(tax.neutral_emotion)
@@ -380,7 +380,7 @@ def _dominant(con, relation: str, keys: list[str], neutral: str) -> pd.DataFrame
         SELECT {cols}, emotion AS dominant_emotion, n AS dominant_items FROM r WHERE k = 1""").df()
 
 
-def _phase_stages(con, tax: ReportTaxonomy) -> dict:
+def _phase_stages(con, tax: Taxonomy) -> dict:
     """Stage of each phase: the taxonomy's, else the most frequent in the data."""
     seen = con.execute("""SELECT phase, mode(stage) FROM base WHERE phase IS NOT NULL GROUP BY 1""").fetchall()
     out = {phase: stage for phase, stage in seen}
@@ -390,7 +390,7 @@ def _phase_stages(con, tax: ReportTaxonomy) -> dict:
     return out
 
 
-def _order_journey(frame: pd.DataFrame, tax: ReportTaxonomy) -> pd.DataFrame:
+def _order_journey(frame: pd.DataFrame, tax: Taxonomy) -> pd.DataFrame:
     """Sort by taxonomy order of stage, phase and touchpoint (unknown ids after, nulls last)."""
     frame = frame.copy()
     sort_cols = []
@@ -447,7 +447,7 @@ def _quotes(con, keys: str, opt: Options) -> dict[str, list[str]]:
     return out
 
 
-def _impact(con, tax: ReportTaxonomy, opt: Options, rated: int) -> pd.DataFrame:
+def _impact(con, tax: Taxonomy, opt: Options, rated: int) -> pd.DataFrame:
     columns = ["kind", "key", "label", "n_with", "mean_with", "mean_without", "gap", "impact"]
     if rated < 2:
         return pd.DataFrame(columns=columns)

@@ -1,7 +1,7 @@
 """Report strings in English and French, and number/date formatting.
 
 Taxonomy labels (phases, touchpoints, emotions, stages) are not here: they come
-from the taxonomy YAML (see `labels.py`). These are the report's own words.
+from the taxonomy (`voc_nlp.taxonomy.Taxonomy.label`). These are the report's own words.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import pandas as pd
 from voc_nlp.report import charts
 from voc_nlp.report.aggregates import Options, ReportData
 from voc_nlp.report.i18n import Strings
-from voc_nlp.report.labels import ReportTaxonomy
+from voc_nlp.taxonomy import Taxonomy
 
 SECTIONS = ("overview", "journey", "curve", "pain", "trends", "impact", "chats")
 
@@ -102,7 +102,7 @@ JS = """
 """
 
 
-def render(data: ReportData, tax: ReportTaxonomy, opt: Options, source: str, title: str | None = None) -> str:
+def render(data: ReportData, tax: Taxonomy, opt: Options, source: str, title: str | None = None) -> str:
     s = Strings(opt.lang)
     r = _Renderer(data, tax, opt, s)
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -127,7 +127,7 @@ def _nan(v) -> bool:
 
 
 class _Renderer:
-    def __init__(self, data: ReportData, tax: ReportTaxonomy, opt: Options, s: Strings):
+    def __init__(self, data: ReportData, tax: Taxonomy, opt: Options, s: Strings):
         self.d, self.t, self.o, self.s = data, tax, opt, s
         self.lang = opt.lang
 
