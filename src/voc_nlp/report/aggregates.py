@@ -391,10 +391,12 @@ def _phase_stages(con, tax: Taxonomy) -> dict:
 
 
 def _order_journey(frame: pd.DataFrame, tax: Taxonomy) -> pd.DataFrame:
-    """Sort by taxonomy order of stage, phase and touchpoint (unknown ids after, nulls last)."""
+    """Sort by taxonomy order of stage, phase, touchpoint and emotion (unknown ids after,
+    nulls last), so the tables do not depend on the order DuckDB's threads return groups."""
     frame = frame.copy()
     sort_cols = []
-    for col, order in (("stage", tax.stage_ids), ("phase", tax.phase_ids), ("touchpoint", tax.touchpoint_ids)):
+    for col, order in (("stage", tax.stage_ids), ("phase", tax.phase_ids),
+                       ("touchpoint", tax.touchpoint_ids), ("emotion", tax.emotion_ids)):
         if col in frame.columns:
             rank = {key: i for i, key in enumerate(order)}
             frame[f"_{col}"] = [(rank.get(v, len(rank)) if isinstance(v, str) else len(rank) + 1, str(v))
