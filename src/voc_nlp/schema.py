@@ -6,7 +6,7 @@ JSONL and CSV writers all read them from here. `docs/schema.md` documents them.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pyarrow as pa
@@ -58,6 +58,11 @@ ARROW_SCHEMA = pa.schema(
         ("sentiment_probs", _SCORES),
         ("emotions", pa.list_(pa.string())),
         ("emotion_scores", _SCORES),
+        ("emotion_intensity", pa.float32()),
+        # Chats: the customer's mood trajectory (first vs last customer turn).
+        ("mood_start", pa.float32()),
+        ("mood_end", pa.float32()),
+        ("mood_change", pa.string()),
         ("units", pa.list_(UNIT_TYPE)),
         # Reserved for the journey, touchpoint and topic components.
         ("phase", pa.string()),
@@ -130,6 +135,10 @@ class EnrichedRecord:
     sentiment_probs: dict[str, float] = field(default_factory=dict)
     emotions: list[str] = field(default_factory=list)
     emotion_scores: dict[str, float] = field(default_factory=dict)
+    emotion_intensity: float | None = None
+    mood_start: float | None = None
+    mood_end: float | None = None
+    mood_change: str | None = None
     units: list[Unit] = field(default_factory=list)
     phase: str | None = None
     phase_score: float | None = None
@@ -151,4 +160,15 @@ class EnrichedRecord:
     model_version: str | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Field name -> value, units as dicts.
+
+        A shallow copy (not `dataclasses.asdict`, which deep-copies every
+        nested value and was a fifth of the pipeline's time): the containers
+        are shared with the record, which is not modified afterwards.
+        """
+        out = {name: getattr(self, name) for name in _RECORD_FIELDS}
+        out["units"] = [dict(vars(u)) for u in self.units]
+        return out
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(EnrichedRecord))

@@ -3,6 +3,14 @@
 An emotion is expressed by the item when any customer unit expresses it, so
 the item score is the maximum over units. `neutral` is given only when no
 other emotion passes its threshold.
+
+`milder` maps an emotion to a milder one below a score: in customer feedback
+GoEmotions-style "anger" fires on every firm complaint, while CX teams keep
+anger for hostile, escalating customers and call the rest frustration.
+
+Intensity in [0, 1]: how far the strongest expressed emotion's score is above
+its own threshold (0 = just expressed, 1 = certain); 0 when neutral. It is
+derived from the model's scores, not trained on intensity labels.
 """
 
 from __future__ import annotations
@@ -20,12 +28,18 @@ from voc_nlp.registry import components
 class EmotionClassifier(Component):
     name = "emotions"
     requires = ("doc.vectors",)
-    assigns = ("unit.emotions", "record.emotions", "record.emotion_scores")
+    assigns = ("unit.emotions", "record.emotions", "record.emotion_scores", "record.emotion_intensity")
 
-    def __init__(self, model: str, neutral: str = "neutral"):
+    def __init__(self, model: str, neutral: str = "neutral", milder: dict | None = None):
         self.head = ClassifierHead.load(model)
         self.labels = self.head.labels
         self.neutral = neutral
+        self.milder = {}
+        for label, rule in (milder or {}).items():
+            if label not in self.labels or rule.get("becomes") not in self.labels:
+                raise ValueError(f"emotions.milder: {label!r} -> {rule.get('becomes')!r}: "
+                                 f"both must be emotion ids of the model ({', '.join(self.labels)})")
+            self.milder[self.labels.index(label)] = (float(rule["below"]), rule["becomes"])
         self.thresholds = self.head.threshold_vector()
         self._emotion_mask = np.array([label != neutral for label in self.labels])
 
@@ -45,8 +59,21 @@ class EmotionClassifier(Component):
     def _decide(self, scores: np.ndarray) -> list[str]:
         passed = (scores >= self.thresholds) & self._emotion_mask
         order = np.argsort(-scores, kind="stable")
-        chosen = [self.labels[i] for i in order if passed[i]]
+        chosen = []
+        for i in order:
+            if not passed[i]:
+                continue
+            label = self.labels[i]
+            if i in self.milder and scores[i] < self.milder[i][0]:
+                label = self.milder[i][1]
+            if label not in chosen:
+                chosen.append(label)
         return chosen or [self.neutral]
+
+    def _intensity(self, scores: np.ndarray) -> float:
+        above = (scores - self.thresholds) / np.maximum(1.0 - self.thresholds, 1e-6)
+        above = np.where(self._emotion_mask, above, 0.0)
+        return round(float(np.clip(above.max(initial=0.0), 0.0, 1.0)), 4)
 
     def _scores(self, scores: np.ndarray) -> dict[str, float]:
         return {label: round(float(v), 4) for label, v in zip(self.labels, scores)}
@@ -65,3 +92,4 @@ class EmotionClassifier(Component):
             item[k] = probs[:, k].min()
         doc.record.emotions = self._decide(item)
         doc.record.emotion_scores = self._scores(item)
+        doc.record.emotion_intensity = self._intensity(item)

@@ -36,11 +36,30 @@ from dataclasses import dataclass
 import numpy as np
 
 from voc_nlp.components.base import Component
+from voc_nlp.components.embed import stack_vectors
 from voc_nlp.doc import FeedbackDoc
 from voc_nlp.encoders.base import Encoder
 from voc_nlp.registry import components
 from voc_nlp.schema import Unit
 from voc_nlp.taxonomy import Taxonomy
+
+
+class _FoldTable(dict):
+    """`str.translate` table filled on first sight of each character."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        c = ch.lower()
+        if len(c) != 1:  # e.g. "İ" lower-cases to two characters: keep offsets
+            c = ch
+        base = unicodedata.normalize("NFKD", c)
+        c = base[0] if base and unicodedata.category(base[0])[0] == "L" else c
+        c = "'" if c in "’`´" else c
+        self[code] = c
+        return c
+
+
+_FOLD = _FoldTable()
 
 
 def fold(text: str) -> str:
@@ -49,15 +68,7 @@ def fold(text: str) -> str:
     Character for character, so offsets in the folded text are offsets in the
     original one.
     """
-    out = []
-    for ch in text:
-        c = ch.lower()
-        if len(c) != 1:
-            c = ch
-        base = unicodedata.normalize("NFKD", c)
-        c = base[0] if base and unicodedata.category(base[0])[0] == "L" else c
-        out.append("'" if c in "’`´" else c)
-    return "".join(out)
+    return text.translate(_FOLD)
 
 
 def cue_regex(cues: list[str]) -> re.Pattern | None:
@@ -96,6 +107,48 @@ class _Cues:
     def find(self, folded: str, lang: str | None) -> list[tuple[int, int]]:
         p = self.pattern(lang)
         return [] if p is None else [m.span() for m in p.finditer(folded)]
+
+    def occurs(self, folded: str, lang: str | None) -> bool:
+        p = self.pattern(lang)
+        return p is not None and p.search(folded) is not None
+
+
+class _CueIndex:
+    """Which cue lists (touchpoints, phases, ...) can match a text, from its words.
+
+    Every match of a cue contains the cue's first word as a whole word (or,
+    for a one-word `word*` cue, a word starting with it), so only the lists
+    owning one of the text's words need their regex run: exact, and one
+    dictionary lookup per word instead of a regex scan per list.
+    """
+
+    def __init__(self, cues_per_touchpoint: list[list[str]]):
+        self.words: dict[str, set[int]] = {}
+        self.prefixes: dict[str, set[int]] = {}
+        self.always: set[int] = set()  # cues without a word: always check
+        for j, cues in enumerate(cues_per_touchpoint):
+            for cue in cues:
+                folded = fold(cue.strip())
+                tokens = re.findall(r"\w+", folded.rstrip("*"))
+                if not tokens:
+                    if folded:
+                        self.always.add(j)
+                    continue
+                star_word = folded.endswith("*") and len(tokens) == 1 and folded.rstrip("*").endswith(tokens[0])
+                table = self.prefixes if star_word else self.words
+                table.setdefault(tokens[0], set()).add(j)
+        self.prefix_heads: dict[str, list[str]] = {}
+        for prefix in self.prefixes:
+            self.prefix_heads.setdefault(prefix[:2], []).append(prefix)
+
+    def candidates(self, folded: str) -> set[int]:
+        found = set(self.always)
+        for word in set(re.findall(r"\w+", folded)):
+            found |= self.words.get(word, set())
+            for prefix in self.prefix_heads.get(word[:2], ()):
+                if word.startswith(prefix):
+                    found |= self.prefixes[prefix]
+        return found
 
 
 @dataclass
@@ -150,22 +203,31 @@ class JourneyTagger(Component):
                 owners.append(j)
         self.prototypes = encoder.encode(texts)
         self.owners = np.array(owners)
+        # Prototype columns grouped by touchpoint, padded to the largest group,
+        # so the top-k mean of every touchpoint is one sort over the chunk.
+        width = max(np.bincount(self.owners, minlength=len(self.ids)).max(initial=0), 1)
+        self._slots = np.full((len(self.ids), width), -1)
+        self._k = np.zeros(len(self.ids), dtype=np.float32)
+        for j in range(len(self.ids)):
+            cols = np.flatnonzero(self.owners == j)
+            self._slots[j, : len(cols)] = cols
+            self._k[j] = min(top_k, len(cols))
         self.encoder_fingerprint = encoder.fingerprint
 
         self.tp_cues = [_Cues(tp.cues) for tp in taxonomy.touchpoints]
-        # Every touchpoint's cues, all languages, in one pattern: a superset of
-        # each touchpoint's own, so a unit it does not match has no cue at all.
-        # Most units match none, and one scan then saves a scan per touchpoint.
-        self.any_cue = cue_regex([c for tp in taxonomy.touchpoints for cues in tp.cues.values() for c in cues])
+        self.cue_index = _CueIndex([[c for cues in tp.cues.values() for c in cues] for tp in taxonomy.touchpoints])
         fallback = taxonomy.journey.fallback_touchpoint
         self.fallback = self.ids.index(fallback) if fallback in self.ids else None
         rules = taxonomy.journey
         self.phase_cues = {p.id: _Cues(p.cues) for p in taxonomy.phases if p.cues}
+        self.phase_index = _CueIndex([_all_cues(self.taxonomy.phase(p).cues) if p in self.phase_cues else []
+                                      for p in rules.phase_cue_order])
         self.question = _Cues(rules.question_cues)
         self.customer_signs = _Cues(rules.customer_signs)
         self.problem = _Cues(rules.problem_cues)
         self.praise = _Cues(rules.praise_cues)
         self.breaks = _Cues(rules.clause_breaks)
+        self.polarity_index = _CueIndex([_all_cues(rules.problem_cues), _all_cues(rules.praise_cues)])
 
     @property
     def version(self) -> str:
@@ -173,31 +235,36 @@ class JourneyTagger(Component):
 
     # -- scoring ---------------------------------------------------------------
 
+    def similarity(self, vectors: np.ndarray) -> np.ndarray:
+        """(n_units, n_touchpoints): mean cosine to each touchpoint's top_k closest prototypes."""
+        n, m = len(vectors), len(self.ids)
+        if n == 0:
+            return np.zeros((0, m), dtype=np.float32)
+        sims = vectors @ self.prototypes.T
+        padded = np.where(self._slots >= 0, sims[:, self._slots.clip(min=0)], -np.inf)  # (n, m, width)
+        k_max = int(self._k.max(initial=0))
+        if k_max == 0:
+            return np.zeros((n, m), dtype=np.float32)
+        top = -np.sort(-padded, axis=2)[:, :, :k_max]
+        take = np.arange(k_max)[None, None, :] < self._k[None, :, None]
+        total = np.where(take, top, 0.0).sum(axis=2)
+        return (total / np.maximum(self._k, 1.0)).astype(np.float32)
+
+    def cue_hits(self, folded_units: list[str], lang: str | None) -> np.ndarray:
+        """(n_units, n_touchpoints): 1 where a cue word of the touchpoint occurs in the unit."""
+        cue = np.zeros((len(folded_units), len(self.ids)), dtype=np.float32)
+        for i, folded in enumerate(folded_units):
+            for j in self.cue_index.candidates(folded):
+                # Only whether a cue occurs matters here: stop at the first.
+                if self.tp_cues[j].occurs(folded, lang):
+                    cue[i, j] = 1.0
+        return cue
+
     def unit_scores(self, doc: FeedbackDoc) -> tuple[np.ndarray, np.ndarray]:
         """(prototype similarity, cue hits), each (n_units, n_touchpoints)."""
         units = doc.scored_units
-        n, m = len(units), len(self.ids)
-        vectors = doc.vectors if doc.vectors is not None else np.zeros((0, self.prototypes.shape[1]))
-        sims = vectors @ self.prototypes.T if n else np.zeros((0, len(self.owners)))
-        sim = np.zeros((n, m), dtype=np.float32)
-        for j in range(m):
-            cols = sims[:, self.owners == j]
-            if cols.shape[1] == 0:
-                continue
-            k = min(self.top_k, cols.shape[1])
-            sim[:, j] = np.sort(cols, axis=1)[:, -k:].mean(axis=1)
-        cue = np.zeros((n, m), dtype=np.float32)
-        lang = doc.record.lang
-        for i, unit in enumerate(units):
-            folded = fold(unit.text)
-            if self.any_cue is None or not self.any_cue.search(folded):
-                continue
-            for j, cues in enumerate(self.tp_cues):
-                pattern = cues.pattern(lang)
-                # Only whether a cue occurs matters here: stop at the first.
-                if pattern is not None and pattern.search(folded):
-                    cue[i, j] = 1.0
-        return sim, cue
+        vectors = doc.vectors if doc.vectors is not None and units else np.zeros((0, self.prototypes.shape[1]))
+        return self.similarity(vectors), self.cue_hits([fold(u.text) for u in units], doc.record.lang)
 
     def combine(self, sim: np.ndarray, cue: np.ndarray) -> np.ndarray:
         return sim + self.cue_weight * cue
@@ -205,11 +272,16 @@ class JourneyTagger(Component):
     # -- running -----------------------------------------------------------------
 
     def __call__(self, docs: list[FeedbackDoc]) -> None:
-        for doc in docs:
-            if doc.ok:
-                self.tag(doc)
+        live = [d for d in docs if d.ok]
+        # One similarity pass over the whole chunk, then per-item decisions.
+        matrix, counts = stack_vectors(live, self.prototypes.shape[1])
+        sim = self.similarity(matrix)
+        offset = 0
+        for doc, n in zip(live, counts):
+            self.tag(doc, sim[offset : offset + n])
+            offset += n
 
-    def tag(self, doc: FeedbackDoc) -> None:
+    def tag(self, doc: FeedbackDoc, sim: np.ndarray | None = None) -> None:
         record = doc.record
         units = doc.scored_units
         unknown = self.taxonomy.journey.unknown_phase
@@ -217,12 +289,15 @@ class JourneyTagger(Component):
             record.phase, record.phase_score = unknown, 0.0
             record.stage = self.taxonomy.stage_of(unknown)
             return
-        sim, cue = self.unit_scores(doc)
+        if sim is None:
+            sim, cue = self.unit_scores(doc)
+        else:
+            cue = self.cue_hits([fold(u.text) for u in units], record.lang)
         unit_score = self.combine(sim, cue)
         item = unit_score.max(axis=0)
         chosen = self.select(item, _word_count(units))
         record.touchpoints = [self.ids[j] for j in chosen]
-        record.touchpoint_scores = {t: round(float(np.clip(s, 0.0, 1.0)), 4) for t, s in zip(self.ids, item)}
+        record.touchpoint_scores = dict(zip(self.ids, np.clip(item, 0.0, 1.0).round(4).tolist()))
         record.touchpoint_evidence, record.touchpoint_sentiment = self.evidence(
             doc, units, unit_score, cue, chosen
         )
@@ -308,8 +383,9 @@ class JourneyTagger(Component):
 
     def _polarity(self, text: str, lang) -> int:
         folded = fold(text)
-        bad = len(self.problem.find(folded, lang))
-        good = len(self.praise.find(folded, lang))
+        possible = self.polarity_index.candidates(folded)
+        bad = len(self.problem.find(folded, lang)) if 0 in possible else 0
+        good = len(self.praise.find(folded, lang)) if 1 in possible else 0
         return (good > bad) - (bad > good)
 
     def _aspect_sentiment(self, unit: Unit, polarity: int, clause: bool, item_label: str | None) -> str:
@@ -334,9 +410,10 @@ class JourneyTagger(Component):
         rules = self.taxonomy.journey
         lang = doc.record.lang
         folded = fold(" \n ".join(u.text for u in units))
-        for phase in rules.phase_cue_order:
+        possible = self.phase_index.candidates(folded)
+        for n, phase in enumerate(rules.phase_cue_order):
             cues = self.phase_cues.get(phase)
-            if cues is not None and cues.find(folded, lang):
+            if n in possible and cues is not None and cues.occurs(folded, lang):
                 return phase, 0.9
         if rules.question_phase and self._possibility_question(units, lang):
             return rules.question_phase, 0.75
@@ -354,7 +431,11 @@ class JourneyTagger(Component):
         if not asks:
             return False
         everything = fold(" ".join(u.text for u in units))
-        return not self.customer_signs.find(everything, lang)
+        return not self.customer_signs.occurs(everything, lang)
+
+
+def _all_cues(by_lang: dict[str, list[str]]) -> list[str]:
+    return [c for cues in by_lang.values() for c in cues]
 
 
 def _word_count(units: list[Unit]) -> int:

@@ -3,6 +3,10 @@
 Score in [-1, 1] = P(positive) - P(negative), so items can be ranked. The item
 takes the length-weighted mean of its customer units' probabilities: a long
 complaint outweighs a closing "thanks".
+
+Chats (units with speakers) also get the customer's mood trajectory: the
+score of the first and of the last customer turn, and `improved` /
+`worsened` / `steady` by `mood_threshold` (null with a single customer turn).
 """
 
 from __future__ import annotations
@@ -20,10 +24,13 @@ from voc_nlp.registry import components
 class SentimentClassifier(Component):
     name = "sentiment"
     requires = ("doc.vectors",)
-    assigns = ("unit.sentiment", "record.sentiment", "record.sentiment_score", "record.sentiment_probs")
+    assigns = ("unit.sentiment", "record.sentiment", "record.sentiment_score", "record.sentiment_probs",
+               "record.mood_start", "record.mood_end", "record.mood_change")
 
-    def __init__(self, model: str, positive: str = "positive", negative: str = "negative"):
+    def __init__(self, model: str, positive: str = "positive", negative: str = "negative",
+                 mood_threshold: float = 0.2):
         self.head = ClassifierHead.load(model)
+        self.mood_threshold = mood_threshold
         self.labels = self.head.labels
         self._pos = self.labels.index(positive)
         self._neg = self.labels.index(negative)
@@ -54,3 +61,10 @@ class SentimentClassifier(Component):
         record.sentiment = self.labels[int(item.argmax())]
         record.sentiment_score = float(item[self._pos] - item[self._neg])
         record.sentiment_probs = {label: float(v) for label, v in zip(self.labels, item)}
+        if any(u.speaker for u in units):
+            record.mood_start = units[0].sentiment_score
+            record.mood_end = units[-1].sentiment_score
+            if len(units) >= 2:  # one customer turn has no trajectory
+                change = record.mood_end - record.mood_start
+                record.mood_change = ("improved" if change >= self.mood_threshold
+                                      else "worsened" if change <= -self.mood_threshold else "steady")

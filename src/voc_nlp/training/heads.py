@@ -1,0 +1,121 @@
+"""Fit the small MLP heads shipped in models/ over frozen unit embeddings.
+
+A head is a seed ensemble of one-hidden-layer MLPs, stored as a single
+two-layer MLP (hidden units concatenated, output weights averaged), so
+inference stays one `ClassifierHead` in numpy. Training uses torch on CPU
+with fixed seeds: the same data give the same weights.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from voc_nlp.heads import ClassifierHead
+
+
+def fit_mlp_head(
+    x: np.ndarray,
+    y: np.ndarray,
+    labels: list[str],
+    *,
+    multilabel: bool = False,
+    hidden: int = 512,
+    epochs: int = 15,
+    seeds: tuple[int, ...] = (13, 14, 15),
+    balanced: bool = True,
+    sample_weight: np.ndarray | None = None,
+    encoder: str = "",
+    metadata: dict | None = None,
+) -> ClassifierHead:
+    """Softmax head when `y` holds class indices, sigmoid head when `multilabel` (y multi-hot).
+
+    `balanced` weights classes inversely to their frequency (softmax), which is
+    what macro-averaged metrics reward and what keeps the minority class
+    (usually `negative`) from being swallowed by `neutral`.
+    """
+    members = [
+        _fit_one(x, y, len(labels), multilabel, hidden, epochs, seed, balanced, sample_weight)
+        for seed in seeds
+    ]
+    w1 = np.vstack([m[0] for m in members])
+    b1 = np.concatenate([m[1] for m in members])
+    w2 = np.hstack([m[2] for m in members]) / len(members)
+    b2 = sum(m[3] for m in members) / len(members)
+    return ClassifierHead(
+        labels=list(labels),
+        layers=[(w1, b1), (w2.astype(np.float32), np.asarray(b2, dtype=np.float32))],
+        activation="sigmoid" if multilabel else "softmax",
+        encoder=encoder,
+        metadata=dict(metadata or {}),
+    )
+
+
+def _fit_one(x, y, n_labels, multilabel, hidden, epochs, seed, balanced, sample_weight):
+    import torch
+    from torch import nn
+
+    torch.manual_seed(seed)
+    xt = torch.tensor(np.asarray(x, dtype=np.float32))
+    yt = torch.tensor(np.asarray(y, dtype=np.float32 if multilabel else np.int64))
+    sw = torch.ones(len(yt)) if sample_weight is None else torch.tensor(sample_weight, dtype=torch.float32)
+    first, last = nn.Linear(xt.shape[1], hidden), nn.Linear(hidden, n_labels)
+    model = nn.Sequential(nn.Dropout(0.1), first, nn.ReLU(), nn.Dropout(0.3), last)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
+    if multilabel or not balanced:
+        class_weight = torch.ones(n_labels)
+    else:
+        counts = np.bincount(np.asarray(y), minlength=n_labels).clip(min=1)
+        class_weight = torch.tensor(len(y) / (n_labels * counts), dtype=torch.float32)
+    order = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        model.train()
+        for idx in torch.randperm(len(yt), generator=order).split(256):
+            optimizer.zero_grad()
+            out = model(xt[idx])
+            if multilabel:
+                per_row = nn.functional.binary_cross_entropy_with_logits(out, yt[idx], reduction="none").mean(1)
+                loss = (per_row * sw[idx]).sum() / sw[idx].sum()
+            else:
+                per_row = nn.functional.cross_entropy(out, yt[idx], weight=class_weight, reduction="none")
+                loss = (per_row * sw[idx]).sum() / (class_weight[yt[idx]] * sw[idx]).sum()
+            loss.backward()
+            optimizer.step()
+    model.eval()
+
+    def numpy(t):
+        return t.detach().numpy().astype(np.float32)
+
+    return numpy(first.weight), numpy(first.bias), numpy(last.weight), numpy(last.bias)
+
+
+def fit_temperature(head: ClassifierHead, x: np.ndarray, y: np.ndarray) -> float:
+    """Temperature minimising the dev negative log-likelihood (softmax heads).
+
+    Scaling logits by one scalar keeps every argmax and makes the reported
+    probabilities match observed frequencies (Guo et al., 2017).
+    """
+    head.temperature = 1.0
+    z = head.logits(x).astype(np.float64)
+    best, best_nll = 1.0, np.inf
+    for t in np.round(np.arange(0.5, 3.01, 0.05), 2):
+        s = z / t
+        s -= s.max(axis=1, keepdims=True)
+        logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+        nll = -logp[np.arange(len(y)), y].mean()
+        if nll < best_nll:
+            best, best_nll = float(t), nll
+    head.temperature = best
+    return best
+
+
+def expected_calibration_error(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
+    """ECE of the top-class probability, equal-width bins."""
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == y
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    ece = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (confidence > lo) & (confidence <= hi)
+        if inside.any():
+            ece += inside.mean() * abs(confidence[inside].mean() - correct[inside].mean())
+    return float(ece)

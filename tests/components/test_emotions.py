@@ -1,0 +1,39 @@
+"""CX emotions: multi-label decisions, the milder-emotion rule, intensity."""
+
+import numpy as np
+import pytest
+
+from voc_nlp.components.emotions import EmotionClassifier
+from voc_nlp.pipeline import PROJECT_ROOT
+
+MODEL = str(PROJECT_ROOT / "models" / "emotions")
+
+
+def _scores(classifier, **values):
+    return np.array([values.get(label, 0.0) for label in classifier.labels], dtype=np.float32)
+
+
+def test_anger_below_the_cut_reads_as_frustration():
+    plain = EmotionClassifier(MODEL)
+    milder = EmotionClassifier(MODEL, milder={"anger": {"below": 0.7, "becomes": "frustration"}})
+    firm = _scores(milder, anger=0.6)
+    assert plain._decide(firm) == ["anger"]
+    assert milder._decide(firm) == ["frustration"]
+    assert milder._decide(_scores(milder, anger=0.9)) == ["anger"]
+    # Both anger (mild) and frustration: frustration once.
+    assert milder._decide(_scores(milder, anger=0.6, frustration=0.8)) == ["frustration"]
+
+
+def test_milder_rule_with_unknown_emotion_is_refused():
+    with pytest.raises(ValueError, match="rage"):
+        EmotionClassifier(MODEL, milder={"rage": {"below": 0.7, "becomes": "frustration"}})
+
+
+def test_intensity_is_zero_when_neutral_and_grows_with_the_expression(pipeline):
+    calm, mild, strong = pipeline.enrich_texts([
+        "The package was delivered on Tuesday.",
+        "The app is a bit slow sometimes.",
+        "I am absolutely furious, this is the worst, most disgusting service I have ever had!!!",
+    ])
+    assert calm.emotions == ["neutral"] and calm.emotion_intensity == 0.0
+    assert 0.0 <= mild.emotion_intensity < strong.emotion_intensity <= 1.0
