@@ -110,3 +110,14 @@ def test_duplicate_and_missing_ids_name_the_line(tmp_path):
 def test_unknown_field_is_reported(tmp_path):
     message = _error(tmp_path, "extends: default\ntouchpoints:\n  - id: parking\n    phase: retention\n    exemples: [x]\n")
     assert "broken.yaml:5:" in message and "exemples" in message
+
+
+def test_statement_rule_with_unknown_phase_is_reported(tmp_path):
+    message = _error(tmp_path, (
+        "extends: default\n"
+        "journey:\n"
+        "  statements:\n"
+        "    question_only_phases: [consideration]\n"
+        "    phase: loyalty\n"
+    ))
+    assert "journey.statements" in message and "'loyalty'" in message

@@ -136,6 +136,10 @@ class JourneyRules:
     question_phase: str | None = None
     question_cues: dict[str, list[str]] = field(default_factory=dict)
     customer_signs: dict[str, list[str]] = field(default_factory=dict)
+    # Phases a touchpoint's default phase gives only to questions; a statement
+    # (a judgement or report) about such a touchpoint gets `statement_phase`.
+    question_only_phases: list[str] = field(default_factory=list)
+    statement_phase: str | None = None
     problem_cues: dict[str, list[str]] = field(default_factory=dict)
     praise_cues: dict[str, list[str]] = field(default_factory=dict)
     clause_breaks: dict[str, list[str]] = field(default_factory=dict)
@@ -460,6 +464,13 @@ def _build(data: dict, source: str) -> Taxonomy:
             rules.question_cues = _langs(question.get("question"), jwhere, "possibility_question.question")
             rules.customer_signs = _langs(question.get("customer_signs"), jwhere,
                                           "possibility_question.customer_signs")
+        statements = journey.get("statements") or {}
+        if statements:
+            rules.question_only_phases = list(statements.get("question_only_phases") or [])
+            rules.statement_phase = statements.get("phase")
+            for p in rules.question_only_phases + [rules.statement_phase]:
+                if p not in phase_ids:
+                    raise TaxonomyError(f"{jwhere}: journey.statements names unknown phase '{p}'")
         fallback = journey.get("fallback_touchpoint")
         if fallback is not None and fallback not in [t.id for t in touchpoints]:
             raise TaxonomyError(f"{jwhere}: journey.fallback_touchpoint '{fallback}' is not a touchpoint")

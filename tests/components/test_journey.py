@@ -146,3 +146,16 @@ def test_enrich_taxonomy_flag_uses_the_custom_file_and_reports_a_broken_one(tmp_
     assert main(["enrich", str(data), "-o", str(out), "--taxonomy", str(broken), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "broken.yaml:3:" in err and "unknown default phase 'after_sales'" in err
+
+
+@pytest.mark.parametrize("text, phase", [
+    ("Great little speaker for the price, the sound is clear.", "retention"),
+    ("Produit conforme à la description, très pratique.", "retention"),
+    ("How much does the premium plan cost per month?", "consideration"),
+    ("Quel est le prix de la version pro ?", "consideration"),
+])
+def test_price_and_product_info_statements_come_from_customers(journey_pipeline, text, phase):
+    # Price and product-info touchpoints default to consideration, which the
+    # taxonomy gives only to questions (journey.statements).
+    (record,) = journey_pipeline.enrich_texts([text])
+    assert record.phase == phase, (record.phase, record.touchpoints)

@@ -419,8 +419,16 @@ class JourneyTagger(Component):
             return rules.question_phase, 0.75
         if chosen:
             top = chosen[0]
-            return self.taxonomy.touchpoints[top].phase, round(float(np.clip(item[top], 0.0, 1.0)), 4)
+            phase = self.taxonomy.touchpoints[top].phase
+            if phase in rules.question_only_phases and not self._is_question(units, lang):
+                phase = rules.statement_phase
+            return phase, round(float(np.clip(item[top], 0.0, 1.0)), 4)
         return rules.unknown_phase, 0.0
+
+    def _is_question(self, units: list[Unit], lang) -> bool:
+        return any("?" in u.text for u in units) or any(
+            self.question.occurs(fold(u.text), lang) for u in units
+        )
 
     def _possibility_question(self, units: list[Unit], lang) -> bool:
         first = fold(units[0].text).lstrip(" @#").strip()
