@@ -29,13 +29,25 @@ def test_enrich_texts_scores_clear_english_and_french_items(pipeline):
 
 
 def test_units_are_sentences_with_offsets_into_the_text(pipeline):
-    text = "Delivery was fast and free. The box arrived crushed, what a mess."
+    text = ("Delivery was fast and free, the courier even called ahead to make sure someone would be "
+            "home, and the tracking page was updated at every single step of the way from the warehouse "
+            "to my front door. "
+            "The box arrived crushed and the screen of the tablet inside was cracked, what a mess.")
+    assert len(text) > 280  # units.split_above_chars
     (record,) = pipeline.enrich_texts([text])
     assert len(record.units) == 2
     for unit in record.units:
         assert text[unit.start:unit.end] == unit.text
         assert unit.sentiment in {"negative", "neutral", "positive"}
     assert record.units[1].sentiment == "negative"
+
+
+def test_a_short_text_is_one_unit_read_whole(pipeline):
+    text = "  Thanks for nothing. Three hours on the tarmac and not a word from the crew.  "
+    (record,) = pipeline.enrich_texts([text])
+    (unit,) = record.units
+    assert unit.text == record.text.strip() and record.text[unit.start:unit.end] == unit.text
+    assert record.sentiment == "negative"
 
 
 def test_chat_agent_turns_are_kept_but_not_scored(pipeline):

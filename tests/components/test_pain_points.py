@@ -29,7 +29,11 @@ def test_moods_and_units(pipeline):
     angry, happy, mixed = pipeline.enrich_texts([
         "This is absolutely infuriating, worst service ever.",
         "Great app, thank you so much!",
-        "Thanks for the quick reply. But my parcel never arrived.",
+        # Longer than units.split_above_chars, so split into sentences.
+        "Thanks for the quick reply yesterday, your agent was friendly and patient and took the time "
+        "to explain every option of the new family plan to me, which I really appreciated after a long "
+        "day of calls to other companies that did not care at all about their customers or their time. "
+        "But my parcel never arrived.",
     ])
     assert angry.pain_point and not happy.pain_point
     assert [u.pain_point for u in mixed.units] == [False, True]

@@ -25,9 +25,12 @@ class UnitSplitter(Component):
     name = "units"
     assigns = ("record.units", "doc.unit_inputs")
 
-    def __init__(self, max_units: int = 200):
+    def __init__(self, max_units: int = 200, split_above_chars: int = 0):
         # A pathological text (a pasted log) must not flood the encoder.
         self.max_units = max_units
+        # Shorter texts stay one unit: a tweet is read as a whole ("thanks for
+        # nothing. 3 hours on the tarmac" is one complaint, not a thank-you).
+        self.split_above_chars = split_above_chars
 
     def __call__(self, docs: list[FeedbackDoc]) -> None:
         for doc in docs:
@@ -53,7 +56,11 @@ class UnitSplitter(Component):
                 for i, t in enumerate(turns)
             ]
         else:
-            spans = split_sentences(record.text, record.lang)
+            if len(record.text.strip()) <= self.split_above_chars:
+                lead = len(record.text) - len(record.text.lstrip())
+                spans = [(lead, len(record.text.rstrip()))] if record.text.strip() else []
+            else:
+                spans = split_sentences(record.text, record.lang)
             units = [
                 Unit(index=i, text=record.text[s:e], start=s, end=e)
                 for i, (s, e) in enumerate(spans)
