@@ -154,14 +154,15 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--config", type=Path, default=ROOT / "configs" / "default.yaml")
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "pain_point")
-    parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "embeddings")
+    parser.add_argument("--cache", default=str(ROOT / ".cache" / "embeddings"),
+                        help="embedding cache folder ('' to disable)")
     args = parser.parse_args()
     np.random.seed(SEED)
     started = time.perf_counter()
 
     config = yaml.safe_load(args.config.read_text())
     encoder = encoder_from_config(config)
-    cache = args.cache if str(args.cache) else None
+    cache = Path(args.cache) if args.cache else None  # Path('') would be '.'
 
     texts, y, trained_on = intent_set(args.data_dir, "train")
     extra, extra_counts = praise_set(args.data_dir, "train", EXTRA_PER_SOURCE)

@@ -46,7 +46,7 @@ def fit_mlp_head(
         layers=[(w1, b1), (w2.astype(np.float32), np.asarray(b2, dtype=np.float32))],
         activation="sigmoid" if multilabel else "softmax",
         encoder=encoder,
-        metadata=dict(metadata or {}),
+        metadata={**(metadata or {}), "ensemble": len(members)},
     )
 
 
