@@ -369,8 +369,9 @@ class JourneyTagger(Component):
         folded = fold(unit.text)
         owner = []  # for each clause, touchpoints whose cue occurs in it
         for c in clauses:
-            a, b = c.start - unit.start, c.end - unit.start
-            owner.append({k for k in sharing if self.tp_cues[k].find(folded[a:b], lang)})
+            piece = folded[c.start - unit.start : c.end - unit.start]
+            possible = self.cue_index.candidates(piece)
+            owner.append({k for k in sharing if k in possible and self.tp_cues[k].occurs(piece, lang)})
         mine = [n for n, o in enumerate(owner) if j in o]
         if not mine:
             return None
