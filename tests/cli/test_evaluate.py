@@ -66,3 +66,15 @@ def test_evaluate_csv_prints_a_table(tmp_path, capsys):
 def test_missing_file_is_a_clear_error(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "nope.jsonl")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_sentiment_column_can_be_named(tmp_path, capsys):
+    # An export labelled like the airline tweets: `airline_sentiment`, no other gold column.
+    rows = [{"text": i["text"], "airline_sentiment": i["sentiment"]} for i in ITEMS]
+    path = tmp_path / "tweets.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    assert main(["evaluate", str(path), "--sentiment-col", "airline_sentiment", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["all"]["sentiment"]["n"] == 4 and figures["all"]["sentiment"]["accuracy"] == 1.0
+    assert main(["evaluate", str(path), "--sentiment-col", "stars"]) == 2
+    assert "no 'stars' column" in capsys.readouterr().err

@@ -62,3 +62,14 @@ def test_pipeline_refuses_pain_points_before_emotions():
                              "pain_points": {"model": "../models/pain_point"}}}
     with pytest.raises(ConfigError, match="unit.emotions"):
         Pipeline.from_dict(config, base_dir=PROJECT_ROOT / "configs")
+
+
+def test_a_calm_complaint_reads_as_negative(pipeline):
+    step = next(s for s in pipeline.steps if s.name == "pain_points")
+    assert step.complaint_score is not None
+    (record,) = pipeline.enrich_texts(["I got charged a fee for a transfer that should be free."])
+    probs = record.sentiment_probs
+    # The sentiment model alone calls it neutral; it is a complaint all the same.
+    assert max(probs, key=probs.get) == "neutral"
+    assert record.pain_point_score >= step.complaint_score
+    assert record.sentiment == "negative"

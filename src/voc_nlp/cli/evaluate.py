@@ -18,6 +18,7 @@ from pathlib import Path
 # (figure path, printed name); a path is (section, key).
 FIGURES = [
     (("sentiment", "accuracy"), "sentiment accuracy"),
+    (("sentiment", "macro_recall"), "sentiment macro-recall"),
     (("sentiment", "macro_f1"), "sentiment macro-F1"),
     (("emotions", "macro_f1"), "emotion macro-F1"),
     (("phase", "accuracy"), "phase accuracy"),
@@ -38,6 +39,8 @@ def add_parser(sub) -> None:
     p.add_argument("--config", default=None, help="pipeline config YAML (default: configs/default.yaml)")
     p.add_argument("--taxonomy", default=None, help="taxonomy YAML replacing the config's")
     p.add_argument("--text-col", default="text", help="column holding the text (default: text)")
+    p.add_argument("--sentiment-col", default="sentiment",
+                   help="column holding the gold sentiment (default: sentiment), e.g. airline_sentiment")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
@@ -68,6 +71,12 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, TaxonomyError, FileNotFoundError, KeyError, ValueError) as exc:
         print(f"voc-nlp evaluate: error: {exc}", file=sys.stderr)
         return 2
+    if args.sentiment_col != "sentiment":
+        if args.sentiment_col not in frame.columns:
+            print(f"voc-nlp evaluate: error: no '{args.sentiment_col}' column; columns: "
+                  f"{', '.join(map(str, frame.columns))}", file=sys.stderr)
+            return 2
+        frame = frame.drop(columns=["sentiment"], errors="ignore").rename(columns={args.sentiment_col: "sentiment"})
     if args.text_col not in frame.columns and "turns" not in frame.columns:
         print(f"voc-nlp evaluate: error: no '{args.text_col}' or 'turns' column; columns: "
               f"{', '.join(map(str, frame.columns))}", file=sys.stderr)

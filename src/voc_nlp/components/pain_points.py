@@ -23,7 +23,13 @@ A unit is a pain point when any of these holds:
   strongest pain-emotion score).
 
 The item is a pain point when any customer unit is; its score is the maximum
-over its customer units. This component reads the shared embeddings
+over its customer units.
+
+Complaints read as negative: with `complaint_score` set, an item whose
+sentiment is neutral but whose pain-point score reaches it (a clear problem
+report, or a strong pain emotion, stated without negative words) gets the
+negative label. `sentiment_probs` and `sentiment_score` stay the sentiment
+model's, so the change is visible. This component reads the shared embeddings
 (`doc.vectors`, one row per scored unit) and the unit labels written by the
 sentiment and emotion components; it never encodes text.
 """
@@ -44,7 +50,7 @@ from voc_nlp.taxonomy import Taxonomy
 class PainPointDetector(Component):
     name = "pain_points"
     requires = ("doc.vectors", "unit.sentiment", "unit.emotions")
-    assigns = ("unit.pain_point", "record.pain_point", "record.pain_point_score")
+    assigns = ("unit.pain_point", "record.pain_point", "record.pain_point_score", "record.sentiment")
 
     def __init__(
         self,
@@ -57,6 +63,7 @@ class PainPointDetector(Component):
         needs_corroboration: list[str] | tuple[str, ...] = (),
         corroboration: float = 0.2,
         emotion_min_score: float = 0.0,
+        complaint_score: float | None = None,
     ):
         self.head = ClassifierHead.load(model)
         taxonomy = taxonomy or Taxonomy.load()
@@ -71,6 +78,11 @@ class PainPointDetector(Component):
         self.corroboration = float(corroboration)
         self.emotion_min_score = float(emotion_min_score)
         self.negative = taxonomy.negative if negative_sentiment else None
+        self.complaint_score = complaint_score
+        self._sentiment = (taxonomy.negative, next(
+            (label for label in taxonomy.sentiment_labels if label not in (taxonomy.negative, taxonomy.positive)),
+            None,
+        ))
         if problem_label not in self.head.labels:
             raise ValueError(f"pain_points: the head at {model} has no label {problem_label!r}")
         self._k = self.head.labels.index(problem_label)
@@ -128,3 +140,6 @@ class PainPointDetector(Component):
             best = max(best, unit.pain_point_score)
         doc.record.pain_point = best >= 0.5
         doc.record.pain_point_score = best
+        negative, neutral = self._sentiment
+        if self.complaint_score is not None and doc.record.sentiment == neutral and best >= self.complaint_score:
+            doc.record.sentiment = negative
