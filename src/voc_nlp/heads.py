@@ -58,8 +58,9 @@ class ClassifierHead:
         directory.mkdir(parents=True, exist_ok=True)
         tensors = {}
         for i, (w, b) in enumerate(self.layers):
-            tensors[f"layer{i}.weight"] = np.ascontiguousarray(w, dtype=np.float32)
-            tensors[f"layer{i}.bias"] = np.ascontiguousarray(b, dtype=np.float32)
+            # float16 on disk halves the file; inference runs in float32.
+            tensors[f"layer{i}.weight"] = np.ascontiguousarray(w, dtype=np.float16)
+            tensors[f"layer{i}.bias"] = np.ascontiguousarray(b, dtype=np.float16)
         save_file(tensors, str(directory / "head.safetensors"))
         spec = {
             "labels": self.labels,
@@ -84,7 +85,8 @@ class ClassifierHead:
         spec = json.loads(spec_path.read_text())
         tensors = load_file(str(directory / "head.safetensors"))
         layers = [
-            (tensors[f"layer{i}.weight"], tensors[f"layer{i}.bias"]) for i in range(spec["n_layers"])
+            (tensors[f"layer{i}.weight"].astype(np.float32), tensors[f"layer{i}.bias"].astype(np.float32))
+            for i in range(spec["n_layers"])
         ]
         return cls(
             labels=spec["labels"],

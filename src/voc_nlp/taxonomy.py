@@ -162,6 +162,11 @@ class Taxonomy:
     source: str = ""
 
     @property
+    def neutral(self) -> str | None:
+        """The sentiment label that is neither positive nor negative (None on a 2-label scale)."""
+        return next((label for label in self.sentiment_labels if label not in (self.positive, self.negative)), None)
+
+    @property
     def emotion_ids(self) -> list[str]:
         return [e.id for e in self.emotions]
 

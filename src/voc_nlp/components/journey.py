@@ -260,12 +260,6 @@ class JourneyTagger(Component):
                     cue[i, j] = 1.0
         return cue
 
-    def unit_scores(self, doc: FeedbackDoc) -> tuple[np.ndarray, np.ndarray]:
-        """(prototype similarity, cue hits), each (n_units, n_touchpoints)."""
-        units = doc.scored_units
-        vectors = doc.vectors if doc.vectors is not None and units else np.zeros((0, self.prototypes.shape[1]))
-        return self.similarity(vectors), self.cue_hits([fold(u.text) for u in units], doc.record.lang)
-
     def combine(self, sim: np.ndarray, cue: np.ndarray) -> np.ndarray:
         return sim + self.cue_weight * cue
 
@@ -281,7 +275,8 @@ class JourneyTagger(Component):
             self.tag(doc, sim[offset : offset + n])
             offset += n
 
-    def tag(self, doc: FeedbackDoc, sim: np.ndarray | None = None) -> None:
+    def tag(self, doc: FeedbackDoc, sim: np.ndarray) -> None:
+        """Decide one item from `sim`, its units' similarity rows (from `similarity`)."""
         record = doc.record
         units = doc.scored_units
         unknown = self.taxonomy.journey.unknown_phase
@@ -289,10 +284,7 @@ class JourneyTagger(Component):
             record.phase, record.phase_score = unknown, 0.0
             record.stage = self.taxonomy.stage_of(unknown)
             return
-        if sim is None:
-            sim, cue = self.unit_scores(doc)
-        else:
-            cue = self.cue_hits([fold(u.text) for u in units], record.lang)
+        cue = self.cue_hits([fold(u.text) for u in units], record.lang)
         unit_score = self.combine(sim, cue)
         item = unit_score.max(axis=0)
         chosen = self.select(item, _word_count(units))
@@ -390,9 +382,8 @@ class JourneyTagger(Component):
         return (good > bad) - (bad > good)
 
     def _aspect_sentiment(self, unit: Unit, polarity: int, clause: bool, item_label: str | None) -> str:
-        labels = self.taxonomy.sentiment_labels
         neg, pos = self.taxonomy.negative, self.taxonomy.positive
-        neutral = next((lab for lab in labels if lab not in (neg, pos)), neg)
+        neutral = self.taxonomy.neutral or neg
         unit_label = unit.sentiment or neutral
         if clause and polarity:
             return pos if polarity > 0 else neg

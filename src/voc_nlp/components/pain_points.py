@@ -79,10 +79,7 @@ class PainPointDetector(Component):
         self.emotion_min_score = float(emotion_min_score)
         self.negative = taxonomy.negative if negative_sentiment else None
         self.complaint_score = complaint_score
-        self._sentiment = (taxonomy.negative, next(
-            (label for label in taxonomy.sentiment_labels if label not in (taxonomy.negative, taxonomy.positive)),
-            None,
-        ))
+        self._negative, self._neutral = taxonomy.negative, taxonomy.neutral
         if problem_label not in self.head.labels:
             raise ValueError(f"pain_points: the head at {model} has no label {problem_label!r}")
         self._k = self.head.labels.index(problem_label)
@@ -140,6 +137,5 @@ class PainPointDetector(Component):
             best = max(best, unit.pain_point_score)
         doc.record.pain_point = best >= 0.5
         doc.record.pain_point_score = best
-        negative, neutral = self._sentiment
-        if self.complaint_score is not None and doc.record.sentiment == neutral and best >= self.complaint_score:
-            doc.record.sentiment = negative
+        if self.complaint_score is not None and doc.record.sentiment == self._neutral and best >= self.complaint_score:
+            doc.record.sentiment = self._negative
