@@ -1,4 +1,4 @@
-"""Train the problem-report head behind the `pain_points` component (models/pain_point/).
+"""Train the problem-report head behind the `problems` component (models/pain_point/).
 
     python scripts/train_pain_point.py [--data-dir ../shared/data] [--config configs/default.yaml]
 
@@ -224,8 +224,11 @@ def write_card(directory: Path, head: ClassifierHead, dev: dict, dev_counts: dic
         f"- training time on this machine (2 shared cores, embeddings cached or not): {seconds:.0f} s",
         "- rebuild: `python scripts/train_pain_point.py` (seed 13)",
         "",
-        "The `pain_points` component flags a unit when this head says *problem*, or when its "
-        "sentiment is negative, or when it expresses a pain emotion (see the component docstring).",
+        "The `problems` component turns this head's P(problem) into each unit's problem score "
+        "(0.5 at the threshold). The `pain_points` component flags a unit when that score is "
+        ">= 0.5, or when its sentiment is negative, or when it expresses a pain emotion; the "
+        "`emotions` component reads it to tell frustration from anger (see the component "
+        "docstrings). Weights are stored as float16.",
         "",
         "## Intent mapping",
         "",

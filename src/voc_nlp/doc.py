@@ -17,12 +17,15 @@ class FeedbackDoc:
     chat given as a turns column. `unit_inputs` are the normalised unit texts
     the encoder sees, and `vectors` their embeddings: one row per *scored*
     unit (customer units; agent turns are kept but never scored).
+    `problem_scores` (one per scored unit, >= 0.5: the unit reports a problem)
+    is written by the `problems` component.
     """
 
     record: EnrichedRecord
     turns: list | None = None
     unit_inputs: list[str] = field(default_factory=list)
     vectors: np.ndarray | None = None
+    problem_scores: np.ndarray | None = None
 
     @property
     def ok(self) -> bool:

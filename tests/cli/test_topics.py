@@ -1,6 +1,7 @@
 """`voc-nlp enrich --topics`: fit on a batch, save, assign the next batch, topics table."""
 
 import json
+import re
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -88,15 +89,19 @@ def test_topics_table_with_periods_and_emerging_flag(first_run):
     assert {"topic_id", "label", "items", "share", "emerging", "count_2026-03"} <= set(flat.columns)
 
 
-def test_saved_model_assigns_a_new_batch(first_run, tmp_path):
+def test_saved_model_assigns_a_new_batch(first_run, tmp_path, capsys):
     out, model, config = first_run
     assert (model / "topics.json").exists() and (model / "topics.safetensors").exists()
     rows = [{"id": f"{theme}-new{k}", "text": t} for theme, items in NEW_BATCH.items() for k, t in enumerate(items)]
     path = tmp_path / "april.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     out2 = tmp_path / "april.jsonl.out.jsonl"
+    capsys.readouterr()
     assert main(["enrich", str(path), "-o", str(out2), "--config", str(config),
-                 "--topic-model", str(model), *FAST]) == 0
+                 "--topic-model", str(model)]) == 0
+    # The summary times enrichment and topics apart (rows/s is the enrichment's).
+    line = next(x for x in capsys.readouterr().err.splitlines() if "rows in" in x)
+    assert re.search(r"\d+ rows/s, then topics \d+\.\d s ->", line), line
     new = {json.loads(line)["id"]: json.loads(line) for line in out2.read_text().splitlines()}
     old = pq.read_table(out).to_pandas()
     for theme in NEW_BATCH:

@@ -24,6 +24,29 @@ def test_anger_below_the_cut_reads_as_frustration():
     assert milder._decide(_scores(milder, anger=0.6, frustration=0.8)) == ["frustration"]
 
 
+def test_milder_rule_can_be_kept_to_problem_reports():
+    milder = EmotionClassifier(MODEL, milder={"anger": {"below": 0.7, "becomes": "frustration",
+                                                        "min_problem_score": 0.1}})
+    firm = _scores(milder, anger=0.6)
+    assert milder._decide(firm, problem_score=0.8) == ["frustration"]
+    # Outside a problem report, a moderate anger stays anger.
+    assert milder._decide(firm, problem_score=0.05) == ["anger"]
+    # The rule needs the problem scores, so the pipeline checks they are written first.
+    assert "doc.problem_scores" in milder.requires
+    assert "doc.problem_scores" not in EmotionClassifier(MODEL).requires
+
+
+def test_a_moderate_anger_in_a_complaint_is_frustration_but_not_elsewhere(pipeline):
+    complaint, remark = pipeline.enrich_texts([
+        "I'm discontent with the service, can you lodge a consumer complaint?",
+        "Politicians lying again, disgusting.",
+    ])
+    for record in (complaint, remark):  # both moderate anger, under the rule's 0.7
+        assert 0.3 < record.emotion_scores["anger"] < 0.7
+    assert "frustration" in complaint.emotions and "anger" not in complaint.emotions
+    assert "anger" in remark.emotions
+
+
 def test_milder_rule_with_unknown_emotion_is_refused():
     with pytest.raises(ValueError, match="rage"):
         EmotionClassifier(MODEL, milder={"rage": {"below": 0.7, "becomes": "frustration"}})

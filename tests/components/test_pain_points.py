@@ -3,12 +3,13 @@
 import pytest
 
 from voc_nlp.components.pain_points import PainPointDetector
+from voc_nlp.components.problems import ProblemReportDetector
 from voc_nlp.pipeline import PROJECT_ROOT, ConfigError, Pipeline
 from voc_nlp.taxonomy import Taxonomy
 
 
-def _detector(pipeline) -> PainPointDetector:
-    return next(s for s in pipeline.steps if s.name == "pain_points")
+def _step(pipeline, name: str):
+    return next(s for s in pipeline.steps if s.name == name)
 
 
 def test_calm_problem_report_is_a_pain_point_plain_question_is_not(pipeline):
@@ -19,10 +20,18 @@ def test_calm_problem_report_is_a_pain_point_plain_question_is_not(pipeline):
         assert calm.pain_point is True and calm.pain_point_score >= 0.5
         assert question.pain_point is False and question.pain_point_score < 0.5
     # The problem model alone separates them (no mood needed).
-    det = _detector(pipeline)
-    embed = next(s for s in pipeline.steps if s.name == "embed")
-    p = det.problem_proba(embed.encoder.encode(texts[:2]))
-    assert p[0] >= det.threshold > p[1]
+    problems = _step(pipeline, "problems")
+    p = problems.problem_proba(_step(pipeline, "embed").encoder.encode(texts[:2]))
+    assert p[0] >= problems.threshold > p[1]
+    # Its score puts the threshold at 0.5.
+    calm_score, question_score = problems.score(p)
+    assert calm_score >= 0.5 > question_score
+    assert problems.score(problems.threshold) == pytest.approx(0.5)
+
+
+def test_problems_head_without_the_label_is_refused():
+    with pytest.raises(ValueError, match="no label 'complaint'"):
+        ProblemReportDetector(str(PROJECT_ROOT / "models" / "pain_point"), problem_label="complaint")
 
 
 def test_moods_and_units(pipeline):
@@ -51,21 +60,30 @@ def test_agent_turns_are_not_scored(pipeline):
 
 
 def test_emotion_ids_come_from_the_taxonomy():
-    model = str(PROJECT_ROOT / "models" / "pain_point")
     with pytest.raises(ValueError, match="not in the taxonomy"):
-        PainPointDetector(model=model, taxonomy=Taxonomy.load(), emotions=["rage"])
+        PainPointDetector(taxonomy=Taxonomy.load(), emotions=["rage"])
 
 
 def test_pipeline_refuses_pain_points_before_emotions():
-    config = {"encoder": {"backend": "use_m3"}, "pipeline": ["units", "language", "embed", "sentiment", "pain_points"],
+    config = {"encoder": {"backend": "use_m3"},
+              "pipeline": ["units", "language", "embed", "sentiment", "problems", "pain_points"],
               "components": {"sentiment": {"model": "../models/sentiment"},
-                             "pain_points": {"model": "../models/pain_point"}}}
+                             "problems": {"model": "../models/pain_point"}}}
     with pytest.raises(ConfigError, match="unit.emotions"):
         Pipeline.from_dict(config, base_dir=PROJECT_ROOT / "configs")
 
 
+def test_pipeline_refuses_pain_points_without_problem_scores():
+    config = {"encoder": {"backend": "use_m3"},
+              "pipeline": ["units", "language", "embed", "sentiment", "emotions", "pain_points"],
+              "components": {"sentiment": {"model": "../models/sentiment"},
+                             "emotions": {"model": "../models/emotions"}}}
+    with pytest.raises(ConfigError, match="doc.problem_scores"):
+        Pipeline.from_dict(config, base_dir=PROJECT_ROOT / "configs")
+
+
 def test_a_calm_complaint_reads_as_negative(pipeline):
-    step = next(s for s in pipeline.steps if s.name == "pain_points")
+    step = _step(pipeline, "pain_points")
     assert step.complaint_score is not None
     (record,) = pipeline.enrich_texts(["I got charged a fee for a transfer that should be free."])
     probs = record.sentiment_probs

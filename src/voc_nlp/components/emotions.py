@@ -5,8 +5,11 @@ the item score is the maximum over units. `neutral` is given only when no
 other emotion passes its threshold.
 
 `milder` maps an emotion to a milder one below a score: in customer feedback
-GoEmotions-style "anger" fires on every firm complaint, while CX teams keep
-anger for hostile, escalating customers and call the rest frustration.
+GoEmotions-style "anger" (and "sadness") fires on every firm complaint, while
+CX teams keep anger for hostile, escalating customers and call the rest
+frustration. With `min_problem_score`, the rule applies only to units whose
+problem score (`problems` component) reaches it: a moderate anger in a
+problem report is frustration, in a remark about anything else it stays anger.
 
 Intensity in [0, 1]: how far the strongest expressed emotion's score is above
 its own threshold (0 = just expressed, 1 = certain); 0 when neutral. It is
@@ -39,7 +42,10 @@ class EmotionClassifier(Component):
             if label not in self.labels or rule.get("becomes") not in self.labels:
                 raise ValueError(f"emotions.milder: {label!r} -> {rule.get('becomes')!r}: "
                                  f"both must be emotion ids of the model ({', '.join(self.labels)})")
-            self.milder[self.labels.index(label)] = (float(rule["below"]), rule["becomes"])
+            self.milder[self.labels.index(label)] = (
+                float(rule["below"]), rule["becomes"], float(rule.get("min_problem_score", 0.0)))
+        if any(rule[2] > 0 for rule in self.milder.values()):
+            self.requires = (*self.requires, "doc.problem_scores")
         self.thresholds = self.head.threshold_vector()
         self._emotion_mask = np.array([label != neutral for label in self.labels])
 
@@ -56,7 +62,7 @@ class EmotionClassifier(Component):
             self._assign(doc, probs[offset : offset + n])
             offset += n
 
-    def _decide(self, scores: np.ndarray) -> list[str]:
+    def _decide(self, scores: np.ndarray, problem_score: float = 1.0) -> list[str]:
         passed = (scores >= self.thresholds) & self._emotion_mask
         order = np.argsort(-scores, kind="stable")
         chosen = []
@@ -64,8 +70,10 @@ class EmotionClassifier(Component):
             if not passed[i]:
                 continue
             label = self.labels[i]
-            if i in self.milder and scores[i] < self.milder[i][0]:
-                label = self.milder[i][1]
+            if i in self.milder:
+                below, becomes, min_problem = self.milder[i]
+                if scores[i] < below and problem_score >= min_problem:
+                    label = becomes
             if label not in chosen:
                 chosen.append(label)
         return chosen or [self.neutral]
@@ -80,8 +88,9 @@ class EmotionClassifier(Component):
 
     def _assign(self, doc: FeedbackDoc, probs: np.ndarray) -> None:
         units = doc.scored_units
-        for unit, p in zip(units, probs):
-            unit.emotions = self._decide(p)
+        problem = doc.problem_scores if doc.problem_scores is not None else np.ones(len(units))
+        for unit, p, problem_score in zip(units, probs, problem):
+            unit.emotions = self._decide(p, problem_score)
             unit.emotion_scores = self._scores(p)
         if not units:
             return
@@ -90,6 +99,6 @@ class EmotionClassifier(Component):
             # Neutral for the item only as far as every unit is neutral.
             k = self.labels.index(self.neutral)
             item[k] = probs[:, k].min()
-        doc.record.emotions = self._decide(item)
+        doc.record.emotions = self._decide(item, float(problem.max()))
         doc.record.emotion_scores = self._scores(item)
         doc.record.emotion_intensity = self._intensity(item)

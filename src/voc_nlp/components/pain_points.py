@@ -8,16 +8,16 @@ A unit is a pain point when any of these holds:
   `configs/default.yaml`, never in code). Emotions listed in
   `needs_corroboration` (default config: confusion, which the emotion model
   also gives to plain questions such as "how do I order a card?") count only
-  when the problem model gives the unit at least `corroboration` P(problem);
+  when the unit's problem score is at least `corroboration`;
   and an emotion counts only from `emotion_min_score` up;
-- it *reports a problem*, even calmly ("the ATM declined my card"): a trained
-  head over the shared unit embeddings (`models/pain_point`, problem report
-  vs plain question / request / praise) says P(problem) >= its threshold.
+- it *reports a problem*, even calmly ("the ATM declined my card"): the
+  `problems` component's score is >= 0.5.
 
 `pain_point_score` is in [0, 1] and ranks units; it is built so that
 `pain_point` is exactly `pain_point_score >= 0.5`:
 
-- P(problem) is rescaled piecewise-linearly so its threshold maps to 0.5;
+- it starts from the unit's problem score (`doc.problem_scores`, P(problem)
+  rescaled so that the problem model's threshold is 0.5);
 - when the mood (sentiment or emotion) flags the unit, the score is at least
   0.5 + 0.5 * strength, strength = max(P(neg) - P(pos) clipped to [0, 1],
   strongest pain-emotion score).
@@ -29,9 +29,8 @@ Complaints read as negative: with `complaint_score` set, an item whose
 sentiment is neutral but whose pain-point score reaches it (a clear problem
 report, or a strong pain emotion, stated without negative words) gets the
 negative label. `sentiment_probs` and `sentiment_score` stay the sentiment
-model's, so the change is visible. This component reads the shared embeddings
-(`doc.vectors`, one row per scored unit) and the unit labels written by the
-sentiment and emotion components; it never encodes text.
+model's, so the change is visible. This component reads the problem scores
+and the unit labels written by the sentiment and emotion components.
 """
 
 from __future__ import annotations
@@ -39,9 +38,7 @@ from __future__ import annotations
 import numpy as np
 
 from voc_nlp.components.base import Component
-from voc_nlp.components.embed import stack_vectors
 from voc_nlp.doc import FeedbackDoc
-from voc_nlp.heads import ClassifierHead
 from voc_nlp.registry import components
 from voc_nlp.taxonomy import Taxonomy
 
@@ -49,23 +46,19 @@ from voc_nlp.taxonomy import Taxonomy
 @components.register("pain_points")
 class PainPointDetector(Component):
     name = "pain_points"
-    requires = ("doc.vectors", "unit.sentiment", "unit.emotions")
+    requires = ("doc.problem_scores", "unit.sentiment", "unit.emotions")
     assigns = ("unit.pain_point", "record.pain_point", "record.pain_point_score", "record.sentiment")
 
     def __init__(
         self,
-        model: str,
         taxonomy: Taxonomy | None = None,
         emotions: list[str] | tuple[str, ...] = (),
         negative_sentiment: bool = True,
-        problem_label: str = "problem",
-        threshold: float | None = None,
         needs_corroboration: list[str] | tuple[str, ...] = (),
-        corroboration: float = 0.2,
+        corroboration: float = 0.15,
         emotion_min_score: float = 0.0,
         complaint_score: float | None = None,
     ):
-        self.head = ClassifierHead.load(model)
         taxonomy = taxonomy or Taxonomy.load()
         unknown = [e for e in (*emotions, *needs_corroboration) if e not in taxonomy.emotion_ids]
         if unknown:
@@ -80,45 +73,21 @@ class PainPointDetector(Component):
         self.negative = taxonomy.negative if negative_sentiment else None
         self.complaint_score = complaint_score
         self._negative, self._neutral = taxonomy.negative, taxonomy.neutral
-        if problem_label not in self.head.labels:
-            raise ValueError(f"pain_points: the head at {model} has no label {problem_label!r}")
-        self._k = self.head.labels.index(problem_label)
-        self.threshold = float(
-            threshold if threshold is not None else self.head.thresholds.get(problem_label, 0.5)
-        )
-
-    @property
-    def version(self) -> str:
-        return f"pain_point-{self.head.metadata.get('version', 'dev')}"
-
-    def problem_proba(self, vectors: np.ndarray) -> np.ndarray:
-        """P(the unit reports a problem) for (n, dim) unit embeddings."""
-        if not len(vectors):
-            return np.zeros(0, dtype=np.float32)
-        return self.head.predict_proba(vectors)[:, self._k]
 
     def __call__(self, docs: list[FeedbackDoc]) -> None:
-        live = [d for d in docs if d.ok]
-        matrix, counts = stack_vectors(live, self.head.layers[0][0].shape[1])
-        probs = self.problem_proba(matrix)
-        offset = 0
-        for doc, n in zip(live, counts):
-            self._assign(doc, probs[offset : offset + n])
-            offset += n
+        for doc in docs:
+            if doc.ok:
+                self._assign(doc, doc.problem_scores)
 
-    def _rescale(self, p: float) -> float:
-        t = min(max(self.threshold, 1e-6), 1 - 1e-6)
-        return 0.5 * p / t if p < t else 0.5 + 0.5 * (p - t) / (1 - t)
-
-    def unit_score(self, unit, p_problem: float) -> tuple[bool, float]:
-        score = self._rescale(float(p_problem))
+    def unit_score(self, unit, problem_score: float) -> tuple[bool, float]:
+        score = float(problem_score)
         strength = None
         if self.negative is not None and unit.sentiment == self.negative:
             strength = max(0.0, min(1.0, -(unit.sentiment_score or 0.0)))
         scores = unit.emotion_scores or {}
         felt = [e for e in (unit.emotions or []) if e in self.emotions
                 and float(scores.get(e, 0.0)) >= self.emotion_min_score
-                and (e not in self.needs_corroboration or p_problem >= self.corroboration)]
+                and (e not in self.needs_corroboration or problem_score >= self.corroboration)]
         if felt:
             emo = max(float(scores.get(e, 0.0)) for e in felt)
             strength = max(strength or 0.0, emo)
@@ -127,12 +96,12 @@ class PainPointDetector(Component):
         score = round(min(max(score, 0.0), 1.0), 4)
         return score >= 0.5, score
 
-    def _assign(self, doc: FeedbackDoc, probs: np.ndarray) -> None:
+    def _assign(self, doc: FeedbackDoc, problem_scores: np.ndarray) -> None:
         units = doc.scored_units
         if not units:
             return
         best = 0.0
-        for unit, p in zip(units, probs):
+        for unit, p in zip(units, problem_scores):
             unit.pain_point, unit.pain_point_score = self.unit_score(unit, p)
             best = max(best, unit.pain_point_score)
         doc.record.pain_point = best >= 0.5
