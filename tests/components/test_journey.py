@@ -45,6 +45,18 @@ def test_tags_english_and_french_items(journey_pipeline, text, touchpoint, phase
     assert set(record.touchpoint_scores) == set(journey_pipeline.taxonomy.touchpoint_ids)
 
 
+@pytest.mark.parametrize("text", [
+    # Bought in the past, now judged: the customer has it (retention), not buying.
+    "Acheté pour ma fille. Le bracelet s'est cassé au bout d'une semaine.",
+    # Time spent and a hotel checkout are not a purchase.
+    "My dad has to spend hours on the phone to fix your app every week.",
+    "Need to checkout of the hotel in 2 hours and my flight is still cancelled.",
+])
+def test_owned_products_and_lookalike_words_are_not_the_purchase_phase(journey_pipeline, text):
+    (record,) = journey_pipeline.enrich_texts([text])
+    assert record.phase == "retention", (record.phase, record.touchpoints)
+
+
 def test_nothing_to_go_on_gives_unknown(journey_pipeline):
     (record,) = journey_pipeline.enrich_texts(["ok"])
     assert record.phase == "unknown" and record.stage is None
