@@ -34,6 +34,9 @@ def test_journey_is_in_the_default_pipeline_after_sentiment_and_emotions():
     ("My card payment was declined at checkout.", "checkout_payment", "purchase"),
     ("I highly recommend this shop to all my friends!", None, "advocacy"),
     ("Est-ce que vous livrez en Belgique ?", "delivery", "consideration"),
+    # A question about what is possible is consideration, unless it reports a problem (a customer).
+    ("Is it possible to pay with PayPal?", "checkout_payment", "consideration"),
+    ("I am unhappy with the service, can you file a complaint for me?", "customer_support", "retention"),
     # A warning to other buyers is advocacy; calling the product a scam is the reviewer's own verdict.
     ("Attention à ce vendeur, colis jamais reçu et aucun suivi !", "delivery", "advocacy"),
     ("Ne fonctionne plus au bout de 24h, il faut tordre le câble pour charger. Une arnaque !", None, "retention"),

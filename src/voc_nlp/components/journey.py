@@ -23,8 +23,10 @@ retraining:
    reported about a touchpoint makes it negative even when stated calmly.
 5. **Phase.** Phase cues (in `journey.phase_cue_order`), then the
    "question about whether something is possible, with no sign of being a
-   customer" rule, then the default phase of the strongest touchpoint, else
-   the taxonomy's unknown phase. `stage` follows from the phase.
+   customer" rule (a problem report is such a sign: `doc.problem_scores`,
+   when the `problems` component ran), then the default phase of the
+   strongest touchpoint, else the taxonomy's unknown phase. `stage` follows
+   from the phase.
 """
 
 from __future__ import annotations
@@ -407,7 +409,7 @@ class JourneyTagger(Component):
             cues = self.phase_cues.get(phase)
             if n in possible and cues is not None and cues.occurs(folded, lang):
                 return phase, 0.9
-        if rules.question_phase and self._possibility_question(units, lang):
+        if rules.question_phase and self._possibility_question(units, lang) and not self._reports_problem(doc):
             return rules.question_phase, 0.75
         if chosen:
             top = chosen[0]
@@ -416,6 +418,12 @@ class JourneyTagger(Component):
                 phase = rules.statement_phase
             return phase, round(float(np.clip(item[top], 0.0, 1.0)), 4)
         return rules.unknown_phase, 0.0
+
+    @staticmethod
+    def _reports_problem(doc) -> bool:
+        """A problem report ("why can't I paste into the terminal?") shows a customer."""
+        scores = doc.problem_scores
+        return scores is not None and len(scores) > 0 and float(np.max(scores)) >= 0.5
 
     def _is_question(self, units: list[Unit], lang) -> bool:
         return any("?" in u.text for u in units) or any(
