@@ -60,3 +60,34 @@ def test_intensity_is_zero_when_neutral_and_grows_with_the_expression(pipeline):
     ])
     assert calm.emotions == ["neutral"] and calm.emotion_intensity == 0.0
     assert 0.0 <= mild.emotion_intensity < strong.emotion_intensity <= 1.0
+
+
+def test_the_question_form_of_a_help_request_is_not_confusion(pipeline):
+    how_to, how_to_fr, lost = pipeline.enrich_texts([
+        "How do I order a new card?",
+        "Comment puis-je commander une nouvelle carte ?",
+        "Wait, what? I do not understand what this message means at all.",
+    ])
+    # The model does read "how do I ...?" as confusion; the request rule sets it aside.
+    assert how_to.emotion_scores["confusion"] > how_to.emotion_scores["neutral"]
+    assert how_to.emotions == ["neutral"] and how_to_fr.emotions == ["neutral"]
+    assert "confusion" in lost.emotions
+
+
+def test_request_rule_keeps_a_confusion_that_clearly_beats_neutral():
+    rule = {"emotions": ["confusion"], "margin": 0.1, "opens": {"en": ["how do i"]}, "anywhere": {"en": ["please"]}}
+    classifier = EmotionClassifier(MODEL, requests=rule)
+    assert classifier.is_request("@bank how do I top up?", "en")
+    assert classifier.is_request("Top up my card please", "en")
+    assert not classifier.is_request("I wonder how do i feel about this", "en")  # not at the start
+    k = classifier.labels.index("confusion")
+    weak = _scores(classifier, confusion=0.5, neutral=0.45)
+    strong = _scores(classifier, confusion=0.8, neutral=0.3)
+    assert classifier._decide(weak, in_request=frozenset({k})) == ["neutral"]
+    assert classifier._decide(weak) == ["confusion"]
+    assert classifier._decide(strong, in_request=frozenset({k})) == ["confusion"]
+
+
+def test_request_rule_with_unknown_emotion_is_refused():
+    with pytest.raises(ValueError, match="puzzlement"):
+        EmotionClassifier(MODEL, requests={"emotions": ["puzzlement"]})

@@ -11,6 +11,12 @@ frustration. With `min_problem_score`, the rule applies only to units whose
 problem score (`problems` component) reaches it: a moderate anger in a
 problem report is frustration, in a remark about anything else it stays anger.
 
+`requests` keeps the question form of a help request from reading as an
+emotion: the model gives confusion to "how do I order a card?" as it does to
+"wait, what?". In a unit that opens with a request form ("how do I", "can
+you", "je voudrais") or says "please", the listed emotions count only when
+they beat neutral by `margin`.
+
 Intensity in [0, 1]: how far the strongest expressed emotion's score is above
 its own threshold (0 = just expressed, 1 = certain); 0 when neutral. It is
 derived from the model's scores, not trained on intensity labels.
@@ -25,6 +31,7 @@ from voc_nlp.components.embed import stack_vectors
 from voc_nlp.doc import FeedbackDoc
 from voc_nlp.heads import ClassifierHead
 from voc_nlp.registry import components
+from voc_nlp.text.cues import LanguageCues, fold
 
 
 @components.register("emotions")
@@ -33,7 +40,8 @@ class EmotionClassifier(Component):
     requires = ("doc.vectors",)
     assigns = ("unit.emotions", "record.emotions", "record.emotion_scores", "record.emotion_intensity")
 
-    def __init__(self, model: str, neutral: str = "neutral", milder: dict | None = None):
+    def __init__(self, model: str, neutral: str = "neutral", milder: dict | None = None,
+                 requests: dict | None = None):
         self.head = ClassifierHead.load(model)
         self.labels = self.head.labels
         self.neutral = neutral
@@ -46,6 +54,15 @@ class EmotionClassifier(Component):
                 float(rule["below"]), rule["becomes"], float(rule.get("min_problem_score", 0.0)))
         if any(rule[2] > 0 for rule in self.milder.values()):
             self.requires = (*self.requires, "doc.problem_scores")
+        requests = requests or {}
+        unknown = [e for e in requests.get("emotions", []) if e not in self.labels]
+        if unknown:
+            raise ValueError(f"emotions.requests: {', '.join(unknown)} not among the model's emotions "
+                             f"({', '.join(self.labels)})")
+        self.request_emotions = frozenset(self.labels.index(e) for e in requests.get("emotions", []))
+        self.request_margin = float(requests.get("margin", 0.0))
+        self.request_opens = LanguageCues(requests.get("opens") or {})
+        self.request_anywhere = LanguageCues(requests.get("anywhere") or {})
         self.thresholds = self.head.threshold_vector()
         self._emotion_mask = np.array([label != neutral for label in self.labels])
 
@@ -62,8 +79,21 @@ class EmotionClassifier(Component):
             self._assign(doc, probs[offset : offset + n])
             offset += n
 
-    def _decide(self, scores: np.ndarray, problem_score: float = 1.0) -> list[str]:
+    def is_request(self, text: str, lang: str | None) -> bool:
+        """Whether a unit is a help request ("how do I ...", "can you ...", "... please")."""
+        if not self.request_emotions:
+            return False
+        folded = fold(text)
+        return self.request_opens.opens(folded, lang) or self.request_anywhere.occurs(folded, lang)
+
+    def _decide(self, scores: np.ndarray, problem_score: float = 1.0,
+                in_request: frozenset[int] = frozenset()) -> list[str]:
+        """`in_request`: emotions (indices) whose score comes from a help request."""
         passed = (scores >= self.thresholds) & self._emotion_mask
+        if in_request and self.neutral in self.labels:
+            neutral = scores[self.labels.index(self.neutral)]
+            for i in in_request:
+                passed[i] &= scores[i] >= neutral + self.request_margin
         order = np.argsort(-scores, kind="stable")
         chosen = []
         for i in order:
@@ -89,8 +119,9 @@ class EmotionClassifier(Component):
     def _assign(self, doc: FeedbackDoc, probs: np.ndarray) -> None:
         units = doc.scored_units
         problem = doc.problem_scores if doc.problem_scores is not None else np.ones(len(units))
-        for unit, p, problem_score in zip(units, probs, problem):
-            unit.emotions = self._decide(p, problem_score)
+        request = [self.is_request(u.text, doc.record.lang) for u in units]
+        for unit, p, problem_score, asks in zip(units, probs, problem, request):
+            unit.emotions = self._decide(p, problem_score, self.request_emotions if asks else frozenset())
             unit.emotion_scores = self._scores(p)
         if not units:
             return
@@ -99,6 +130,8 @@ class EmotionClassifier(Component):
             # Neutral for the item only as far as every unit is neutral.
             k = self.labels.index(self.neutral)
             item[k] = probs[:, k].min()
-        doc.record.emotions = self._decide(item, float(problem.max()))
+        # An item emotion is read in the unit that gives it its score.
+        in_request = frozenset(i for i in self.request_emotions if request[int(probs[:, i].argmax())])
+        doc.record.emotions = self._decide(item, float(problem.max()), in_request)
         doc.record.emotion_scores = self._scores(item)
         doc.record.emotion_intensity = self._intensity(item)
