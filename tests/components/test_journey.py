@@ -63,6 +63,13 @@ def test_owned_products_and_lookalike_words_are_not_the_purchase_phase(journey_p
     assert record.phase == "retention", (record.phase, record.touchpoints)
 
 
+def test_the_channel_is_not_the_touchpoint(journey_pipeline):
+    # The DM is how the customer wrote; the bag is what the message is about.
+    (record,) = journey_pipeline.enrich_texts(["@USAirways Thanks! Sent you a DM re: my lost bag."])
+    assert "social_media" not in record.touchpoints, record.touchpoint_scores
+    assert record.touchpoints
+
+
 def test_nothing_to_go_on_gives_unknown(journey_pipeline):
     (record,) = journey_pipeline.enrich_texts(["ok"])
     assert record.phase == "unknown" and record.stage is None
