@@ -64,21 +64,16 @@ def test_emotion_ids_come_from_the_taxonomy():
         PainPointDetector(taxonomy=Taxonomy.load(), emotions=["rage"])
 
 
-def test_pipeline_refuses_pain_points_before_emotions():
-    config = {"encoder": {"backend": "use_m3"},
-              "pipeline": ["units", "language", "embed", "sentiment", "problems", "pain_points"],
-              "components": {"sentiment": {"model": "../models/sentiment"},
-                             "problems": {"model": "../models/pain_point"}}}
-    with pytest.raises(ConfigError, match="unit.emotions"):
-        Pipeline.from_dict(config, base_dir=PROJECT_ROOT / "configs")
-
-
-def test_pipeline_refuses_pain_points_without_problem_scores():
-    config = {"encoder": {"backend": "use_m3"},
-              "pipeline": ["units", "language", "embed", "sentiment", "emotions", "pain_points"],
-              "components": {"sentiment": {"model": "../models/sentiment"},
-                             "emotions": {"model": "../models/emotions"}}}
-    with pytest.raises(ConfigError, match="doc.problem_scores"):
+@pytest.mark.parametrize("earlier, missing", [
+    ("problems", "unit.emotions"),       # pain points read the emotions ...
+    ("emotions", "doc.problem_scores"),  # ... and the problem scores
+])
+def test_pipeline_refuses_pain_points_before_what_they_read(earlier, missing):
+    models = {"sentiment": "sentiment", "problems": "pain_point", "emotions": "emotions"}
+    steps = ["units", "language", "embed", "sentiment", earlier, "pain_points"]
+    config = {"encoder": {"backend": "use_m3"}, "pipeline": steps,
+              "components": {name: {"model": f"../models/{models[name]}"} for name in ("sentiment", earlier)}}
+    with pytest.raises(ConfigError, match=missing):
         Pipeline.from_dict(config, base_dir=PROJECT_ROOT / "configs")
 
 
