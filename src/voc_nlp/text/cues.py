@@ -66,8 +66,8 @@ class CueIndex:
 
     Every match of a cue contains the cue's first word as a whole word (or,
     for a one-word `word*` cue, a word starting with it), so only the groups
-    owning one of the text's words need their regex run: exact, and one
-    dictionary lookup per word instead of a regex scan per group.
+    owning one of the text's words need their regex run: exact, and a set
+    intersection instead of a regex scan per group.
     """
 
     def __init__(self, cues_per_group: list[list[str]]):
