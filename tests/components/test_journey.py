@@ -106,6 +106,13 @@ def test_calm_problem_report_is_negative_for_its_touchpoint(journey_pipeline):
     assert record.touchpoint_sentiment["delivery"] == "negative"
 
 
+def test_a_calm_problem_no_cue_word_names_is_negative_through_the_problem_model(journey_pipeline):
+    # No problem cue word here; the problems component reads it as a problem report.
+    (record,) = journey_pipeline.enrich_texts(["There was a charge applied when I used my card."])
+    assert record.sentiment == "neutral"
+    assert record.touchpoint_sentiment["billing"] == "negative"
+
+
 def test_chat_evidence_comes_from_customer_turns(journey_pipeline):
     frame = pd.DataFrame({"id": ["c1"], "turns": [
         '[{"speaker": "customer", "text": "I was charged twice for my last invoice."},'

@@ -20,7 +20,8 @@ retraining:
    cue, when a unit names several touchpoints) carrying each touchpoint.
 4. **Aspect sentiment.** Sentiment of the evidence clause from the taxonomy's
    problem/praise cue lists, else the evidence unit's sentiment; a problem
-   reported about a touchpoint makes it negative even when stated calmly.
+   reported about a touchpoint makes it negative even when stated calmly (a
+   problem cue, or a problem score >= 0.5 for its evidence unit).
 5. **Phase.** Phase cues (in `journey.phase_cue_order`), then the
    "question about whether something is possible, with no sign of being a
    customer" rule (a problem report is such a sign: `doc.problem_scores`,
@@ -223,7 +224,9 @@ class JourneyTagger(Component):
                 span = self._clause_for(unit, j, sharing, lang)
             start, end = (span.start, span.end) if span else (unit.start, unit.end)
             polarity = self._polarity(record.text[start:end], lang)
-            label = self._aspect_sentiment(unit, polarity, clause=span is not None, item_label=record.sentiment)
+            problem = doc.problem_scores is not None and float(doc.problem_scores[i]) >= 0.5
+            label = self._aspect_sentiment(unit, polarity, clause=span is not None, item_label=record.sentiment,
+                                           reports_problem=problem)
             tp = self.ids[j]
             sentiment[tp] = label
             evidence.append({
@@ -276,7 +279,8 @@ class JourneyTagger(Component):
         good = len(self.praise.find(folded, lang)) if 1 in possible else 0
         return (good > bad) - (bad > good)
 
-    def _aspect_sentiment(self, unit: Unit, polarity: int, clause: bool, item_label: str | None) -> str:
+    def _aspect_sentiment(self, unit: Unit, polarity: int, clause: bool, item_label: str | None,
+                          reports_problem: bool = False) -> str:
         neg, pos = self.taxonomy.negative, self.taxonomy.positive
         neutral = self.taxonomy.neutral or neg
         unit_label = unit.sentiment or neutral
@@ -284,6 +288,10 @@ class JourneyTagger(Component):
             return pos if polarity > 0 else neg
         if polarity < 0:
             # A problem reported about the touchpoint: negative, even when calm.
+            return neg
+        if unit_label == neutral and polarity == 0 and reports_problem and not clause:
+            # A calm problem report the cue lists miss ("there was a charge applied
+            # when I used my card"): the problem model reads it.
             return neg
         if unit_label == neutral and polarity == 0 and item_label == neg:
             # A flat sentence in a complaint ("4 hours on hold to change a flight.
