@@ -113,6 +113,15 @@ def test_a_calm_problem_no_cue_word_names_is_negative_through_the_problem_model(
     assert record.touchpoint_sentiment["billing"] == "negative"
 
 
+def test_a_question_about_cancelling_is_not_a_problem(journey_pipeline):
+    asks, cancelled = journey_pipeline.enrich_texts([
+        "Please ask an agent to find information about the cancellation penalty.",
+        "My subscription was cancelled without any notice.",
+    ])
+    assert asks.touchpoint_sentiment["cancellation_renewal"] == "neutral"
+    assert cancelled.touchpoint_sentiment["cancellation_renewal"] == "negative"
+
+
 def test_chat_evidence_comes_from_customer_turns(journey_pipeline):
     frame = pd.DataFrame({"id": ["c1"], "turns": [
         '[{"speaker": "customer", "text": "I was charged twice for my last invoice."},'
