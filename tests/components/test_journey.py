@@ -113,6 +113,12 @@ def test_a_calm_problem_no_cue_word_names_is_negative_through_the_problem_model(
     assert record.touchpoint_sentiment["billing"] == "negative"
 
 
+def test_the_longer_cue_wins_pas_cher_is_praise(journey_pipeline):
+    # "pas cher" holds the problem cues "pas" and "cher"; the praise phrase wins.
+    (record,) = journey_pipeline.enrich_texts(["Pas cher, mais la livraison a pris trois semaines."])
+    assert record.touchpoint_sentiment == {"pricing_promotions": "positive", "delivery": "negative"}
+
+
 def test_a_question_about_cancelling_is_not_a_problem(journey_pipeline):
     asks, cancelled = journey_pipeline.enrich_texts([
         "Please ask an agent to find information about the cancellation penalty.",

@@ -275,9 +275,12 @@ class JourneyTagger(Component):
     def _polarity(self, text: str, lang) -> int:
         folded = fold(text)
         possible = self.polarity_index.candidates(folded)
-        bad = len(self.problem.find(folded, lang)) if 0 in possible else 0
-        good = len(self.praise.find(folded, lang)) if 1 in possible else 0
-        return (good > bad) - (bad > good)
+        bad = self.problem.find(folded, lang) if 0 in possible else []
+        good = self.praise.find(folded, lang) if 1 in possible else []
+        # The longer cue wins: "pas cher" (praise) is not "pas" + "cher" (problems).
+        n_bad = sum(not _inside_longer(span, good) for span in bad)
+        n_good = sum(not _inside_longer(span, bad) for span in good)
+        return (n_good > n_bad) - (n_bad > n_good)
 
     def _aspect_sentiment(self, unit: Unit, polarity: int, clause: bool, item_label: str | None,
                           reports_problem: bool = False) -> str:
@@ -340,6 +343,11 @@ class JourneyTagger(Component):
             return False
         everything = fold(" ".join(u.text for u in units))
         return not self.customer_signs.occurs(everything, lang)
+
+
+def _inside_longer(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+    start, end = span
+    return any(a <= start and end <= b and b - a > end - start for a, b in others)
 
 
 def _all_cues(by_lang: dict[str, list[str]]) -> list[str]:
