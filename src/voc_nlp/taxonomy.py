@@ -147,6 +147,10 @@ class JourneyRules:
     # names no touchpoint clearly (a review of "the product"); None: no fallback.
     fallback_touchpoint: str | None = None
     fallback_min_words: int = 3
+    # A post quoting the brand's own broadcast ('"@brand: Our fleet's on fleek" lol')
+    # reacts to its marketing or social content: this phase, about this touchpoint.
+    brand_post_phase: str | None = None
+    brand_post_touchpoint: str | None = None
 
 
 @dataclass
@@ -329,6 +333,7 @@ def _apply(base: dict, own: dict, data: dict, path: Path) -> dict:
     remove = data.get("remove") or {}
     if not isinstance(remove, dict):
         raise TaxonomyError(f"{path}:{_line(data, 'remove')}: `remove` is a mapping: {{touchpoints: [...], phases: [...]}}")
+    renamed: dict[str, str] = {}
     for kind in ("phases", "touchpoints"):
         entries = [dict(e) for e in base[kind]]
         drop = remove.get(kind) or []
@@ -339,6 +344,8 @@ def _apply(base: dict, own: dict, data: dict, path: Path) -> dict:
             entries = [e for e in entries if e["id"] != ident]
         for entry in own[kind]:
             old = entry.pop("rename_from", None)
+            if old is not None and kind == "touchpoints":
+                renamed[old] = entry["id"]
             target = old or entry["id"]
             idx = next((i for i, e in enumerate(entries) if e["id"] == target), None)
             if old is not None and idx is None:
@@ -348,7 +355,26 @@ def _apply(base: dict, own: dict, data: dict, path: Path) -> dict:
             else:
                 entries[idx] = {**entries[idx], **entry}
         merged[kind] = entries
+    _follow_touchpoints(journey, own.get("journey") or {}, renamed, set(remove.get("touchpoints") or []))
     return merged
+
+
+def _follow_touchpoints(journey: dict, own_journey: dict, renamed: dict[str, str], removed: set[str]) -> None:
+    """Base journey rules that name a touchpoint follow its rename; a removed one drops out.
+
+    Only rules the analyst's own file does not set are rewritten: what it says stands.
+    """
+    if "fallback_touchpoint" not in own_journey:
+        tp = journey.get("fallback_touchpoint")
+        if tp in removed:
+            journey["fallback_touchpoint"] = None
+        elif tp in renamed:
+            journey["fallback_touchpoint"] = renamed[tp]
+    reaction = journey.get("brand_post_reaction")
+    if isinstance(reaction, dict) and "brand_post_reaction" not in own_journey:
+        tp = reaction.get("touchpoint")
+        if tp in removed or tp in renamed:
+            journey["brand_post_reaction"] = {**reaction, "touchpoint": renamed.get(tp)}
 
 
 def _langs(value, where: str, what: str) -> dict[str, list[str]]:
@@ -481,6 +507,17 @@ def _build(data: dict, source: str) -> Taxonomy:
             raise TaxonomyError(f"{jwhere}: journey.fallback_touchpoint '{fallback}' is not a touchpoint")
         rules.fallback_touchpoint = fallback
         rules.fallback_min_words = int(journey.get("fallback_min_words", 3))
+        reaction = journey.get("brand_post_reaction") or {}
+        if reaction:
+            rules.brand_post_phase = reaction.get("phase")
+            rules.brand_post_touchpoint = reaction.get("touchpoint")
+            if rules.brand_post_phase not in phase_ids:
+                raise TaxonomyError(
+                    f"{jwhere}: journey.brand_post_reaction.phase '{rules.brand_post_phase}' is not a phase"
+                )
+            if rules.brand_post_touchpoint is not None and rules.brand_post_touchpoint not in [t.id for t in touchpoints]:
+                raise TaxonomyError(f"{jwhere}: journey.brand_post_reaction.touchpoint "
+                                    f"'{rules.brand_post_touchpoint}' is not a touchpoint")
         for name in ("problem_cues", "praise_cues", "clause_breaks"):
             setattr(rules, name, _langs(journey.get(name), jwhere, f"journey.{name}"))
     tax.phases, tax.touchpoints, tax.journey = phases, touchpoints, rules

@@ -70,6 +70,25 @@ def test_the_channel_is_not_the_touchpoint(journey_pipeline):
     assert record.touchpoints
 
 
+def test_a_reaction_to_the_brands_own_post_is_awareness_about_social_media(journey_pipeline):
+    broadcast, reply = journey_pipeline.enrich_texts([
+        "“@JetBlue: Our fleet's on fleek. http://t.co/pr3OeBC2N2” lol wut?",
+        # A quoted reply to a customer is customer care, not the brand's broadcast.
+        "“@united: @LRuns4Cupcakes Please DM details, we'd like to help. ^KP” my bag is still lost",
+    ])
+    assert broadcast.phase == "awareness" and broadcast.touchpoints == ["social_media"], broadcast.touchpoint_scores
+    assert reply.phase != "awareness" and "social_media" not in reply.touchpoints
+
+
+def test_commercial_is_an_ad_only_as_a_noun(journey_pipeline):
+    ad, business = journey_pipeline.enrich_texts([
+        "@SouthwestAir I just saw a Black History month commercial on TV and I'm excited!",
+        "@JetBlue Airways to continue 'various commercial relationships' with #Lufthansa",
+    ])
+    assert ad.phase == "awareness" and "advertising" in ad.touchpoints, ad.touchpoint_scores
+    assert business.phase != "awareness" and "advertising" not in business.touchpoints
+
+
 def test_nothing_to_go_on_gives_unknown(journey_pipeline):
     (record,) = journey_pipeline.enrich_texts(["ok"])
     assert record.phase == "unknown" and record.stage is None

@@ -27,7 +27,8 @@ retraining:
    customer" rule (a problem report is such a sign: `doc.problem_scores`,
    when the `problems` component ran), then the default phase of the
    strongest touchpoint, else the taxonomy's unknown phase. `stage` follows
-   from the phase.
+   from the phase. A post quoting the brand's own broadcast reacts to its
+   marketing (`journey.brand_post_reaction`: awareness, social media).
 """
 
 from __future__ import annotations
@@ -115,6 +116,8 @@ class JourneyTagger(Component):
         fallback = taxonomy.journey.fallback_touchpoint
         self.fallback = self.ids.index(fallback) if fallback in self.ids else None
         rules = taxonomy.journey
+        reaction_tp = rules.brand_post_touchpoint
+        self.brand_post = self.ids.index(reaction_tp) if reaction_tp in self.ids else None
         self.phase_cues = {p.id: LanguageCues(p.cues) for p in taxonomy.phases if p.cues}
         self.phase_index = CueIndex([_all_cues(self.taxonomy.phase(p).cues) if p in self.phase_cues else []
                                       for p in rules.phase_cue_order])
@@ -184,12 +187,18 @@ class JourneyTagger(Component):
         unit_score = self.combine(sim, cue)
         item = unit_score.max(axis=0)
         chosen = self.select(item, _word_count(units))
+        reacts = self.taxonomy.journey.brand_post_phase is not None and _quotes_brand_post(units)
+        if reacts and self.brand_post is not None:
+            # The brand's post is what the item is about; other touchpoints
+            # stay only when they pass on their own (not as the fallback).
+            chosen = [self.brand_post] + [j for j in chosen if j != self.brand_post and item[j] >= self.thresholds[j]]
+            chosen = chosen[: self.max_touchpoints]
         record.touchpoints = [self.ids[j] for j in chosen]
         record.touchpoint_scores = dict(zip(self.ids, np.clip(item, 0.0, 1.0).round(4).tolist()))
         record.touchpoint_evidence, record.touchpoint_sentiment = self.evidence(
             doc, units, unit_score, cue, chosen
         )
-        record.phase, record.phase_score = self.decide_phase(doc, units, chosen, item)
+        record.phase, record.phase_score = self.decide_phase(doc, units, chosen, item, reacts)
         record.stage = self.taxonomy.stage_of(record.phase)
 
     def select(self, item: np.ndarray, n_words: int = 0) -> list[int]:
@@ -304,7 +313,8 @@ class JourneyTagger(Component):
 
     # -- phase -----------------------------------------------------------------------
 
-    def decide_phase(self, doc, units: list[Unit], chosen: list[int], item: np.ndarray) -> tuple[str, float]:
+    def decide_phase(self, doc, units: list[Unit], chosen: list[int], item: np.ndarray,
+                     reacts_to_brand_post: bool = False) -> tuple[str, float]:
         rules = self.taxonomy.journey
         lang = doc.record.lang
         folded = fold(" \n ".join(u.text for u in units))
@@ -313,6 +323,8 @@ class JourneyTagger(Component):
             cues = self.phase_cues.get(phase)
             if n in possible and cues is not None and cues.occurs(folded, lang):
                 return phase, 0.9
+        if reacts_to_brand_post:
+            return rules.brand_post_phase, 0.8
         if rules.question_phase and self._possibility_question(units, lang) and not self._reports_problem(doc):
             return rules.question_phase, 0.75
         if chosen:
@@ -343,6 +355,16 @@ class JourneyTagger(Component):
             return False
         everything = fold(" ".join(u.text for u in units))
         return not self.customer_signs.occurs(everything, lang)
+
+
+# A post opening with a quoted tweet of an account that is not a reply to
+# someone: '"@JetBlue: Our fleet's on fleek." lol' (old-style retweet with
+# comment), not '"@united: @jo Please DM us" ok'.
+_BROADCAST_QUOTE = re.compile(r'^\s*(?:RT\s+)?["“]@\w+:\s*(?!@)\S')
+
+
+def _quotes_brand_post(units: list[Unit]) -> bool:
+    return bool(units) and _BROADCAST_QUOTE.match(units[0].text) is not None
 
 
 def _inside_longer(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
