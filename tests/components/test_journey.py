@@ -89,6 +89,25 @@ def test_commercial_is_an_ad_only_as_a_noun(journey_pipeline):
     assert business.phase != "awareness" and "advertising" not in business.touchpoints
 
 
+@pytest.mark.parametrize("text, present, absent", [
+    # A card is what a payment, a charge or a delivery is made with or about,
+    # not the product judged; a card that will not activate is the product.
+    ("My card payment has been declined", "checkout_payment", "product_service"),
+    ("I was charged twice when using my card!", "billing", "product_service"),
+    ("I need to activate my card.", "product_service", None),
+    # The product's generic words do not count inside another touchpoint's phrase.
+    ("Very frustrated with your customer service, nobody cares.", "customer_support", "product_service"),
+    ("Is the exchange rate current?", "pricing_promotions", "returns_refunds"),
+    # 'son' is French for 'his/its' far more often than 'sound'.
+    ("Le colis a été déposé dans ma boîte aux lettres ouvert et vidé de son contenu.", "delivery",
+     "product_service"),
+])
+def test_generic_words_do_not_add_a_touchpoint(journey_pipeline, text, present, absent):
+    (record,) = journey_pipeline.enrich_texts([text])
+    assert present in record.touchpoints, record.touchpoint_scores
+    assert absent is None or absent not in record.touchpoints, record.touchpoints
+
+
 def test_nothing_to_go_on_gives_unknown(journey_pipeline):
     (record,) = journey_pipeline.enrich_texts(["ok"])
     assert record.phase == "unknown" and record.stage is None

@@ -150,13 +150,23 @@ class JourneyTagger(Component):
         return (total / np.maximum(self._k, 1.0)).astype(np.float32)
 
     def cue_hits(self, folded_units: list[str], lang: str | None) -> np.ndarray:
-        """(n_units, n_touchpoints): 1 where a cue word of the touchpoint occurs in the unit."""
+        """(n_units, n_touchpoints): 1 where a cue word of the touchpoint occurs in the unit
+        (for the fallback touchpoint: other than inside a longer cue of another one)."""
         cue = np.zeros((len(folded_units), len(self.ids)), dtype=np.float32)
         for i, folded in enumerate(folded_units):
+            spans = {}
             for j in self.cue_index.candidates(folded):
-                # Only whether a cue occurs matters here: stop at the first.
-                if self.tp_cues[j].occurs(folded, lang):
-                    cue[i, j] = 1.0
+                found = self.tp_cues[j].find(folded, lang)
+                if found:
+                    spans[j] = found
+            for j, own in spans.items():
+                if j == self.fallback:
+                    # The fallback's words are generic: "service" inside "customer
+                    # service", "flight" inside "book a flight" name another touchpoint.
+                    others = [span for k, theirs in spans.items() if k != j for span in theirs]
+                    if others and all(_inside_longer(span, others) for span in own):
+                        continue
+                cue[i, j] = 1.0
         return cue
 
     def combine(self, sim: np.ndarray, cue: np.ndarray) -> np.ndarray:
