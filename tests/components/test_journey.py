@@ -98,6 +98,13 @@ def test_commercial_is_an_ad_only_as_a_noun(journey_pipeline):
     # The product's generic words do not count inside another touchpoint's phrase.
     ("Very frustrated with your customer service, nobody cares.", "customer_support", "product_service"),
     ("Is the exchange rate current?", "pricing_promotions", "returns_refunds"),
+    # An order already placed is tracked, changed or cancelled, not checked out;
+    # 'status' is a loyalty tier only as one ('gold status').
+    ("how can I see the status of my purchase?", "delivery", "checkout_payment"),
+    ("how can I see the status of my purchase?", "delivery", "loyalty_program"),
+    ("I want to know the status of my refund, what can I do to track it?", "returns_refunds", "loyalty_program"),
+    ("I'm going to cancel a purchase.", "returns_refunds", "checkout_payment"),
+    ("can u ask an agent if I can change my purchase?", "checkout_payment", None),
     # 'son' is French for 'his/its' far more often than 'sound'.
     ("Le colis a été déposé dans ma boîte aux lettres ouvert et vidé de son contenu.", "delivery",
      "product_service"),
