@@ -115,6 +115,12 @@ def test_generic_words_do_not_add_a_touchpoint(journey_pipeline, text, present, 
     assert absent is None or absent not in record.touchpoints, record.touchpoints
 
 
+def test_the_product_named_stays_behind_a_stronger_touchpoint(journey_pipeline):
+    (record,) = journey_pipeline.enrich_texts(["Produit correspondant au descriptif"])
+    assert record.touchpoints[0] == "product_info" and "product_service" in record.touchpoints, \
+        record.touchpoint_scores
+
+
 def test_nothing_to_go_on_gives_unknown(journey_pipeline):
     (record,) = journey_pipeline.enrich_texts(["ok"])
     assert record.phase == "unknown" and record.stage is None

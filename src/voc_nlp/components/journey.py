@@ -196,7 +196,7 @@ class JourneyTagger(Component):
         cue = self.cue_hits([fold(u.text) for u in units], record.lang)
         unit_score = self.combine(sim, cue)
         item = unit_score.max(axis=0)
-        chosen = self.select(item, _word_count(units))
+        chosen = self.select(item, _word_count(units), named=cue.max(axis=0) > 0)
         reacts = self.taxonomy.journey.brand_post_phase is not None and _quotes_brand_post(units)
         if reacts and self.brand_post is not None:
             # The brand's post is what the item is about; other touchpoints
@@ -211,10 +211,14 @@ class JourneyTagger(Component):
         record.phase, record.phase_score = self.decide_phase(doc, units, chosen, item, reacts)
         record.stage = self.taxonomy.stage_of(record.phase)
 
-    def select(self, item: np.ndarray, n_words: int = 0) -> list[int]:
+    def select(self, item: np.ndarray, n_words: int = 0, named: np.ndarray | None = None) -> list[int]:
         order = [int(j) for j in np.argsort(-item, kind="stable")]
         best = item[order[0]]
-        chosen = [j for j in order if item[j] >= self.thresholds[j] and item[j] >= best - self.margin]
+        # The product named and judged ("produit conforme", "great flight") stays
+        # even far behind a stronger touchpoint.
+        product_named = named is not None and self.fallback is not None and bool(named[self.fallback])
+        chosen = [j for j in order if item[j] >= self.thresholds[j]
+                  and (item[j] >= best - self.margin or (j == self.fallback and product_named))]
         if not chosen and n_words >= self.taxonomy.journey.fallback_min_words:
             # Something is said but nothing passes: the best touchpoint if it is
             # at least plausible, else the fallback touchpoint (the product itself).
