@@ -170,6 +170,22 @@ def test_the_longer_cue_wins_pas_cher_is_praise(journey_pipeline):
     assert record.touchpoint_sentiment == {"pricing_promotions": "positive", "delivery": "negative"}
 
 
+@pytest.mark.parametrize("text, touchpoint, label", [
+    # "mais bon" (but oh well) concedes a drawback; it is not praise.
+    ("Super application, très simple. Le prix est un peu élevé en revanche mais bon.", "pricing_promotions",
+     "negative"),
+    # Changed without notice is a problem even when the parcel got there in the end.
+    ("Bonne qualité, je recommande. Petit inconvénient, le point relais de livraison a été changé sans me "
+     "prévenir mais tant qu'il soit arrivé !", "delivery", "negative"),
+    ("That wasn't the issue. Someone finally helped on the phone. Now the website won't load.", "call_center",
+     "positive"),
+])
+def test_aspect_polarity_cues(journey_pipeline, text, touchpoint, label):
+    (record,) = journey_pipeline.enrich_texts([text])
+    assert record.touchpoint_sentiment.get(touchpoint) == label, (record.touchpoint_sentiment,
+                                                                  record.touchpoint_evidence)
+
+
 def test_a_question_about_cancelling_is_not_a_problem(journey_pipeline):
     asks, cancelled = journey_pipeline.enrich_texts([
         "Please ask an agent to find information about the cancellation penalty.",
