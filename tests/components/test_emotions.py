@@ -91,3 +91,39 @@ def test_request_rule_keeps_a_confusion_that_clearly_beats_neutral():
 def test_request_rule_with_unknown_emotion_is_refused():
     with pytest.raises(ValueError, match="puzzlement"):
         EmotionClassifier(MODEL, requests={"emotions": ["puzzlement"]})
+
+
+NAMED = {"frustration": {"en": ["frustrat*", "disappoint*"], "fr": ["déçu*", "dommage"]},
+         "worry": {"en": ["worried", "worry"], "fr": ["inquiet*"]}}
+
+
+def test_a_named_emotion_is_expressed_unless_negated():
+    classifier = EmotionClassifier(MODEL, named=NAMED)
+    frustration, worry = classifier.labels.index("frustration"), classifier.labels.index("worry")
+    assert classifier.names("Very frustrated with your customer service", "en") == {frustration}
+    assert classifier.names("Dommage que le pied soit aussi fragile.", "fr") == {frustration}
+    assert classifier.names("I'm worried my parcel is lost", "en") == {worry}
+    for denied in ("Je ne suis pas déçu, très bon produit", "Don't worry, I sorted it out",
+                   "Not disappointed at all"):
+        assert classifier.names(denied, None) == frozenset(), denied
+    # A named emotion passes whatever its score, and the milder rule leaves it as named.
+    milder = EmotionClassifier(MODEL, named=NAMED, milder={"anger": {"below": 0.7, "becomes": "frustration"}})
+    quiet = _scores(milder, neutral=0.9)
+    assert milder._decide(quiet) == ["neutral"]
+    assert milder._decide(quiet, named=frozenset({worry})) == ["worry"]
+
+
+def test_the_default_pipeline_reads_named_emotions(pipeline):
+    angry_words, french = pipeline.enrich_texts([
+        "@SouthwestAir very frustrated with your customer service. $154 to change a flight!",
+        "Lampe très faible, dommage, je suis déçue.",
+    ])
+    # The model reads the first as anger; the customer says frustrated.
+    assert angry_words.emotion_scores["anger"] > angry_words.emotion_scores["frustration"]
+    assert "frustration" in angry_words.emotions
+    assert "frustration" in french.emotions and "neutral" not in french.emotions
+
+
+def test_named_rule_with_unknown_emotion_is_refused():
+    with pytest.raises(ValueError, match="rage"):
+        EmotionClassifier(MODEL, named={"rage": {"en": ["furious"]}})

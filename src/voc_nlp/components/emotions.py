@@ -17,12 +17,20 @@ emotion: the model gives confusion to "how do I order a card?" as it does to
 you", "je voudrais") or says "please", the listed emotions count only when
 they beat neutral by `margin`.
 
+`named` lists, per emotion, the words that name it ("frustrating", "déçu",
+"I'm worried", "je ne comprends pas"): a unit that names an emotion expresses
+it, whatever the model's score, and `milder` leaves it as named. A name
+negated just before ("not disappointed", "pas déçu", "don't worry") does not
+count. The scores stay the model's.
+
 Intensity in [0, 1]: how far the strongest expressed emotion's score is above
 its own threshold (0 = just expressed, 1 = certain); 0 when neutral. It is
 derived from the model's scores, not trained on intensity labels.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -34,6 +42,11 @@ from voc_nlp.registry import components
 from voc_nlp.text.cues import LanguageCues, fold
 
 
+# Words that, just before an emotion's name, deny it ("not disappointed", "pas déçu").
+# ("nothing more frustrating", "encore plus déçu" are not denials: no "nothing", "plus".)
+_NEGATIONS = frozenset({"not", "no", "never", "without", "pas", "jamais", "aucun", "aucune", "sans", "ni"})
+
+
 @components.register("emotions")
 class EmotionClassifier(Component):
     name = "emotions"
@@ -41,7 +54,7 @@ class EmotionClassifier(Component):
     assigns = ("unit.emotions", "record.emotions", "record.emotion_scores", "record.emotion_intensity")
 
     def __init__(self, model: str, neutral: str = "neutral", milder: dict | None = None,
-                 requests: dict | None = None):
+                 requests: dict | None = None, named: dict | None = None):
         self.head = ClassifierHead.load(model)
         self.labels = self.head.labels
         self.neutral = neutral
@@ -63,6 +76,11 @@ class EmotionClassifier(Component):
         self.request_margin = float(requests.get("margin", 0.0))
         self.request_opens = LanguageCues(requests.get("opens") or {})
         self.request_anywhere = LanguageCues(requests.get("anywhere") or {})
+        unknown = [e for e in (named or {}) if e not in self.labels or e == neutral]
+        if unknown:
+            raise ValueError(f"emotions.named: {', '.join(unknown)} not among the model's emotions "
+                             f"({', '.join(l for l in self.labels if l != neutral)})")
+        self.named = {self.labels.index(e): LanguageCues(cues or {}) for e, cues in (named or {}).items()}
         self.thresholds = self.head.threshold_vector()
         self._emotion_mask = np.array([label != neutral for label in self.labels])
 
@@ -86,21 +104,38 @@ class EmotionClassifier(Component):
         folded = fold(text)
         return self.request_opens.opens(folded, lang) or self.request_anywhere.occurs(folded, lang)
 
+    def names(self, text: str, lang: str | None) -> frozenset[int]:
+        """Emotions (indices) the text names, not negated just before ("pas déçu")."""
+        if not self.named:
+            return frozenset()
+        folded = fold(text)
+        found = set()
+        for i, cues in self.named.items():
+            for start, _ in cues.find(folded, lang):
+                before = re.findall(r"[\w']+", folded[max(0, start - 30):start])[-3:]
+                if not any(w in _NEGATIONS or w.endswith("n't") for w in before):
+                    found.add(i)
+                    break
+        return frozenset(found)
+
     def _decide(self, scores: np.ndarray, problem_score: float = 1.0,
-                in_request: frozenset[int] = frozenset()) -> list[str]:
-        """`in_request`: emotions (indices) whose score comes from a help request."""
+                in_request: frozenset[int] = frozenset(), named: frozenset[int] = frozenset()) -> list[str]:
+        """`in_request`: emotions (indices) whose score comes from a help request;
+        `named`: emotions the text names."""
         passed = (scores >= self.thresholds) & self._emotion_mask
         if in_request and self.neutral in self.labels:
             neutral = scores[self.labels.index(self.neutral)]
             for i in in_request:
                 passed[i] &= scores[i] >= neutral + self.request_margin
+        for i in named:
+            passed[i] = True
         order = np.argsort(-scores, kind="stable")
         chosen = []
         for i in order:
             if not passed[i]:
                 continue
             label = self.labels[i]
-            if i in self.milder:
+            if i in self.milder and i not in named:
                 below, becomes, min_problem = self.milder[i]
                 if scores[i] < below and problem_score >= min_problem:
                     label = becomes
@@ -120,8 +155,9 @@ class EmotionClassifier(Component):
         units = doc.scored_units
         problem = doc.problem_scores if doc.problem_scores is not None else np.ones(len(units))
         request = [self.is_request(u.text, doc.record.lang) for u in units]
-        for unit, p, problem_score, asks in zip(units, probs, problem, request):
-            unit.emotions = self._decide(p, problem_score, self.request_emotions if asks else frozenset())
+        named = [self.names(u.text, doc.record.lang) for u in units]
+        for unit, p, problem_score, asks, names in zip(units, probs, problem, request, named):
+            unit.emotions = self._decide(p, problem_score, self.request_emotions if asks else frozenset(), names)
             unit.emotion_scores = self._scores(p)
         if not units:
             return
@@ -132,6 +168,6 @@ class EmotionClassifier(Component):
             item[k] = probs[:, k].min()
         # An item emotion is read in the unit that gives it its score.
         in_request = frozenset(i for i in self.request_emotions if request[int(probs[:, i].argmax())])
-        doc.record.emotions = self._decide(item, float(problem.max()), in_request)
+        doc.record.emotions = self._decide(item, float(problem.max()), in_request, frozenset().union(*named))
         doc.record.emotion_scores = self._scores(item)
         doc.record.emotion_intensity = self._intensity(item)
