@@ -252,8 +252,10 @@ def main() -> None:
                "emotion passes its threshold. The default config reads anger or sadness scored "
                "below 0.7 in a unit that reports a problem as frustration "
                "(`components.emotions.milder`, chosen on journey_dev and GoEmotions dev: CX "
-               "annotators call firm complaints frustration); the pipeline and journey_dev "
-               "figures include that rule, the head figures do not.")
+               "annotators call firm complaints frustration), and an emotion the customer names "
+               "(`components.emotions.named`: 'frustrated', 'déçu', 'worried', not negated) is "
+               "expressed whatever the model's score; the pipeline and journey_dev figures include "
+               "these rules, the head figures do not.")
 
 
 if __name__ == "__main__":
