@@ -188,7 +188,7 @@ def test_aspect_polarity_cues(journey_pipeline, text, touchpoint, label):
 
 def test_a_question_about_cancelling_is_not_a_problem(journey_pipeline):
     asks, cancelled = journey_pipeline.enrich_texts([
-        "Please ask an agent to find information about the cancellation penalty.",
+        "Could you tell me about the cancellation fee for my subscription?",
         "My subscription was cancelled without any notice.",
     ])
     assert asks.touchpoint_sentiment["cancellation_renewal"] == "neutral"
