@@ -124,6 +124,18 @@ def test_the_default_pipeline_reads_named_emotions(pipeline):
     assert "frustration" in french.emotions and "neutral" not in french.emotions
 
 
+def test_default_request_forms_and_named_worry(pipeline):
+    rate, fee, concerned = pipeline.enrich_texts([
+        "Is the exchange rate current?",
+        "Why does my statement show an extra fee?",
+        "I am getting concerned here, my transfer still has not arrived.",
+    ])
+    # The model reads both questions as confusion; as help requests they are not.
+    assert rate.emotion_scores["confusion"] >= 0.225 and rate.emotions == ["neutral"]
+    assert fee.emotion_scores["confusion"] >= 0.225 and fee.emotions == ["neutral"]
+    assert concerned.emotions == ["worry"] and concerned.emotion_scores["worry"] < 0.2
+
+
 def test_named_rule_with_unknown_emotion_is_refused():
     with pytest.raises(ValueError, match="rage"):
         EmotionClassifier(MODEL, named={"rage": {"en": ["furious"]}})
