@@ -186,6 +186,16 @@ def test_aspect_polarity_cues(journey_pipeline, text, touchpoint, label):
                                                                   record.touchpoint_evidence)
 
 
+def test_calm_praise_is_positive_for_its_touchpoint_but_not_in_a_question(journey_pipeline):
+    praise, question = journey_pipeline.enrich_texts([
+        "Produit correspondant au descriptif",
+        "@JetBlue what's a good address to send feedback over email?",
+    ])
+    assert praise.sentiment == "neutral"  # the sentence model reads it as flat
+    assert praise.touchpoint_sentiment["product_info"] == "positive", praise.touchpoint_sentiment
+    assert all(label == "neutral" for label in question.touchpoint_sentiment.values()), question.touchpoint_sentiment
+
+
 def test_a_question_about_cancelling_is_not_a_problem(journey_pipeline):
     asks, cancelled = journey_pipeline.enrich_texts([
         "Could you tell me about the cancellation fee for my subscription?",

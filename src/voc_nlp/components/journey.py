@@ -21,7 +21,8 @@ retraining:
 4. **Aspect sentiment.** Sentiment of the evidence clause from the taxonomy's
    problem/praise cue lists, else the evidence unit's sentiment; a problem
    reported about a touchpoint makes it negative even when stated calmly (a
-   problem cue, or a problem score >= 0.5 for its evidence unit).
+   problem cue, or a problem score >= 0.5 for its evidence unit); praise in a
+   flat sentence that leans positive, not a question, makes it positive.
 5. **Phase.** Phase cues (in `journey.phase_cue_order`), then the
    "question about whether something is possible, with no sign of being a
    customer" rule (a problem report is such a sign: `doc.problem_scores`,
@@ -312,6 +313,10 @@ class JourneyTagger(Component):
         unit_label = unit.sentiment or neutral
         if clause and polarity:
             return pos if polarity > 0 else neg
+        if polarity > 0 and unit_label == neutral and (unit.sentiment_score or 0.0) > 0.0 and "?" not in unit.text:
+            # Praise the sentence leans towards ("produit correspondant au descriptif");
+            # in a question it is not praise ("what's a good address to write to?").
+            return pos
         if polarity < 0:
             # A problem reported about the touchpoint: negative, even when calm.
             return neg
