@@ -364,17 +364,17 @@ def _follow_touchpoints(journey: dict, own_journey: dict, renamed: dict[str, str
 
     Only rules the analyst's own file does not set are rewritten: what it says stands.
     """
-    if "fallback_touchpoint" not in own_journey:
-        tp = journey.get("fallback_touchpoint")
-        if tp in removed:
-            journey["fallback_touchpoint"] = None
-        elif tp in renamed:
-            journey["fallback_touchpoint"] = renamed[tp]
+    def follow(tp: str) -> str | None:
+        return None if tp in removed else renamed.get(tp, tp)
+
+    tp = journey.get("fallback_touchpoint")
+    if "fallback_touchpoint" not in own_journey and follow(tp) != tp:
+        journey["fallback_touchpoint"] = follow(tp)
     reaction = journey.get("brand_post_reaction")
     if isinstance(reaction, dict) and "brand_post_reaction" not in own_journey:
         tp = reaction.get("touchpoint")
-        if tp in removed or tp in renamed:
-            journey["brand_post_reaction"] = {**reaction, "touchpoint": renamed.get(tp)}
+        if follow(tp) != tp:
+            journey["brand_post_reaction"] = {**reaction, "touchpoint": follow(tp)}
 
 
 def _langs(value, where: str, what: str) -> dict[str, list[str]]:

@@ -99,16 +99,20 @@ class EmotionClassifier(Component):
 
     def is_request(self, text: str, lang: str | None) -> bool:
         """Whether a unit is a help request ("how do I ...", "can you ...", "... please")."""
+        return self._is_request(fold(text), lang)
+
+    def _is_request(self, folded: str, lang: str | None) -> bool:
         if not self.request_emotions:
             return False
-        folded = fold(text)
         return self.request_opens.opens(folded, lang) or self.request_anywhere.occurs(folded, lang)
 
     def names(self, text: str, lang: str | None) -> frozenset[int]:
         """Emotions (indices) the text names, not negated just before ("pas déçu")."""
+        return self._names(fold(text), lang)
+
+    def _names(self, folded: str, lang: str | None) -> frozenset[int]:
         if not self.named:
             return frozenset()
-        folded = fold(text)
         found = set()
         for i, cues in self.named.items():
             for start, _ in cues.find(folded, lang):
@@ -154,8 +158,10 @@ class EmotionClassifier(Component):
     def _assign(self, doc: FeedbackDoc, probs: np.ndarray) -> None:
         units = doc.scored_units
         problem = doc.problem_scores if doc.problem_scores is not None else np.ones(len(units))
-        request = [self.is_request(u.text, doc.record.lang) for u in units]
-        named = [self.names(u.text, doc.record.lang) for u in units]
+        lang = doc.record.lang
+        folded = [fold(u.text) for u in units]
+        request = [self._is_request(f, lang) for f in folded]
+        named = [self._names(f, lang) for f in folded]
         for unit, p, problem_score, asks, names in zip(units, probs, problem, request, named):
             unit.emotions = self._decide(p, problem_score, self.request_emotions if asks else frozenset(), names)
             unit.emotion_scores = self._scores(p)

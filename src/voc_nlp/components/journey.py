@@ -155,19 +155,15 @@ class JourneyTagger(Component):
         (for the fallback touchpoint: other than inside a longer cue of another one)."""
         cue = np.zeros((len(folded_units), len(self.ids)), dtype=np.float32)
         for i, folded in enumerate(folded_units):
-            spans = {}
-            for j in self.cue_index.candidates(folded):
-                found = self.tp_cues[j].find(folded, lang)
-                if found:
-                    spans[j] = found
-            for j, own in spans.items():
-                if j == self.fallback:
-                    # The fallback's words are generic: "service" inside "customer
-                    # service", "flight" inside "book a flight" name another touchpoint.
-                    others = [span for k, theirs in spans.items() if k != j for span in theirs]
-                    if others and all(_inside_longer(span, others) for span in own):
-                        continue
-                cue[i, j] = 1.0
+            # Only whether a cue occurs matters here: stop at the first.
+            hits = [j for j in self.cue_index.candidates(folded) if self.tp_cues[j].occurs(folded, lang)]
+            cue[i, hits] = 1.0
+            if self.fallback in hits and len(hits) > 1:
+                # The fallback's words are generic: "service" inside "customer
+                # service", "flight" inside "book a flight" name another touchpoint.
+                others = [span for j in hits if j != self.fallback for span in self.tp_cues[j].find(folded, lang)]
+                if all(_inside_longer(span, others) for span in self.tp_cues[self.fallback].find(folded, lang)):
+                    cue[i, self.fallback] = 0.0
         return cue
 
     def combine(self, sim: np.ndarray, cue: np.ndarray) -> np.ndarray:
@@ -197,7 +193,8 @@ class JourneyTagger(Component):
         cue = self.cue_hits([fold(u.text) for u in units], record.lang)
         unit_score = self.combine(sim, cue)
         item = unit_score.max(axis=0)
-        chosen = self.select(item, _word_count(units), named=cue.max(axis=0) > 0)
+        fallback_named = self.fallback is not None and bool(cue[:, self.fallback].any())
+        chosen = self.select(item, _word_count(units), fallback_named)
         reacts = self.taxonomy.journey.brand_post_phase is not None and _quotes_brand_post(units)
         if reacts and self.brand_post is not None:
             # The brand's post is what the item is about; other touchpoints
@@ -212,14 +209,13 @@ class JourneyTagger(Component):
         record.phase, record.phase_score = self.decide_phase(doc, units, chosen, item, reacts)
         record.stage = self.taxonomy.stage_of(record.phase)
 
-    def select(self, item: np.ndarray, n_words: int = 0, named: np.ndarray | None = None) -> list[int]:
+    def select(self, item: np.ndarray, n_words: int = 0, fallback_named: bool = False) -> list[int]:
         order = [int(j) for j in np.argsort(-item, kind="stable")]
         best = item[order[0]]
-        # The product named and judged ("produit conforme", "great flight") stays
-        # even far behind a stronger touchpoint.
-        product_named = named is not None and self.fallback is not None and bool(named[self.fallback])
+        # The product named by a cue word and judged ("produit conforme", "great
+        # flight") stays even far behind a stronger touchpoint.
         chosen = [j for j in order if item[j] >= self.thresholds[j]
-                  and (item[j] >= best - self.margin or (j == self.fallback and product_named))]
+                  and (item[j] >= best - self.margin or (j == self.fallback and fallback_named))]
         if not chosen and n_words >= self.taxonomy.journey.fallback_min_words:
             # Something is said but nothing passes: the best touchpoint if it is
             # at least plausible, else the fallback touchpoint (the product itself).
