@@ -38,6 +38,7 @@ browser:
 models: install
 	$(BIN)/python scripts/train_heads.py
 	$(BIN)/python scripts/train_pain_point.py
+	$(BIN)/python scripts/train_topic_space.py
 
 bench: install
 	$(BIN)/python scripts/bench_enrich.py

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from voc_nlp.encoders import encoder_from_config  # noqa: E402
 from voc_nlp.taxonomy import Taxonomy  # noqa: E402
 from voc_nlp.topics import PainPointTopics  # noqa: E402
+from voc_nlp.topics.space import topic_params  # noqa: E402
 from voc_nlp.training.data import (  # noqa: E402
     DEFAULT_DATA_DIR,
     embed_cached,
@@ -69,7 +70,7 @@ def main() -> None:
 
     config = yaml.safe_load(args.config.read_text())
     encoder = encoder_from_config(config)
-    params = dict(config.get("topics") or {})
+    params = topic_params(config, args.config.parent, encoder.fingerprint)
     if args.max_fit_units:
         params["max_fit_units"] = args.max_fit_units
 

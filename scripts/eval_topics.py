@@ -3,6 +3,7 @@
     python scripts/eval_topics.py                          # banking77 dev + airline dev (negative)
     python scripts/eval_topics.py --banking-split train+dev --min-cluster-size 40
     python scripts/eval_topics.py --clustering agglomerative --n-clusters 77 --sets banking77
+    python scripts/eval_topics.py --no-space                 # in the encoder's own space
 
 Each text is one unit, embedded once by the configured encoder (cached in
 .cache/embeddings), as `voc-nlp enrich --topics-on all` would see it. Prints
@@ -34,6 +35,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from voc_nlp.encoders import encoder_from_config  # noqa: E402
 from voc_nlp.topics import PainPointTopics  # noqa: E402
+from voc_nlp.topics.space import topic_params  # noqa: E402
 from voc_nlp.training.data import DEFAULT_DATA_DIR, embed_cached, read_split  # noqa: E402
 
 
@@ -82,18 +84,21 @@ def main() -> None:
     parser.add_argument("--min-samples", type=int)
     parser.add_argument("--floor", type=float, dest="similarity_floor")
     parser.add_argument("--seed", type=int, default=13, dest="random_state")
+    parser.add_argument("--no-space", action="store_true", help="cluster in the encoder's own space")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
 
     config = yaml.safe_load(args.config.read_text())
     encoder = encoder_from_config(config)
-    params = dict(config.get("topics") or {})
+    if args.no_space:
+        config.setdefault("topics", {})["space"] = None
+    params = topic_params(config, args.config.parent, encoder.fingerprint)
     for key in ("n_neighbors", "n_components", "clustering", "n_clusters", "min_cluster_size",
                 "min_samples", "similarity_floor", "random_state"):
         value = getattr(args, key)
         if value is not None:
             params[key] = int(value) if key == "min_cluster_size" and str(value).isdigit() else value
-    print("params:", json.dumps(params))
+    print("params:", json.dumps({k: v if k != "space" else v.spec["info"] for k, v in params.items()}))
     for name in args.sets.split(","):
         split = args.banking_split if name == "banking77" else args.airline_split
         texts, gold = load_set(name, split, args.data_dir)

@@ -88,7 +88,10 @@ class Pipeline:
             accepted = inspect.signature(factory).parameters
             kwargs.update({k: v for k, v in shared.items() if k in accepted})
             steps.append(factory(**kwargs))
-        pipe = cls(steps, config)
+        topics = dict(config.get("topics") or {})
+        if topics.get("space"):  # the topic intent space is a model folder too
+            topics["space"] = str((base_dir / topics["space"]).resolve())
+        pipe = cls(steps, {**config, "topics": topics})
         pipe.taxonomy = taxonomy
         return pipe
 

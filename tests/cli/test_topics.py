@@ -44,6 +44,7 @@ def first_run(export, tmp_path_factory):
     for name, settings in cfg["components"].items():
         if "model" in settings:
             settings["model"] = str((DEFAULT_CONFIG.parent / settings["model"]).resolve())
+    cfg["topics"]["space"] = str((DEFAULT_CONFIG.parent / cfg["topics"]["space"]).resolve())
     cfg["topics"].update({"n_neighbors": 10, "min_cluster_size": 4, "min_samples": 2})
     config.write_text(yaml.safe_dump(cfg))
     code = main(["enrich", str(export), "-o", str(out), "--config", str(config), "--topics",

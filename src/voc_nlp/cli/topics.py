@@ -57,6 +57,7 @@ def start(args: argparse.Namespace, pipe):
     if not wanted(args):
         return None
     from voc_nlp.topics.collect import TopicJob
+    from voc_nlp.topics.space import topic_params
 
     on = args.topics_on or "pain_points"
     names = [step.name for step in pipe.steps]
@@ -67,7 +68,8 @@ def start(args: argparse.Namespace, pipe):
     if problem:
         raise ValueError(problem)
     embed = next((s for s in pipe.steps if s.name == "embed"), None)
-    params = dict((pipe.config.get("topics") or {}))
+    # The pipeline resolved topics.space against the config's folder already.
+    params = topic_params(pipe.config, ".", embed.version if embed else "")
     job = TopicJob(on=on, model_path=args.topic_model, save_path=args.save_topic_model,
                    period=args.topic_period, sample_size=args.topic_sample,
                    model_params=params, encoder=embed.version if embed else "")

@@ -74,6 +74,9 @@ class PainPointTopics:
       a unit fits no topic (-1).
     - max_fit_units: units clustered at most (seeded sample above that).
     - languages / extra_stop_words: stop words for keywords and phrases.
+    - space: an `IntentSpace` the embeddings are mapped into before
+      clustering and assignment (None: the encoder's space). Saved with the
+      model, so a saved model assigns new batches in the space it was fitted in.
     """
 
     def __init__(
@@ -93,6 +96,7 @@ class PainPointTopics:
         languages: tuple[str, ...] = ("en", "fr"),
         extra_stop_words: tuple[str, ...] = tuple(sorted(SOCIAL_NOISE)),
         random_state: int = 13,
+        space=None,
     ):
         self.n_neighbors = n_neighbors
         self.n_components = n_components
@@ -109,12 +113,13 @@ class PainPointTopics:
         self.languages = tuple(languages)
         self.extra_stop_words = tuple(extra_stop_words)
         self.random_state = random_state
+        self.space = space
 
     def get_params(self) -> dict:
         names = ("n_neighbors", "n_components", "min_dist", "clustering", "n_clusters",
                  "min_cluster_size", "min_samples", "min_topic_size", "similarity_floor",
                  "max_fit_units", "n_keywords", "n_quotes", "languages", "extra_stop_words",
-                 "random_state")
+                 "random_state", "space")
         return {n: getattr(self, n) for n in names}
 
     # -- fitting -------------------------------------------------------------
@@ -126,7 +131,7 @@ class PainPointTopics:
         `labels_` (topic per input unit, -1 = fits none), `similarities_`.
         """
         texts = list(texts)
-        x = _normalize(embeddings)
+        x = self._embed(embeddings)
         if len(texts) != len(x):
             raise ValueError(f"{len(texts)} texts but {len(x)} embeddings")
         self.encoder_ = encoder
@@ -175,6 +180,12 @@ class PainPointTopics:
         self.similarities_ = sims.astype(np.float32)
         self.topics_ = self._describe(texts, x, self.labels_, sample)
         return self
+
+    def _embed(self, embeddings: np.ndarray) -> np.ndarray:
+        """Unit embeddings in the clustering space, rows normalised."""
+        if self.space is not None:
+            embeddings = self.space.transform(embeddings)
+        return _normalize(embeddings)
 
     def _cluster(self, texts: list[str], x: np.ndarray) -> np.ndarray:
         """BERTopic over precomputed embeddings -> cluster per unit (-1: outlier)."""
@@ -262,12 +273,13 @@ class PainPointTopics:
     def assign(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(topic id per unit, -1 below the floor; cosine similarity to that centroid)."""
         self._check_fitted()
-        x = _normalize(embeddings)
-        if x.shape[1] != self.centroids_.shape[1]:
+        expected = self.space.scalings_.shape[0] if self.space is not None else self.centroids_.shape[1]
+        if np.shape(embeddings)[1] != expected:
             raise ValueError(
-                f"embeddings have {x.shape[1]} dimensions, the topic model {self.centroids_.shape[1]} "
+                f"embeddings have {np.shape(embeddings)[1]} dimensions, the topic model {expected} "
                 f"(fitted on {self.encoder_ or 'another encoder'})"
             )
+        x = self._embed(embeddings)
         labels, sims = self._nearest(x, self.centroids_)
         return labels.astype(np.int32), sims
 
@@ -294,9 +306,12 @@ class PainPointTopics:
         self._check_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        save_file({"centroids": np.ascontiguousarray(self.centroids_, dtype=np.float32)},
-                  str(path / "topics.safetensors"))
+        tensors = {"centroids": np.ascontiguousarray(self.centroids_, dtype=np.float32)}
         params = self.get_params()
+        if self.space is not None:  # the model carries its space: it assigns in it later
+            tensors["space_scalings"] = self.space.scalings_
+            params["space"] = self.space.spec
+        save_file(tensors, str(path / "topics.safetensors"))
         params["languages"] = list(params["languages"])
         params["extra_stop_words"] = list(params["extra_stop_words"])
         spec = {
@@ -320,8 +335,13 @@ class PainPointTopics:
         params = spec["params"]
         params["languages"] = tuple(params["languages"])
         params["extra_stop_words"] = tuple(params["extra_stop_words"])
+        tensors = load_file(str(path / "topics.safetensors"))
+        if params.get("space"):
+            from voc_nlp.topics.space import IntentSpace
+
+            params["space"] = IntentSpace.from_arrays(params["space"], tensors["space_scalings"])
         model = cls(**params)
-        model.centroids_ = load_file(str(path / "topics.safetensors"))["centroids"]
+        model.centroids_ = tensors["centroids"]
         model.encoder_ = spec.get("encoder", "")
         model.n_fit_units_ = spec.get("n_fit_units", 0)
         model.topics_ = [Topic(**t) for t in spec["topics"]]
