@@ -23,6 +23,12 @@ it, whatever the model's score, and `milder` leaves it as named. A name
 negated just before ("not disappointed", "pas déçu", "don't worry") does not
 count. The scores stay the model's.
 
+`lexical` (when the model folder has `lexical.json`): for units in the
+languages the lexical head was trained on (English), the embedding head's
+scores are averaged with word 1-2-gram evidence ("annoying", "ugh", "so
+disappointed"; `voc_nlp.lexical`) and read against thresholds tuned for the
+fused score. Other languages use the embedding head alone.
+
 Intensity in [0, 1]: how far the strongest expressed emotion's score is above
 its own threshold (0 = just expressed, 1 = certain); 0 when neutral. It is
 derived from the model's scores, not trained on intensity labels.
@@ -38,6 +44,7 @@ from voc_nlp.components.base import Component
 from voc_nlp.components.embed import stack_vectors
 from voc_nlp.doc import FeedbackDoc
 from voc_nlp.heads import ClassifierHead
+from voc_nlp.lexical import LexicalHead
 from voc_nlp.registry import components
 from voc_nlp.text.cues import LanguageCues, fold
 
@@ -54,9 +61,17 @@ class EmotionClassifier(Component):
     assigns = ("unit.emotions", "record.emotions", "record.emotion_scores", "record.emotion_intensity")
 
     def __init__(self, model: str, neutral: str = "neutral", milder: dict | None = None,
-                 requests: dict | None = None, named: dict | None = None):
+                 requests: dict | None = None, named: dict | None = None, lexical: bool = True):
         self.head = ClassifierHead.load(model)
         self.labels = self.head.labels
+        # Word evidence fused with the head for the languages it was trained on.
+        self.lexical = LexicalHead.load(model) if lexical and LexicalHead.present(model) else None
+        if self.lexical is not None:
+            if self.lexical.labels_ != self.labels:
+                raise ValueError(f"{model}: the lexical head's labels {self.lexical.labels_} differ from "
+                                 f"the emotion head's {self.labels}; retrain both with `make models`")
+            self.fused_thresholds = np.array([self.lexical.thresholds_.get(label, 0.5) for label in self.labels],
+                                             dtype=np.float32)
         self.neutral = neutral
         self.milder = {}
         for label, rule in (milder or {}).items():
@@ -94,7 +109,12 @@ class EmotionClassifier(Component):
         probs = self.head.predict_proba(matrix) if len(matrix) else matrix
         offset = 0
         for doc, n in zip(live, counts):
-            self._assign(doc, probs[offset : offset + n])
+            doc_probs, thresholds = probs[offset : offset + n], self.thresholds
+            if n and self.lexical is not None and self.lexical.applies_to(doc.record.lang):
+                w = self.lexical.weight
+                doc_probs = (1 - w) * doc_probs + w * self.lexical.predict_proba(doc.unit_inputs[:n])
+                thresholds = self.fused_thresholds
+            self._assign(doc, doc_probs, thresholds)
             offset += n
 
     def is_request(self, text: str, lang: str | None) -> bool:
@@ -123,10 +143,12 @@ class EmotionClassifier(Component):
         return frozenset(found)
 
     def _decide(self, scores: np.ndarray, problem_score: float = 1.0,
-                in_request: frozenset[int] = frozenset(), named: frozenset[int] = frozenset()) -> list[str]:
+                in_request: frozenset[int] = frozenset(), named: frozenset[int] = frozenset(),
+                thresholds: np.ndarray | None = None) -> list[str]:
         """`in_request`: emotions (indices) whose score comes from a help request;
-        `named`: emotions the text names."""
-        passed = (scores >= self.thresholds) & self._emotion_mask
+        `named`: emotions the text names; `thresholds`: per label (default: the head's)."""
+        thresholds = self.thresholds if thresholds is None else thresholds
+        passed = (scores >= thresholds) & self._emotion_mask
         if in_request and self.neutral in self.labels:
             neutral = scores[self.labels.index(self.neutral)]
             for i in in_request:
@@ -147,15 +169,15 @@ class EmotionClassifier(Component):
                 chosen.append(label)
         return chosen or [self.neutral]
 
-    def _intensity(self, scores: np.ndarray) -> float:
-        above = (scores - self.thresholds) / np.maximum(1.0 - self.thresholds, 1e-6)
+    def _intensity(self, scores: np.ndarray, thresholds: np.ndarray) -> float:
+        above = (scores - thresholds) / np.maximum(1.0 - thresholds, 1e-6)
         above = np.where(self._emotion_mask, above, 0.0)
         return round(float(np.clip(above.max(initial=0.0), 0.0, 1.0)), 4)
 
     def _scores(self, scores: np.ndarray) -> dict[str, float]:
         return {label: round(float(v), 4) for label, v in zip(self.labels, scores)}
 
-    def _assign(self, doc: FeedbackDoc, probs: np.ndarray) -> None:
+    def _assign(self, doc: FeedbackDoc, probs: np.ndarray, thresholds: np.ndarray) -> None:
         units = doc.scored_units
         problem = doc.problem_scores if doc.problem_scores is not None else np.ones(len(units))
         lang = doc.record.lang
@@ -163,7 +185,8 @@ class EmotionClassifier(Component):
         request = [self._is_request(f, lang) for f in folded]
         named = [self._names(f, lang) for f in folded]
         for unit, p, problem_score, asks, names in zip(units, probs, problem, request, named):
-            unit.emotions = self._decide(p, problem_score, self.request_emotions if asks else frozenset(), names)
+            unit.emotions = self._decide(p, problem_score, self.request_emotions if asks else frozenset(), names,
+                                         thresholds)
             unit.emotion_scores = self._scores(p)
         if not units:
             return
@@ -174,6 +197,7 @@ class EmotionClassifier(Component):
             item[k] = probs[:, k].min()
         # An item emotion is read in the unit that gives it its score.
         in_request = frozenset(i for i in self.request_emotions if request[int(probs[:, i].argmax())])
-        doc.record.emotions = self._decide(item, float(problem.max()), in_request, frozenset().union(*named))
+        doc.record.emotions = self._decide(item, float(problem.max()), in_request, frozenset().union(*named),
+                                           thresholds)
         doc.record.emotion_scores = self._scores(item)
-        doc.record.emotion_intensity = self._intensity(item)
+        doc.record.emotion_intensity = self._intensity(item, thresholds)

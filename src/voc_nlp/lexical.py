@@ -1,0 +1,134 @@
+"""`LexicalHead`: word and word-pair evidence, fused with an embedding head.
+
+    lexical = LexicalHead().fit(texts, Y, labels)     # Y: (n, labels) 0/1
+    p = lexical.predict_proba(unit_texts)              # (n, labels)
+    lexical.save("models/emotions"); LexicalHead.load("models/emotions")
+
+Why: a sentence embedding blurs the very words that carry an emotion
+("annoying", "ugh", "so disappointed"), and the emotion head over it misses
+them. A TF-IDF logistic regression over the same training texts reads
+those words directly; averaging the two (`weight`) beats either alone on
+GoEmotions dev. It reads the unit texts already in memory: no encoder pass.
+
+It is trained on English only, so it is fused only for units in its
+`languages`; elsewhere the embedding head decides alone with its own
+thresholds. Inference is plain Python + numpy (the same tokens and
+weighting as scikit-learn's `TfidfVectorizer(ngram_range=(1, 2),
+sublinear_tf=True)`): vocabulary in JSON, weights in safetensors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
+FILES = ("lexical.json", "lexical.safetensors")
+
+
+def _terms(text: str) -> list[str]:
+    tokens = _TOKEN.findall(text.lower())
+    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+
+class LexicalHead:
+    """One logistic regression per label over TF-IDF word 1-2-grams; sklearn-style.
+
+    - min_df: a term must occur in this many training texts.
+    - C: inverse regularisation strength of each regression.
+    - weight: share of this head in the fused score (the embedding head has 1 - weight).
+    - languages: unit languages it is fused for.
+    """
+
+    def __init__(self, min_df: int = 2, C: float = 2.0, weight: float = 0.5,
+                 languages: tuple[str, ...] = ("en",)):
+        self.min_df = min_df
+        self.C = C
+        self.weight = weight
+        self.languages = tuple(languages)
+
+    def fit(self, texts: list[str], targets: np.ndarray, labels: list[str]) -> "LexicalHead":
+        """Sets `labels_`, `vocabulary_` (term -> column), `idf_`, `coef_` (labels, terms), `intercept_`."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        targets = np.asarray(targets)
+        if targets.shape != (len(texts), len(labels)):
+            raise ValueError(f"targets {targets.shape}, expected ({len(texts)}, {len(labels)})")
+        vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_df, sublinear_tf=True)
+        x = vectorizer.fit_transform(texts)
+        models = [LogisticRegression(max_iter=2000, C=self.C).fit(x, targets[:, j]) for j in range(len(labels))]
+        self.labels_ = list(labels)
+        self.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
+        self.idf_ = vectorizer.idf_.astype(np.float32)
+        self.coef_ = np.stack([m.coef_[0] for m in models]).astype(np.float32)
+        self.intercept_ = np.array([m.intercept_[0] for m in models], dtype=np.float32)
+        return self
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        """(n, labels) probabilities, one independent sigmoid per label."""
+        self._check_fitted()
+        logits = np.tile(self.intercept_, (len(texts), 1))
+        for row, text in enumerate(texts):
+            counts: dict[int, int] = {}
+            for term in _terms(text):
+                column = self.vocabulary_.get(term)
+                if column is not None:
+                    counts[column] = counts.get(column, 0) + 1
+            if not counts:
+                continue
+            columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts))))
+            values *= self.idf_[columns]
+            values /= np.linalg.norm(values)
+            logits[row] += self.coef_[:, columns] @ values
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    def applies_to(self, lang: str | None) -> bool:
+        return lang in self.languages
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise RuntimeError("LexicalHead is not fitted; call fit() or load()")
+
+    # -- persistence ---------------------------------------------------------
+
+    def save(self, directory: str | Path, thresholds: dict[str, float] | None = None,
+             metadata: dict | None = None) -> None:
+        """`lexical.json` (vocabulary in column order, settings, fused-score thresholds)
+        and `lexical.safetensors` (idf, weights as float16, intercepts)."""
+        self._check_fitted()
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        terms = [""] * len(self.vocabulary_)
+        for term, i in self.vocabulary_.items():
+            terms[i] = term
+        save_file({"idf": self.idf_, "coef": self.coef_.astype(np.float16), "intercept": self.intercept_},
+                  str(directory / "lexical.safetensors"))
+        spec = {"labels": self.labels_, "min_df": self.min_df, "C": self.C, "weight": self.weight,
+                "languages": list(self.languages), "thresholds": dict(thresholds or getattr(self, "thresholds_", {})),
+                "metadata": dict(metadata or {}), "terms": terms}
+        (directory / "lexical.json").write_text(json.dumps(spec, ensure_ascii=False) + "\n")
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "LexicalHead":
+        directory = Path(directory)
+        spec = json.loads((directory / "lexical.json").read_text())
+        tensors = load_file(str(directory / "lexical.safetensors"))
+        head = cls(min_df=spec["min_df"], C=spec["C"], weight=spec["weight"], languages=tuple(spec["languages"]))
+        head.labels_ = spec["labels"]
+        head.vocabulary_ = {term: i for i, term in enumerate(spec["terms"])}
+        head.idf_ = tensors["idf"].astype(np.float32)
+        head.coef_ = tensors["coef"].astype(np.float32)
+        head.intercept_ = tensors["intercept"].astype(np.float32)
+        head.thresholds_ = spec.get("thresholds", {})
+        head.metadata_ = spec.get("metadata", {})
+        return head
+
+    @staticmethod
+    def present(directory: str | Path) -> bool:
+        return all((Path(directory) / name).exists() for name in FILES)

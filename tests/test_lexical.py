@@ -1,0 +1,72 @@
+"""LexicalHead: the same scores as scikit-learn, persistence, and its place in the emotions component."""
+
+import numpy as np
+import pytest
+
+from voc_nlp.components.emotions import EmotionClassifier
+from voc_nlp.lexical import LexicalHead
+from voc_nlp.pipeline import PROJECT_ROOT, Pipeline
+
+MODEL = PROJECT_ROOT / "models" / "emotions"
+
+TEXTS = [
+    "this is so annoying, the app crashed again", "ugh, annoying delay again", "so disappointed with the order",
+    "really disappointed, it broke after a day", "thank you so much for the help", "thanks, great service",
+    "thank you, the parcel arrived early", "the parcel arrived on Tuesday", "I ordered a blue one",
+    "the store opens at nine", "annoying and disappointing support", "many thanks to the team",
+]
+LABELS = ["frustration", "gratitude"]
+TARGETS = np.array([[1, 0], [1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 1], [0, 0], [0, 0], [0, 0], [1, 0], [0, 1]])
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return LexicalHead(min_df=1).fit(TEXTS, TARGETS, LABELS)
+
+
+def test_scores_match_scikit_learn(fitted):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True)
+    x = vectorizer.fit_transform(TEXTS)
+    new = ["Annoying!! the app, the app crashed", "thank you thank you", "nothing known here", ""]
+    expected = np.stack([LogisticRegression(max_iter=2000, C=2.0).fit(x, TARGETS[:, j])
+                         .predict_proba(vectorizer.transform(new))[:, 1] for j in range(2)], axis=1)
+    assert np.allclose(fitted.predict_proba(new), expected, atol=1e-5)
+
+
+def test_words_carry_the_label(fitted):
+    annoyed, thankful = fitted.predict_proba(["ugh so annoying", "thank you team"])
+    assert annoyed[0] > 0.5 > annoyed[1]
+    assert thankful[1] > 0.5 > thankful[0]
+
+
+def test_round_trip(tmp_path, fitted):
+    fitted.save(tmp_path, thresholds={"frustration": 0.3, "gratitude": 0.4})
+    loaded = LexicalHead.load(tmp_path)
+    assert loaded.thresholds_ == {"frustration": 0.3, "gratitude": 0.4}
+    assert loaded.labels_ == LABELS and loaded.languages == ("en",)
+    texts = ["so annoying", "thanks a lot", "plain words"]
+    # Weights are float16 on disk.
+    assert np.allclose(loaded.predict_proba(texts), fitted.predict_proba(texts), atol=2e-3)
+
+
+def test_shipped_head_is_fused_for_english_units_only():
+    fused, alone = EmotionClassifier(str(MODEL)), EmotionClassifier(str(MODEL), lexical=False)
+    assert fused.lexical is not None and fused.lexical.languages == ("en",) and alone.lexical is None
+    assert not np.array_equal(fused.fused_thresholds, fused.thresholds)
+
+
+@pytest.mark.parametrize("text, lang, differs", [
+    ("Ugh, this is so annoying, the app logged me out again.", "en", True),
+    ("Franchement agaçant, l'application me déconnecte encore.", "fr", False),
+])
+def test_the_pipeline_reads_words_in_english_and_the_embedding_alone_elsewhere(pipeline, text, lang, differs):
+    alone = Pipeline.from_config(overrides={"components": {**pipeline.config["components"],
+                                                          "emotions": {**pipeline.config["components"]["emotions"],
+                                                                       "lexical": False}}})
+    with_words = pipeline.enrich_texts([text])[0]
+    without = alone.enrich_texts([text])[0]
+    assert with_words.lang == lang
+    assert (with_words.emotion_scores != without.emotion_scores) == differs
