@@ -245,9 +245,9 @@ def main() -> None:
     started = time.perf_counter()
     emotions, lexical, emotions_dev = train_emotions(encoder, taxonomy, args.data_dir, cache)
     emotions.save(args.models / "emotions")
-    lexical.save(args.models / "emotions", metadata={
-        "version": VERSION, "trained_on": emotions.metadata.get("trained_on", {}),
-        "thresholds_tuned_on": "goemotions/dev"})
+    lexical.metadata_ = {"version": VERSION, "trained_on": emotions.metadata.get("trained_on", {}),
+                         "thresholds_tuned_on": "goemotions/dev"}
+    lexical.save(args.models / "emotions")
     t_emotions = time.perf_counter() - started
     emotions_dev = {"head, whole-text embeddings": emotions_dev,
                     "pipeline (configs/default.yaml: units, CX reading rules)":

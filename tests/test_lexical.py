@@ -43,7 +43,8 @@ def test_words_carry_the_label(fitted):
 
 
 def test_round_trip(tmp_path, fitted):
-    fitted.save(tmp_path, thresholds={"frustration": 0.3, "gratitude": 0.4})
+    fitted.thresholds_ = {"frustration": 0.3, "gratitude": 0.4}
+    fitted.save(tmp_path)
     loaded = LexicalHead.load(tmp_path)
     assert loaded.thresholds_ == {"frustration": 0.3, "gratitude": 0.4}
     assert loaded.labels_ == LABELS and loaded.languages == ("en",)
@@ -55,6 +56,7 @@ def test_round_trip(tmp_path, fitted):
 def test_shipped_head_is_fused_for_english_units_only():
     fused, alone = EmotionClassifier(str(MODEL)), EmotionClassifier(str(MODEL), lexical=False)
     assert fused.lexical is not None and fused.lexical.languages == ("en",) and alone.lexical is None
+    assert "doc.unit_inputs" in fused.requires and "doc.unit_inputs" not in alone.requires
     assert not np.array_equal(fused.fused_thresholds, fused.thresholds)
 
 

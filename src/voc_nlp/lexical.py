@@ -97,10 +97,10 @@ class LexicalHead:
 
     # -- persistence ---------------------------------------------------------
 
-    def save(self, directory: str | Path, thresholds: dict[str, float] | None = None,
-             metadata: dict | None = None) -> None:
-        """`lexical.json` (vocabulary in column order, settings, fused-score thresholds)
-        and `lexical.safetensors` (idf, weights as float16, intercepts)."""
+    def save(self, directory: str | Path) -> None:
+        """`lexical.json` (vocabulary in column order, settings, `thresholds_` on the
+        fused score and `metadata_` when set) and `lexical.safetensors` (idf,
+        weights as float16, intercepts)."""
         self._check_fitted()
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
@@ -110,8 +110,8 @@ class LexicalHead:
         save_file({"idf": self.idf_, "coef": self.coef_.astype(np.float16), "intercept": self.intercept_},
                   str(directory / "lexical.safetensors"))
         spec = {"labels": self.labels_, "min_df": self.min_df, "C": self.C, "weight": self.weight,
-                "languages": list(self.languages), "thresholds": dict(thresholds or getattr(self, "thresholds_", {})),
-                "metadata": dict(metadata or {}), "terms": terms}
+                "languages": list(self.languages), "thresholds": dict(getattr(self, "thresholds_", {})),
+                "metadata": dict(getattr(self, "metadata_", {})), "terms": terms}
         (directory / "lexical.json").write_text(json.dumps(spec, ensure_ascii=False) + "\n")
 
     @classmethod

@@ -42,6 +42,7 @@ class Pipeline:
         self.steps = steps
         self.config = config or {}
         self.taxonomy: Taxonomy | None = None
+        self.base_dir = PROJECT_ROOT  # relative paths in the config resolve against it
         _check_requirements(steps)
 
     # -- construction --------------------------------------------------------
@@ -88,11 +89,9 @@ class Pipeline:
             accepted = inspect.signature(factory).parameters
             kwargs.update({k: v for k, v in shared.items() if k in accepted})
             steps.append(factory(**kwargs))
-        topics = dict(config.get("topics") or {})
-        if topics.get("space"):  # the topic intent space is a model folder too
-            topics["space"] = str((base_dir / topics["space"]).resolve())
-        pipe = cls(steps, {**config, "topics": topics})
+        pipe = cls(steps, config)
         pipe.taxonomy = taxonomy
+        pipe.base_dir = base_dir
         return pipe
 
     # -- running -------------------------------------------------------------

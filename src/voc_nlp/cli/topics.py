@@ -68,8 +68,7 @@ def start(args: argparse.Namespace, pipe):
     if problem:
         raise ValueError(problem)
     embed = next((s for s in pipe.steps if s.name == "embed"), None)
-    # The pipeline resolved topics.space against the config's folder already.
-    params = topic_params(pipe.config, ".", embed.version if embed else "")
+    params = topic_params(pipe.config, pipe.base_dir, embed.version if embed else "")
     job = TopicJob(on=on, model_path=args.topic_model, save_path=args.save_topic_model,
                    period=args.topic_period, sample_size=args.topic_sample,
                    model_params=params, encoder=embed.version if embed else "")

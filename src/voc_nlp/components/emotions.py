@@ -72,6 +72,7 @@ class EmotionClassifier(Component):
                                  f"the emotion head's {self.labels}; retrain both with `make models`")
             self.fused_thresholds = np.array([self.lexical.thresholds_.get(label, 0.5) for label in self.labels],
                                              dtype=np.float32)
+            self.requires = (*self.requires, "doc.unit_inputs")  # it reads the unit texts
         self.neutral = neutral
         self.milder = {}
         for label, rule in (milder or {}).items():
@@ -112,7 +113,7 @@ class EmotionClassifier(Component):
             doc_probs, thresholds = probs[offset : offset + n], self.thresholds
             if n and self.lexical is not None and self.lexical.applies_to(doc.record.lang):
                 w = self.lexical.weight
-                doc_probs = (1 - w) * doc_probs + w * self.lexical.predict_proba(doc.unit_inputs[:n])
+                doc_probs = (1 - w) * doc_probs + w * self.lexical.predict_proba(doc.unit_inputs)
                 thresholds = self.fused_thresholds
             self._assign(doc, doc_probs, thresholds)
             offset += n
