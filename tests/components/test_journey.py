@@ -70,6 +70,16 @@ def test_the_channel_is_not_the_touchpoint(journey_pipeline):
     assert record.touchpoints
 
 
+def test_the_phone_as_a_device_is_not_the_call_center(journey_pipeline):
+    # "phone" alone names the customer's device as often as the phone line.
+    device, line = journey_pipeline.enrich_texts([
+        "My phone is unlocked so why can't I see my notifications since the update?",
+        "@AmericanAir You moved us to a later flight. No answer on your phone. HELP!",
+    ])
+    assert "call_center" not in device.touchpoints, device.touchpoint_scores
+    assert "call_center" in line.touchpoints, line.touchpoint_scores
+
+
 def test_a_reaction_to_the_brands_own_post_is_awareness_about_social_media(journey_pipeline):
     broadcast, reply = journey_pipeline.enrich_texts([
         "“@JetBlue: Our fleet's on fleek. http://t.co/pr3OeBC2N2” lol wut?",
