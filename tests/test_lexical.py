@@ -72,3 +72,12 @@ def test_the_pipeline_reads_words_in_english_and_the_embedding_alone_elsewhere(p
     without = alone.enrich_texts([text])[0]
     assert with_words.lang == lang
     assert (with_words.emotion_scores != without.emotion_scores) == differs
+
+
+def test_mention_placeholders_carry_no_evidence():
+    # "@user" only in the frustrated texts: a head that read it would call any tweet frustrated.
+    texts = [f"@user {t}" if y[0] else t for t, y in zip(TEXTS, TARGETS)]
+    head = LexicalHead(min_df=1).fit(texts, TARGETS, LABELS)
+    assert not any("user" in term for term in head.vocabulary_)
+    assert np.allclose(head.predict_proba(["@user", "@USER @user"]), head.predict_proba([""] * 2))
+    assert np.allclose(head.predict_proba(["@user so annoying"]), head.predict_proba(["so annoying"]))

@@ -36,9 +36,15 @@ def sentiment_set(data_dir: Path, name: str, split: str) -> tuple[list[str], lis
     return df["text"].tolist(), df[column].tolist()
 
 
-def emotion_set(data_dir: Path, split: str, taxonomy: Taxonomy,
-                with_tweeteval: bool = True) -> tuple[list[str], np.ndarray]:
-    """GoEmotions (+ TweetEval emotion) texts with a multi-hot CX-emotion matrix."""
+def emotion_set(data_dir: Path, split: str, taxonomy: Taxonomy, with_tweeteval: bool = True,
+                neutral_tweets: int = 0, seed: int = 13) -> tuple[list[str], np.ndarray]:
+    """GoEmotions (+ TweetEval emotion) texts with a multi-hot CX-emotion matrix.
+
+    `neutral_tweets`: that many tweets labelled neutral in TweetEval sentiment
+    (a fixed-seed sample) join as `neutral`. Every TweetEval emotion tweet
+    carries an emotion, so without them a model learns that a tweet's form is
+    itself emotional ("@JetBlue will do." read as anger).
+    """
     ids = taxonomy.emotion_ids
     texts, rows = [], []
     goe = read_split(data_dir, "goemotions", split)
@@ -54,6 +60,12 @@ def emotion_set(data_dir: Path, split: str, taxonomy: Taxonomy,
             if mapped:
                 texts.append(text)
                 rows.append([int(e in mapped) for e in ids])
+    if neutral_tweets:
+        tse = read_split(data_dir, "tweeteval_sentiment", split)
+        calm = tse[tse["label"] == "neutral"]
+        calm = calm.sample(n=min(neutral_tweets, len(calm)), random_state=seed)["text"].tolist()
+        texts += calm
+        rows += [[int(e == taxonomy.neutral_emotion) for e in ids]] * len(calm)
     return texts, np.array(rows, dtype=np.int8)
 
 
