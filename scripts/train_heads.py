@@ -271,7 +271,9 @@ def main() -> None:
                "above per set). Texts up to `units.split_above_chars` (280) are one unit; longer "
                "ones are split into sentences and the item takes the length-weighted mean of its "
                "customer units' probabilities, which is why the pipeline figures differ from the "
-               "whole-text ones on long French reviews.")
+               "whole-text ones on long French reviews. The pipeline figures also include the "
+               "default config's sentiment prior (`components.sentiment.priors`: negative weighed "
+               "1.35x, a Bayes prior shift for feedback written to a brand); the head figures do not.")
     write_card(args.models / "emotions", "CX emotion head", emotions, emotions_dev,
                {k: v["emotions"] for k, v in journey.items()}, t_emotions,
                "Thresholds (per label, tuned on GoEmotions dev): "

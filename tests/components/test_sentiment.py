@@ -29,3 +29,48 @@ def test_probabilities_are_calibrated_by_a_fitted_temperature(pipeline):
     calibration = step.head.metadata["calibration"]
     assert step.head.temperature == calibration["temperature"] != 1.0
     assert calibration["ece_after"] <= calibration["ece_before"]
+
+
+def test_priors_reweight_the_heads_probabilities():
+    import numpy as np
+    import pytest
+
+    from voc_nlp.components.sentiment import SentimentClassifier
+    from voc_nlp.pipeline import DEFAULT_CONFIG, Pipeline
+
+    def pipe(priors):
+        import yaml
+
+        config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+        config["pipeline"] = ["units", "language", "embed", "sentiment"]
+        config["components"]["sentiment"]["priors"] = priors
+        return Pipeline.from_dict(config, base_dir=DEFAULT_CONFIG.parent)
+
+    text = "@united my flight to Denver was moved to tomorrow morning."
+    (plain,), (shifted,) = pipe(None).enrich_texts([text]), pipe({"negative": 1.5}).enrich_texts([text])
+    p, q = plain.sentiment_probs, shifted.sentiment_probs
+    # Bayes prior shift: negative odds x1.5 against each other label, probabilities still sum to 1.
+    assert q["negative"] / q["neutral"] == pytest.approx(1.5 * p["negative"] / p["neutral"], rel=1e-4)
+    assert q["positive"] / q["neutral"] == pytest.approx(p["positive"] / p["neutral"], rel=1e-4)
+    assert sum(q.values()) == pytest.approx(1.0) and shifted.sentiment_score < plain.sentiment_score
+    model = str(DEFAULT_CONFIG.parent / "../models/sentiment")
+    with pytest.raises(ValueError, match="unknown labels"):
+        SentimentClassifier(model, priors={"angry": 2.0})
+    with pytest.raises(ValueError, match="positive weights"):
+        SentimentClassifier(model, priors={"negative": 0})
+    assert np.isfinite(shifted.sentiment_score)
+
+
+def test_the_default_prior_reads_borderline_complaints_to_a_brand_as_negative(pipeline):
+    # Scored neutral or positive by the class-balanced head (priors: null),
+    # negative under the customer-feedback prior of the default config.
+    texts = ["@SouthwestAir funny how every airline flew to Boston tonight except you",
+             "@united ok, thanks for the standard reply."]
+    step = next(s for s in pipeline.steps if s.name == "sentiment")
+    assert step.priors == {"negative": 1.35}
+    assert [r.sentiment for r in pipeline.enrich_texts(texts)] == ["negative", "negative"]
+    step.priors = None
+    try:
+        assert "negative" not in [r.sentiment for r in pipeline.enrich_texts(texts)]
+    finally:
+        step.priors = {"negative": 1.35}

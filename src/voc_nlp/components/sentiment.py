@@ -4,6 +4,11 @@ Score in [-1, 1] = P(positive) - P(negative), so items can be ranked. The item
 takes the length-weighted mean of its customer units' probabilities: a long
 complaint outweighs a closing "thanks".
 
+`priors` re-weights the head's probabilities for the feedback at hand (Bayes
+prior shift: p(c) times weight(c), renormalised). The head is trained
+class-balanced, as if every label were equally likely; feedback written to a
+brand is more often negative than that, and the default config says so.
+
 Chats (units with speakers) also get the customer's mood trajectory: the
 score of the first and of the last customer turn, and `improved` /
 `worsened` / `steady` by `mood_threshold` (null with a single customer turn).
@@ -28,12 +33,19 @@ class SentimentClassifier(Component):
                "record.mood_start", "record.mood_end", "record.mood_change")
 
     def __init__(self, model: str, positive: str = "positive", negative: str = "negative",
-                 mood_threshold: float = 0.2):
+                 mood_threshold: float = 0.2, priors: dict[str, float] | None = None):
         self.head = ClassifierHead.load(model)
         self.mood_threshold = mood_threshold
         self.labels = self.head.labels
         self._pos = self.labels.index(positive)
         self._neg = self.labels.index(negative)
+        unknown = sorted(set(priors or {}) - set(self.labels))
+        if unknown:
+            raise ValueError(f"sentiment priors name unknown labels {unknown}; the head's labels are {self.labels}")
+        if any(not float(w) > 0 for w in (priors or {}).values()):
+            raise ValueError(f"sentiment priors must be positive weights, got {priors}")
+        self.priors = priors
+        self._weights = np.array([float((priors or {}).get(label, 1.0)) for label in self.labels], dtype=np.float32)
 
     @property
     def version(self) -> str:
@@ -43,6 +55,9 @@ class SentimentClassifier(Component):
         live = [d for d in docs if d.ok]
         matrix, counts = stack_vectors(live, self.head.layers[0][0].shape[1])
         probs = self.head.predict_proba(matrix) if len(matrix) else matrix
+        if self.priors and len(probs):
+            probs = probs * self._weights
+            probs /= probs.sum(axis=1, keepdims=True)
         offset = 0
         for doc, n in zip(live, counts):
             self._assign(doc, probs[offset : offset + n])
