@@ -87,7 +87,8 @@ def _as_dict(value) -> dict | None:
     return json.loads(text) if text.startswith("{") else None
 
 
-def labelled_metrics(gold: list[dict], predicted: list[dict], taxonomy, languages=("en", "fr")) -> dict:
+def labelled_metrics(gold: list[dict], predicted: list[dict], taxonomy, languages=("en", "fr"),
+                     by: str | None = None) -> dict:
     """All item-level figures of `voc-nlp evaluate`, overall and per language.
 
     `gold` rows may carry `sentiment`, `emotions`, `phase`, `touchpoints`,
@@ -95,30 +96,45 @@ def labelled_metrics(gold: list[dict], predicted: list[dict], taxonomy, language
     column is given (rows with an empty gold value are left out of it).
     `predicted` are enriched records (dicts with the output columns).
     Touchpoint and phase macro-F1 average over every id of the taxonomy.
+    `by`: a column of `gold` (e.g. `source`, `channel`); the same figures per
+    value of it go under `out["by"]` (`{"column": by, "groups": {value: figures}}`).
     """
     out = {}
     for lang in ("all",) + tuple(languages):
         keep = [k for k, g in enumerate(gold)
                 if lang == "all" or (g.get("lang") or predicted[k].get("lang")) == lang]
-        figures: dict = {"n": len(keep)}
-        pairs = [(gold[k].get("sentiment"), predicted[k].get("sentiment")) for k in keep
-                 if isinstance(gold[k].get("sentiment"), str) and gold[k].get("sentiment")]
-        if pairs:
-            figures["sentiment"] = sentiment_metrics([g for g, _ in pairs], [p or "" for _, p in pairs])
-        for column, ids, exclude in (("emotions", taxonomy.emotion_ids, ()),
-                                     ("touchpoints", taxonomy.touchpoint_ids, ())):
-            rows = [(_as_list(gold[k].get(column)), list(predicted[k].get(column) or [])) for k in keep]
-            rows = [(g, p) for g, p in rows if g is not None]
-            if rows and ids:
-                figures[column] = multilabel_metrics([g for g, _ in rows], [p for _, p in rows], ids, exclude)
-        pairs = [(gold[k].get("phase"), predicted[k].get("phase")) for k in keep
-                 if isinstance(gold[k].get("phase"), str) and gold[k].get("phase")]
-        if pairs and taxonomy.phase_ids:
-            figures["phase"] = phase_metrics([g for g, _ in pairs], [p or "" for _, p in pairs], taxonomy.phase_ids)
-        ts_gold = [_as_dict(gold[k].get("touchpoint_sentiment")) for k in keep]
-        if any(ts_gold):
-            figures["touchpoint_sentiment"] = touchpoint_sentiment_accuracy(
-                ts_gold, [dict(predicted[k].get("touchpoint_sentiment") or {}) for k in keep]
-            )
-        out[lang] = figures
+        out[lang] = _figures(gold, predicted, keep, taxonomy)
+    if by is not None:
+        if not any(by in g for g in gold):
+            raise KeyError(f"no '{by}' column to break the figures down by")
+        values = [str(g.get(by)) for g in gold]
+        out["by"] = {"column": by, "groups": {
+            value: _figures(gold, predicted, [k for k, v in enumerate(values) if v == value], taxonomy)
+            for value in sorted(set(values))
+        }}
     return out
+
+
+def _figures(gold: list[dict], predicted: list[dict], keep: list[int], taxonomy) -> dict:
+    """The figures over the rows `keep` (see `labelled_metrics`)."""
+    figures: dict = {"n": len(keep)}
+    pairs = [(gold[k].get("sentiment"), predicted[k].get("sentiment")) for k in keep
+             if isinstance(gold[k].get("sentiment"), str) and gold[k].get("sentiment")]
+    if pairs:
+        figures["sentiment"] = sentiment_metrics([g for g, _ in pairs], [p or "" for _, p in pairs])
+    for column, ids, exclude in (("emotions", taxonomy.emotion_ids, ()),
+                                 ("touchpoints", taxonomy.touchpoint_ids, ())):
+        rows = [(_as_list(gold[k].get(column)), list(predicted[k].get(column) or [])) for k in keep]
+        rows = [(g, p) for g, p in rows if g is not None]
+        if rows and ids:
+            figures[column] = multilabel_metrics([g for g, _ in rows], [p for _, p in rows], ids, exclude)
+    pairs = [(gold[k].get("phase"), predicted[k].get("phase")) for k in keep
+             if isinstance(gold[k].get("phase"), str) and gold[k].get("phase")]
+    if pairs and taxonomy.phase_ids:
+        figures["phase"] = phase_metrics([g for g, _ in pairs], [p or "" for _, p in pairs], taxonomy.phase_ids)
+    ts_gold = [_as_dict(gold[k].get("touchpoint_sentiment")) for k in keep]
+    if any(ts_gold):
+        figures["touchpoint_sentiment"] = touchpoint_sentiment_accuracy(
+            ts_gold, [dict(predicted[k].get("touchpoint_sentiment") or {}) for k in keep]
+        )
+    return figures

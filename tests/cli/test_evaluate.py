@@ -78,3 +78,21 @@ def test_sentiment_column_can_be_named(tmp_path, capsys):
     assert figures["all"]["sentiment"]["n"] == 4 and figures["all"]["sentiment"]["accuracy"] == 1.0
     assert main(["evaluate", str(path), "--sentiment-col", "stars"]) == 2
     assert "no 'stars' column" in capsys.readouterr().err
+
+
+def test_figures_by_any_column(tmp_path, capsys):
+    # One group's gold is wrong: the breakdown shows which group the errors come from.
+    items = [{**i, "channel": "review" if i["id"] in ("e1", "f1") else "chat"} for i in ITEMS]
+    items[3] = {**items[3], "phase": "awareness"}
+    path = _write(tmp_path, items)
+    assert main(["evaluate", str(path), "--by", "channel", "--json"]) == 0
+    by = json.loads(capsys.readouterr().out)["by"]
+    assert by["column"] == "channel" and list(by["groups"]) == ["chat", "review"]
+    assert [by["groups"][k]["n"] for k in ("chat", "review")] == [2, 2]
+    assert by["groups"]["review"]["phase"]["accuracy"] == 1.0
+    assert by["groups"]["chat"]["phase"]["accuracy"] == 0.5
+    assert main(["evaluate", str(path), "--by", "channel"]) == 0
+    out = capsys.readouterr().out
+    assert "by channel: chat n=2, review n=2" in out
+    assert main(["evaluate", str(path), "--by", "source"]) == 2
+    assert "no 'source' column" in capsys.readouterr().err

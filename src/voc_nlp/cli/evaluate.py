@@ -4,7 +4,8 @@ The file (CSV or JSONL) holds the items (`text`, or `turns` for chats; `id`
 and `lang` optional) and any of the gold columns `sentiment`, `emotions`,
 `phase`, `touchpoints`, `touchpoint_sentiment`. List columns are JSON lists
 (`["delivery", "billing"]`) or `a;b` text; `touchpoint_sentiment` is a JSON
-object. Figures are given overall and per language (en, fr).
+object. Figures are given overall and per language (en, fr), and with
+`--by COLUMN` per value of any column of the file (source, channel, ...).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def add_parser(sub) -> None:
     p.add_argument("--text-col", default="text", help="column holding the text (default: text)")
     p.add_argument("--sentiment-col", default="sentiment",
                    help="column holding the gold sentiment (default: sentiment), e.g. airline_sentiment")
+    p.add_argument("--by", metavar="COLUMN", default=None,
+                   help="also give the figures per value of this column of the file, e.g. source or channel")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
 
 
@@ -81,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"voc-nlp evaluate: error: no '{args.text_col}' or 'turns' column; columns: "
               f"{', '.join(map(str, frame.columns))}", file=sys.stderr)
         return 2
+    if args.by and args.by not in frame.columns:
+        print(f"voc-nlp evaluate: error: no '{args.by}' column to break the figures down by; columns: "
+              f"{', '.join(map(str, frame.columns))}", file=sys.stderr)
+        return 2
 
     inputs = pd.DataFrame({"id": frame["id"].astype(str) if "id" in frame else [str(i) for i in range(len(frame))]})
     has_turns = "turns" in frame.columns
@@ -98,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
                                         turns="turns" if has_turns else None))
     gold = frame.to_dict("records")
     predicted = out.to_dict("records")
-    figures = labelled_metrics(gold, predicted, pipe.taxonomy)
+    figures = labelled_metrics(gold, predicted, pipe.taxonomy, by=args.by)
     figures["file"] = str(args.labelled)
     figures["errors"] = int(out["error"].notna().sum())
     if args.json:
@@ -128,18 +135,30 @@ def _plain(value):
 def format_table(figures: dict) -> str:
     langs = [k for k in ("all", "en", "fr") if k in figures]
     lines = [f"{figures.get('file', '')}: " + ", ".join(f"{k} n={figures[k]['n']}" for k in langs)]
-    header = f"{'':48}" + "".join(f"{k:>8}" for k in langs)
-    lines.append(header)
-    for (section, key), label in FIGURES:
-        if not any(section in figures[k] for k in langs):
-            continue
-        cells = []
-        for k in langs:
-            value = figures[k].get(section, {}).get(key)
-            cells.append(f"{value:8.3f}" if isinstance(value, float) and not math.isnan(value) else f"{'-':>8}")
-        lines.append(f"{label:48}" + "".join(cells))
+    lines += _figure_rows({k: figures[k] for k in langs})
     if "fr" in figures and "touchpoints" in figures["fr"]:
         lines.append(f"French touchpoint micro-F1: {figures['fr']['touchpoints']['micro_f1']:.3f}")
+    if "by" in figures:
+        groups = figures["by"]["groups"]
+        lines.append("")
+        lines.append(f"by {figures['by']['column']}: " + ", ".join(f"{k} n={v['n']}" for k, v in groups.items()))
+        lines += _figure_rows(groups)
     if figures.get("errors"):
         lines.append(f"{figures['errors']} rows could not be enriched (see the error column of `voc-nlp enrich`)")
     return "\n".join(lines)
+
+
+def _figure_rows(columns: dict[str, dict]) -> list[str]:
+    """A header of column names (cut to 12 characters) and one row per figure any column has."""
+    width = max([8] + [min(len(k), 12) + 1 for k in columns])
+    lines = [f"{'':48}" + "".join(f"{k[:12]:>{width}}" for k in columns)]
+    for (section, key), label in FIGURES:
+        if not any(section in f for f in columns.values()):
+            continue
+        cells = []
+        for f in columns.values():
+            value = f.get(section, {}).get(key)
+            ok = isinstance(value, float) and not math.isnan(value)
+            cells.append(f"{value:{width}.3f}" if ok else f"{'-':>{width}}")
+        lines.append(f"{label:48}" + "".join(cells))
+    return lines
