@@ -80,6 +80,16 @@ def test_the_phone_as_a_device_is_not_the_call_center(journey_pipeline):
     assert "call_center" in line.touchpoints, line.touchpoint_scores
 
 
+def test_an_operating_system_update_is_not_the_mobile_app(journey_pipeline):
+    # "update", "iOS", "Android" name the device's software as often as the brand's app.
+    system, app = journey_pipeline.enrich_texts([
+        "@MicrosoftHelps I had to reset my PC after the Windows update corrupted my drivers.",
+        "@SpotifyCares your app keeps crashing since the latest update.",
+    ])
+    assert "mobile_app" not in system.touchpoints, system.touchpoint_scores
+    assert app.touchpoints[0] == "mobile_app", app.touchpoint_scores
+
+
 def test_a_reaction_to_the_brands_own_post_is_awareness_about_social_media(journey_pipeline):
     broadcast, reply = journey_pipeline.enrich_texts([
         "“@JetBlue: Our fleet's on fleek. http://t.co/pr3OeBC2N2” lol wut?",
