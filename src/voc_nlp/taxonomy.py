@@ -143,6 +143,9 @@ class JourneyRules:
     problem_cues: dict[str, list[str]] = field(default_factory=dict)
     praise_cues: dict[str, list[str]] = field(default_factory=dict)
     clause_breaks: dict[str, list[str]] = field(default_factory=dict)
+    # Openers of a request for an action ("can you ...", "please ..."): a
+    # touchpoint named only in such a clause is asked about, not judged.
+    request_openers: dict[str, list[str]] = field(default_factory=dict)
     # The touchpoint an item is about when it judges or reports something but
     # names no touchpoint clearly (a review of "the product"); None: no fallback.
     fallback_touchpoint: str | None = None
@@ -518,7 +521,7 @@ def _build(data: dict, source: str) -> Taxonomy:
             if rules.brand_post_touchpoint is not None and rules.brand_post_touchpoint not in [t.id for t in touchpoints]:
                 raise TaxonomyError(f"{jwhere}: journey.brand_post_reaction.touchpoint "
                                     f"'{rules.brand_post_touchpoint}' is not a touchpoint")
-        for name in ("problem_cues", "praise_cues", "clause_breaks"):
+        for name in ("problem_cues", "praise_cues", "clause_breaks", "request_openers"):
             setattr(rules, name, _langs(journey.get(name), jwhere, f"journey.{name}"))
     tax.phases, tax.touchpoints, tax.journey = phases, touchpoints, rules
     return tax

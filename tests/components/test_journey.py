@@ -90,6 +90,19 @@ def test_an_operating_system_update_is_not_the_mobile_app(journey_pipeline):
     assert app.touchpoints[0] == "mobile_app", app.touchpoint_scores
 
 
+def test_a_touchpoint_asked_about_in_a_request_is_not_judged(journey_pipeline):
+    # The verdict is about one thing; the request names another, calmly.
+    en, fr, broken = journey_pipeline.enrich_texts([
+        "The delivery was late again, can you please change my shipping address?",
+        "Je ne suis pas satisfait de la livraison, pouvez-vous supprimer mon compte ?",
+        "The parcel never arrived, can you refund the broken charger?",
+    ])
+    assert en.touchpoint_sentiment == {"delivery": "negative", "account": "neutral"}, en.touchpoint_evidence
+    assert fr.touchpoint_sentiment == {"account": "neutral", "delivery": "negative"}, fr.touchpoint_evidence
+    # A problem named in the request itself still makes it negative.
+    assert broken.touchpoint_sentiment["returns_refunds"] == "negative"
+
+
 def test_a_reaction_to_the_brands_own_post_is_awareness_about_social_media(journey_pipeline):
     broadcast, reply = journey_pipeline.enrich_texts([
         "“@JetBlue: Our fleet's on fleek. http://t.co/pr3OeBC2N2” lol wut?",

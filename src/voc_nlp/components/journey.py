@@ -22,7 +22,9 @@ retraining:
    problem/praise cue lists, else the evidence unit's sentiment; a problem
    reported about a touchpoint makes it negative even when stated calmly (a
    problem cue, or a problem score >= 0.5 for its evidence unit); praise in a
-   flat sentence that leans positive, not a question, makes it positive.
+   flat sentence that leans positive, not a question, makes it positive; a
+   clause that only asks for an action (`journey.request_openers`: "can you
+   delete my account?") leaves its touchpoint neutral.
 5. **Phase.** Phase cues (in `journey.phase_cue_order`), then the
    "question about whether something is possible, with no sign of being a
    customer" rule (a problem report is such a sign: `doc.problem_scores`,
@@ -127,6 +129,7 @@ class JourneyTagger(Component):
         self.problem = LanguageCues(rules.problem_cues)
         self.praise = LanguageCues(rules.praise_cues)
         self.breaks = LanguageCues(rules.clause_breaks)
+        self.request = LanguageCues(rules.request_openers)
         self.polarity_index = CueIndex([_all_cues(rules.problem_cues), _all_cues(rules.praise_cues)])
 
     @property
@@ -245,8 +248,9 @@ class JourneyTagger(Component):
             start, end = (span.start, span.end) if span else (unit.start, unit.end)
             polarity = self._polarity(record.text[start:end], lang)
             problem = doc.problem_scores is not None and float(doc.problem_scores[i]) >= 0.5
+            asks = self.request.opens(fold(record.text[start:end]), lang)
             label = self._aspect_sentiment(unit, polarity, clause=span is not None, item_label=record.sentiment,
-                                           reports_problem=problem)
+                                           reports_problem=problem, asks=asks)
             tp = self.ids[j]
             sentiment[tp] = label
             evidence.append({
@@ -303,12 +307,16 @@ class JourneyTagger(Component):
         return (n_good > n_bad) - (n_bad > n_good)
 
     def _aspect_sentiment(self, unit: Unit, polarity: int, clause: bool, item_label: str | None,
-                          reports_problem: bool = False) -> str:
+                          reports_problem: bool = False, asks: bool = False) -> str:
         neg, pos = self.taxonomy.negative, self.taxonomy.positive
         neutral = self.taxonomy.neutral or neg
         unit_label = unit.sentiment or neutral
         if clause and polarity:
             return pos if polarity > 0 else neg
+        if clause and asks and polarity == 0:
+            # A request for an action next to a verdict on something else
+            # ("not happy with the service, can you delete my account?").
+            return neutral
         if polarity > 0 and unit_label == neutral and (unit.sentiment_score or 0.0) > 0.0 and "?" not in unit.text:
             # Praise the sentence leans towards ("produit correspondant au descriptif");
             # in a question it is not praise ("what's a good address to write to?").
