@@ -126,6 +126,32 @@ def test_a_named_emotion_is_expressed_unless_negated():
     assert milder._decide(quiet, named=frozenset({worry})) == ["worry"]
 
 
+def test_a_named_anger_keeps_the_frustration_the_model_reads():
+    milder = EmotionClassifier(MODEL, milder={"anger": {"below": 0.7, "becomes": "frustration"}})
+    anger = milder.labels.index("anger")
+    moderate, quiet = _scores(milder, anger=0.6), _scores(milder, neutral=0.9)
+    # "Completely unacceptable!!": anger named, and the moderate anger the model reads is frustration.
+    assert milder._decide(moderate, named=frozenset({anger})) == ["anger", "frustration"]
+    # Named where the model reads nothing: anger alone.
+    assert milder._decide(quiet, named=frozenset({anger})) == ["anger"]
+    assert milder._decide(moderate) == ["frustration"]
+
+
+def test_the_default_config_names_hostility_as_anger(pipeline):
+    hostile = pipeline.enrich_texts([
+        "@USAirways 4 hours on hold to change a cancelled flight. Completely unacceptable!!!",
+        "Ne fonctionne pas du tout, c'est une arnaque.",
+        "@united #WorstAirline ever, lost my bag twice",
+    ])
+    for record in hostile:
+        assert "anger" in record.emotions, (record.text, record.emotion_scores)
+    # Hashtags are read split ("#WorstAirline": "worst airline"); a negated word names nothing.
+    step = next(s for s in pipeline.steps if s.name == "emotions")
+    anger = step.labels.index("anger")
+    assert step.names("worst airline ever", "en") == {anger}
+    assert step.names("Not the worst flight, the crew was kind.", "en") == frozenset()
+
+
 def test_the_default_pipeline_reads_named_emotions(pipeline):
     angry_words, french = pipeline.enrich_texts([
         "@SouthwestAir very frustrated with your customer service. $154 to change a flight!",

@@ -72,7 +72,6 @@ class EmotionClassifier(Component):
                                  f"the emotion head's {self.labels}; retrain both with `make models`")
             self.fused_thresholds = np.array([self.lexical.thresholds_.get(label, 0.5) for label in self.labels],
                                              dtype=np.float32)
-            self.requires = (*self.requires, "doc.unit_inputs")  # it reads the unit texts
         self.neutral = neutral
         self.milder = {}
         for label, rule in (milder or {}).items():
@@ -97,6 +96,9 @@ class EmotionClassifier(Component):
             raise ValueError(f"emotions.named: {', '.join(unknown)} not among the model's emotions "
                              f"({', '.join(l for l in self.labels if l != neutral)})")
         self.named = {self.labels.index(e): LanguageCues(cues or {}) for e, cues in (named or {}).items()}
+        if self.lexical is not None or self.named or self.request_emotions:
+            # They read the normalised unit texts: "#SoDisappointed" as "so disappointed".
+            self.requires = (*self.requires, "doc.unit_inputs")
         self.thresholds = self.head.threshold_vector()
         self._emotion_mask = np.array([label != neutral for label in self.labels])
 
@@ -154,6 +156,7 @@ class EmotionClassifier(Component):
             neutral = scores[self.labels.index(self.neutral)]
             for i in in_request:
                 passed[i] &= scores[i] >= neutral + self.request_margin
+        read = passed.copy()  # what the model reads, before named emotions
         for i in named:
             passed[i] = True
         order = np.argsort(-scores, kind="stable")
@@ -161,13 +164,17 @@ class EmotionClassifier(Component):
         for i in order:
             if not passed[i]:
                 continue
-            label = self.labels[i]
-            if i in self.milder and i not in named:
+            labels = [self.labels[i]]
+            if i in self.milder and read[i]:
                 below, becomes, min_problem = self.milder[i]
                 if scores[i] < below and problem_score >= min_problem:
-                    label = becomes
-            if label not in chosen:
-                chosen.append(label)
+                    # A named emotion stays; the model's moderate reading of it
+                    # is the milder one ("unacceptable!!" names anger, and the
+                    # complaint reads as frustration too).
+                    labels = [self.labels[i], becomes] if i in named else [becomes]
+            for label in labels:
+                if label not in chosen:
+                    chosen.append(label)
         return chosen or [self.neutral]
 
     def _intensity(self, scores: np.ndarray, thresholds: np.ndarray) -> float:
@@ -182,7 +189,8 @@ class EmotionClassifier(Component):
         units = doc.scored_units
         problem = doc.problem_scores if doc.problem_scores is not None else np.ones(len(units))
         lang = doc.record.lang
-        folded = [fold(u.text) for u in units]
+        texts = doc.unit_inputs if len(doc.unit_inputs) == len(units) else [u.text for u in units]
+        folded = [fold(t) for t in texts]
         request = [self._is_request(f, lang) for f in folded]
         named = [self._names(f, lang) for f in folded]
         for unit, p, problem_score, asks, names in zip(units, probs, problem, request, named):
