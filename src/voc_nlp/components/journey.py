@@ -248,7 +248,8 @@ class JourneyTagger(Component):
             start, end = (span.start, span.end) if span else (unit.start, unit.end)
             polarity = self._polarity(record.text[start:end], lang)
             problem = doc.problem_scores is not None and float(doc.problem_scores[i]) >= 0.5
-            asks = self.request.opens(fold(record.text[start:end]), lang)
+            # Only a clause of its own can be a request beside a verdict on something else.
+            asks = span is not None and self.request.opens(fold(record.text[start:end]), lang)
             label = self._aspect_sentiment(unit, polarity, clause=span is not None, item_label=record.sentiment,
                                            reports_problem=problem, asks=asks)
             tp = self.ids[j]
@@ -313,7 +314,7 @@ class JourneyTagger(Component):
         unit_label = unit.sentiment or neutral
         if clause and polarity:
             return pos if polarity > 0 else neg
-        if clause and asks and polarity == 0:
+        if asks and polarity == 0:
             # A request for an action next to a verdict on something else
             # ("not happy with the service, can you delete my account?").
             return neutral

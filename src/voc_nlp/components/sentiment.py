@@ -45,7 +45,6 @@ class SentimentClassifier(Component):
         if any(not float(w) > 0 for w in (priors or {}).values()):
             raise ValueError(f"sentiment priors must be positive weights, got {priors}")
         self.priors = priors
-        self._weights = np.array([float((priors or {}).get(label, 1.0)) for label in self.labels], dtype=np.float32)
 
     @property
     def version(self) -> str:
@@ -56,7 +55,7 @@ class SentimentClassifier(Component):
         matrix, counts = stack_vectors(live, self.head.layers[0][0].shape[1])
         probs = self.head.predict_proba(matrix) if len(matrix) else matrix
         if self.priors and len(probs):
-            probs = probs * self._weights
+            probs = probs * np.array([float(self.priors.get(label, 1.0)) for label in self.labels], dtype=np.float32)
             probs /= probs.sum(axis=1, keepdims=True)
         offset = 0
         for doc, n in zip(live, counts):
