@@ -103,6 +103,15 @@ def test_a_touchpoint_asked_about_in_a_request_is_not_judged(journey_pipeline):
     assert broken.touchpoint_sentiment["returns_refunds"] == "negative"
 
 
+def test_asking_to_file_a_complaint_does_not_judge_the_support_asked(journey_pipeline):
+    # "complaint" names the act of complaining; what went wrong is said elsewhere.
+    item, = journey_pipeline.enrich_texts([
+        "The parcel arrived late, could you register a formal complaint with your support team?",
+    ])
+    assert item.touchpoint_sentiment == {"delivery": "negative", "customer_support": "neutral"}, \
+        item.touchpoint_evidence
+
+
 def test_a_reaction_to_the_brands_own_post_is_awareness_about_social_media(journey_pipeline):
     broadcast, reply = journey_pipeline.enrich_texts([
         "“@JetBlue: Our fleet's on fleek. http://t.co/pr3OeBC2N2” lol wut?",
