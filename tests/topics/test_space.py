@@ -64,6 +64,30 @@ def test_space_brings_one_request_together_across_wordings(pipeline, space, text
     assert _margin(space.transform(x)) > _margin(x) + 0.05
 
 
+BANK_REQUESTS = ["My card payment was declined at the shop.", "How do I top up my account by bank transfer?",
+                 "Ma carte a été refusée au distributeur."]
+FLIGHT_COMPLAINTS = ["Three hours on the tarmac and not a word from the pilot.",
+                     "The flight attendants were rude and the seats were filthy."]
+
+
+def test_requests_like_the_taught_intents_are_familiar_and_flight_complaints_are_not(pipeline, space):
+    familiar = space.familiarity(_encode(pipeline, BANK_REQUESTS))
+    strange = space.familiarity(_encode(pipeline, FLIGHT_COMPLAINTS))
+    assert familiar.min() > 0.9 and strange.max() < 0.1, (familiar, strange)
+
+
+def test_a_batch_far_from_the_taught_intents_is_clustered_in_the_encoders_geometry(pipeline, space):
+    bank, flights = _encode(pipeline, BANK_REQUESTS * 3), _encode(pipeline, FLIGHT_COMPLAINTS * 3)
+    assert space.batch_weight(bank) > 0.9 * space.weight
+    assert space.batch_weight(flights) < 0.1 * space.weight
+    model = PainPointTopics(**PARAMS, space=space).fit(FLIGHT_COMPLAINTS * 3, flights, encoder="test")
+    assert model.space_weight_ == pytest.approx(space.batch_weight(flights))
+    # At that weight the discriminant part hardly moves the encoder's similarities.
+    z = model._embed(flights[:2])
+    v = flights[:2] / np.linalg.norm(flights[:2], axis=1, keepdims=True)
+    assert abs(float(z[0] @ z[1]) - float(v[0] @ v[1])) < 0.05
+
+
 def test_topics_in_the_space_still_find_the_written_themes(pipeline, space, corpus):
     texts, gold, x = corpus
     model = PainPointTopics(**PARAMS, space=space).fit(texts, x, encoder="test")
@@ -84,6 +108,9 @@ def test_saved_topic_model_carries_its_space(tmp_path, space, corpus):
     loaded = PainPointTopics.load(tmp_path / "m")
     assert np.array_equal(loaded.space.scalings_, space.scalings_)
     assert loaded.space.weight == space.weight
+    assert np.array_equal(loaded.space.intent_means_, space.intent_means_)
+    assert loaded.space.reach == space.reach and loaded.space.radius_ == space.radius_
+    assert loaded.space_weight_ == model.space_weight_ > 0.5 * space.weight
     assert np.array_equal(loaded.transform(texts, x), model.labels_)
     spec = json.loads((tmp_path / "m" / "topics.json").read_text())
     assert spec["params"]["space"]["encoder"] == space.encoder_

@@ -128,9 +128,12 @@ class PainPointTopics:
         """Discover topics in `texts` (units) from their shared `embeddings`.
 
         Sets `topics_` (list of Topic), `centroids_` (n_topics, dim),
-        `labels_` (topic per input unit, -1 = fits none), `similarities_`.
+        `labels_` (topic per input unit, -1 = fits none), `similarities_`,
+        `space_weight_` (the intent space's weight for this batch; None without a space).
         """
         texts = list(texts)
+        # The batch decides how much the intent space's own directions count.
+        self.space_weight_ = None if self.space is None else self.space.batch_weight(embeddings)
         x = self._embed(embeddings)
         if len(texts) != len(x):
             raise ValueError(f"{len(texts)} texts but {len(x)} embeddings")
@@ -184,7 +187,7 @@ class PainPointTopics:
     def _embed(self, embeddings: np.ndarray) -> np.ndarray:
         """Unit embeddings in the clustering space, rows normalised."""
         if self.space is not None:
-            embeddings = self.space.transform(embeddings)
+            embeddings = self.space.transform(embeddings, weight=getattr(self, "space_weight_", None))
         return _normalize(embeddings)
 
     def _cluster(self, texts: list[str], x: np.ndarray) -> np.ndarray:
@@ -309,7 +312,7 @@ class PainPointTopics:
         tensors = {"centroids": np.ascontiguousarray(self.centroids_, dtype=np.float32)}
         params = self.get_params()
         if self.space is not None:  # the model carries its space: it assigns in it later
-            tensors["space_scalings"] = self.space.scalings_
+            tensors.update({f"space_{name}": array for name, array in self.space.tensors.items()})
             params["space"] = self.space.spec
         save_file(tensors, str(path / "topics.safetensors"))
         params["languages"] = list(params["languages"])
@@ -318,6 +321,7 @@ class PainPointTopics:
             "format_version": FORMAT_VERSION,
             "encoder": self.encoder_,
             "n_fit_units": self.n_fit_units_,
+            "space_weight": self.space_weight_,
             "params": params,
             "topics": [asdict(t) for t in self.topics_],
         }
@@ -339,10 +343,12 @@ class PainPointTopics:
         if params.get("space"):
             from voc_nlp.topics.space import IntentSpace
 
-            params["space"] = IntentSpace.from_arrays(params["space"], tensors["space_scalings"])
+            params["space"] = IntentSpace.from_arrays(params["space"], tensors["space_scalings"],
+                                                      tensors.get("space_intent_means"))
         model = cls(**params)
         model.centroids_ = tensors["centroids"]
         model.encoder_ = spec.get("encoder", "")
         model.n_fit_units_ = spec.get("n_fit_units", 0)
+        model.space_weight_ = spec.get("space_weight")
         model.topics_ = [Topic(**t) for t in spec["topics"]]
         return model

@@ -15,10 +15,17 @@ counted as within-intent variation (`nuisance`), so an English and a French
 complaint about the same thing stay together.
 
 `transform` keeps the encoder's own (normalised) embedding and appends the
-normalised discriminant coordinates scaled by `weight`: themes no training
-intent covers (flight delays, lost luggage) keep the encoder's geometry,
-while those it covers get separated more sharply. The map is a small matrix
-over the shared unit embeddings: no second encoder pass.
+normalised discriminant coordinates scaled by a weight, so the themes the
+training intents cover get separated more sharply. Only where they are
+covered: projected onto banking directions, a flight complaint picks up
+noise, and at full weight that noise would decide its topic. So the weight a
+batch is clustered with is `weight` x the batch's mean `familiarity` (how near
+its units lie to the taught intents): a banking batch gets the full weight,
+a batch of flight complaints little and keeps the encoder's geometry. One
+weight per batch, not per unit: per unit, familiarity itself would become a
+theme, and a French unit (a little less familiar) would drift away from the
+English ones saying the same. The map is a small matrix over the shared unit
+embeddings: no second encoder pass.
 """
 
 from __future__ import annotations
@@ -49,15 +56,22 @@ class IntentSpace:
 
     - shrinkage: covariance shrinkage toward the diagonal (0: none, 1: diagonal only).
     - weight: scale of the discriminant part against the encoder's embedding
-      (0: the encoder's space unchanged).
+      for a batch whose units all lie near taught intents (0: the encoder's
+      space unchanged); see `batch_weight`.
     - nuisance_weight: how much the `nuisance` shifts given to `fit` count as
       within-intent variation, relative to the intents' own (0: ignored).
+    - reach: where familiarity ends, in units of `radius_` (the distance to
+      the nearest intent mean within which 99 % of the training rows lie): a
+      unit is fully familiar up to the radius, not at all from `reach` x the
+      radius on, linearly in between. None: every unit fully familiar.
     """
 
-    def __init__(self, shrinkage: float = 0.05, weight: float = 1.5, nuisance_weight: float = 1.0):
+    def __init__(self, shrinkage: float = 0.01, weight: float = 2.5, nuisance_weight: float = 1.0,
+                 reach: float | None = 1.5):
         self.shrinkage = shrinkage
         self.weight = weight
         self.nuisance_weight = nuisance_weight
+        self.reach = reach
 
     def fit(self, embeddings: np.ndarray, intents, nuisance: np.ndarray | None = None,
             encoder: str = "", info: dict | None = None) -> "IntentSpace":
@@ -70,7 +84,9 @@ class IntentSpace:
         one complaint would split into an English and a French topic.
 
         Sets `scalings_` (dim, n_intents - 1; each direction whitened to unit
-        within-intent variance), `encoder_`, `info_` (training facts for the card).
+        within-intent variance), `intent_means_` (n_intents, n_intents - 1: each
+        intent's mean in those coordinates), `radius_`, `encoder_`, `info_`
+        (training facts for the card).
         """
         from scipy.linalg import eigh
 
@@ -91,25 +107,61 @@ class IntentSpace:
         values, vectors = eigh(between, within)
         k = min(len(classes) - 1, x.shape[1])
         self.scalings_ = np.ascontiguousarray(vectors[:, np.argsort(values)[::-1][:k]], dtype=np.float32)
+        z = (x @ self.scalings_).astype(np.float32)
+        self.intent_means_ = np.stack([z[codes == c].mean(axis=0) for c in range(len(classes))])
+        self.radius_ = float(np.quantile(self._intent_distance(z), 0.99))
         self.encoder_ = encoder
         self.info_ = dict(info or {})
         return self
 
-    def transform(self, embeddings: np.ndarray) -> np.ndarray:
-        """Normalised embedding followed by `weight` x the normalised discriminant coordinates."""
+    def transform(self, embeddings: np.ndarray, weight: float | None = None) -> np.ndarray:
+        """Normalised embedding followed by `weight` (default: the full `self.weight`)
+        x the normalised discriminant coordinates."""
+        x = self._check_dimensions(embeddings)
+        scale = self.weight if weight is None else weight
+        return np.hstack([x, np.float32(scale) * _normalize(x @ self.scalings_)])
+
+    def familiarity(self, embeddings: np.ndarray) -> np.ndarray:
+        """Per embedding, 1 near a taught intent, falling to 0 at `reach` x `radius_`."""
+        return self._familiarity(self._check_dimensions(embeddings) @ self.scalings_)
+
+    def batch_weight(self, embeddings: np.ndarray) -> float:
+        """The weight to cluster this batch with: `weight` x its mean familiarity."""
+        if not len(embeddings):
+            return float(self.weight)
+        return float(self.weight * self.familiarity(embeddings).mean())
+
+    def _check_dimensions(self, embeddings: np.ndarray) -> np.ndarray:
+        """The normalised embeddings, once their width is checked against the map's."""
         self._check_fitted()
         x = _normalize(embeddings)
         if x.shape[1] != self.scalings_.shape[0]:
             raise ValueError(f"embeddings have {x.shape[1]} dimensions, the intent space expects "
                              f"{self.scalings_.shape[0]} (trained on {self.encoder_ or 'another encoder'})")
-        z = _normalize(x @ self.scalings_)
-        return np.hstack([x, np.float32(self.weight) * z])
+        return x
+
+    def _familiarity(self, z: np.ndarray) -> np.ndarray:
+        if self.reach is None or self.intent_means_ is None:
+            return np.ones(len(z), dtype=np.float32)
+        distance = self._intent_distance(z)
+        span = max(self.reach - 1.0, 1e-6) * self.radius_
+        return np.clip((self.reach * self.radius_ - distance) / span, 0.0, 1.0).astype(np.float32)
+
+    def _intent_distance(self, z: np.ndarray) -> np.ndarray:
+        """Euclidean distance of each row of `z` to the nearest intent mean (chunked)."""
+        means = self.intent_means_.astype(np.float64)
+        out = np.empty(len(z))
+        for start in range(0, len(z), 4096):
+            block = z[start : start + 4096].astype(np.float64)
+            d2 = (block**2).sum(axis=1)[:, None] - 2 * block @ means.T + (means**2).sum(axis=1)[None, :]
+            out[start : start + 4096] = np.sqrt(np.maximum(d2.min(axis=1), 0.0))
+        return out
 
     @property
     def spec(self) -> dict:
         self._check_fitted()
         return {"shrinkage": self.shrinkage, "weight": self.weight, "nuisance_weight": self.nuisance_weight,
-                "encoder": self.encoder_,
+                "reach": self.reach, "radius": self.radius_, "encoder": self.encoder_,
                 "dimensions": list(self.scalings_.shape), "info": self.info_}
 
     def _check_fitted(self) -> None:
@@ -118,11 +170,20 @@ class IntentSpace:
 
     # -- persistence ---------------------------------------------------------
 
+    @property
+    def tensors(self) -> dict[str, np.ndarray]:
+        """The fitted arrays, by name (what `from_arrays` takes back)."""
+        self._check_fitted()
+        out = {"scalings": self.scalings_}
+        if self.intent_means_ is not None:
+            out["intent_means"] = np.ascontiguousarray(self.intent_means_, dtype=np.float32)
+        return out
+
     def save(self, path: str | Path) -> None:
-        """Write `space.safetensors` (the matrix) and `space.json` into folder `path`."""
+        """Write `space.safetensors` (the matrices) and `space.json` into folder `path`."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        save_file({"scalings": self.scalings_}, str(path / "space.safetensors"))
+        save_file(self.tensors, str(path / "space.safetensors"))
         (path / "space.json").write_text(json.dumps(self.spec, indent=2, ensure_ascii=False) + "\n")
 
     @classmethod
@@ -131,13 +192,18 @@ class IntentSpace:
         if not (path / "space.json").exists():
             raise FileNotFoundError(f"no intent space at {path} (expected {' and '.join(SPACE_FILES)})")
         spec = json.loads((path / "space.json").read_text())
-        return cls.from_arrays(spec, load_file(str(path / "space.safetensors"))["scalings"])
+        tensors = load_file(str(path / "space.safetensors"))
+        return cls.from_arrays(spec, tensors["scalings"], tensors.get("intent_means"))
 
     @classmethod
-    def from_arrays(cls, spec: dict, scalings: np.ndarray) -> "IntentSpace":
+    def from_arrays(cls, spec: dict, scalings: np.ndarray, intent_means: np.ndarray | None = None) -> "IntentSpace":
+        """A fitted space from `spec` and its arrays; without `intent_means` (a space saved
+        before they were kept) every unit counts as familiar."""
         space = cls(shrinkage=spec["shrinkage"], weight=spec["weight"],
-                    nuisance_weight=spec.get("nuisance_weight", 0.0))
+                    nuisance_weight=spec.get("nuisance_weight", 0.0), reach=spec.get("reach"))
         space.scalings_ = np.ascontiguousarray(scalings, dtype=np.float32)
+        space.intent_means_ = None if intent_means is None else np.asarray(intent_means, dtype=np.float32)
+        space.radius_ = float(spec.get("radius") or 0.0)
         space.encoder_ = spec.get("encoder", "")
         space.info_ = spec.get("info", {})
         return space
