@@ -182,3 +182,25 @@ def test_default_request_forms_and_named_worry(pipeline):
 def test_named_rule_with_unknown_emotion_is_refused():
     with pytest.raises(ValueError, match="rage"):
         EmotionClassifier(MODEL, named={"rage": {"en": ["furious"]}})
+
+
+def test_thanks_in_a_complaint_is_a_sign_off_not_gratitude(pipeline):
+    complaint, card, thanks = pipeline.enrich_texts([
+        "Charged twice for one order and no reply from support. Thanks.",
+        "My card was declined at the shop and the app shows an error. Thanks.",
+        "Thank you so much for sorting out my refund so quickly!",
+    ])
+    assert complaint.sentiment == card.sentiment == "negative"
+    assert "gratitude" not in complaint.emotions and "gratitude" not in card.emotions
+    assert "gratitude" in thanks.emotions
+
+
+def test_complaint_rule_reads_sentiment_and_problem_score():
+    rule = EmotionClassifier(MODEL, not_in_complaints={"emotions": ["gratitude"], "min_problem_score": 0.3})
+    thanks = _scores(rule, gratitude=0.9)
+    assert rule._decide(thanks, problem_score=0.8, negative=True) == ["neutral"]
+    assert rule._decide(thanks, problem_score=0.1, negative=True) == ["gratitude"]
+    assert rule._decide(thanks, problem_score=0.8, negative=False) == ["gratitude"]
+    assert {"record.sentiment", "doc.problem_scores"} <= set(rule.requires)
+    with pytest.raises(ValueError, match="not_in_complaints: thanks not among"):
+        EmotionClassifier(MODEL, not_in_complaints={"emotions": ["thanks"]})

@@ -23,6 +23,12 @@ it, whatever the model's score, and `milder` leaves it as named. A name
 negated just before ("not disappointed", "pas déçu", "don't worry") does not
 count. The scores stay the model's.
 
+`not_in_complaints` lists emotions that a complaint does not express,
+whatever the model reads: in a negative item (or unit) whose problem score
+reaches `min_problem_score`, "thanks" is a sign-off ("the app still crashes.
+Thanks"), not gratitude, which CX teams keep for thanks that is the point of
+the message. It reads the sentiment component's label, so it runs after it.
+
 `lexical` (when the model folder has `lexical.json`): for units in the
 languages the lexical head was trained on (English), the embedding head's
 scores are averaged with word 1-2-gram evidence ("annoying", "ugh", "so
@@ -61,7 +67,8 @@ class EmotionClassifier(Component):
     assigns = ("unit.emotions", "record.emotions", "record.emotion_scores", "record.emotion_intensity")
 
     def __init__(self, model: str, neutral: str = "neutral", milder: dict | None = None,
-                 requests: dict | None = None, named: dict | None = None, lexical: bool = True):
+                 requests: dict | None = None, named: dict | None = None, lexical: bool = True,
+                 not_in_complaints: dict | None = None, taxonomy=None):
         self.head = ClassifierHead.load(model)
         self.labels = self.head.labels
         # Word evidence fused with the head for the languages it was trained on.
@@ -99,6 +106,16 @@ class EmotionClassifier(Component):
         if self.lexical is not None or self.named or self.request_emotions:
             # They read the normalised unit texts: "#SoDisappointed" as "so disappointed".
             self.requires = (*self.requires, "doc.unit_inputs")
+        complaints = not_in_complaints or {}
+        unknown = [e for e in complaints.get("emotions", []) if e not in self.labels or e == neutral]
+        if unknown:
+            raise ValueError(f"emotions.not_in_complaints: {', '.join(unknown)} not among the model's emotions "
+                             f"({', '.join(l for l in self.labels if l != neutral)})")
+        self.not_in_complaints = frozenset(self.labels.index(e) for e in complaints.get("emotions", []))
+        self.complaint_min_problem = float(complaints.get("min_problem_score", 0.0))
+        self.negative = taxonomy.negative if taxonomy is not None else "negative"
+        if self.not_in_complaints:
+            self.requires = (*self.requires, "record.sentiment", "doc.problem_scores")
         self.thresholds = self.head.threshold_vector()
         self._emotion_mask = np.array([label != neutral for label in self.labels])
 
@@ -147,9 +164,10 @@ class EmotionClassifier(Component):
 
     def _decide(self, scores: np.ndarray, problem_score: float = 1.0,
                 in_request: frozenset[int] = frozenset(), named: frozenset[int] = frozenset(),
-                thresholds: np.ndarray | None = None) -> list[str]:
+                thresholds: np.ndarray | None = None, negative: bool = False) -> list[str]:
         """`in_request`: emotions (indices) whose score comes from a help request;
-        `named`: emotions the text names; `thresholds`: per label (default: the head's)."""
+        `named`: emotions the text names; `thresholds`: per label (default: the head's);
+        `negative`: the text's sentiment is negative (with `problem_score`: a complaint)."""
         thresholds = self.thresholds if thresholds is None else thresholds
         passed = (scores >= thresholds) & self._emotion_mask
         if in_request and self.neutral in self.labels:
@@ -159,6 +177,9 @@ class EmotionClassifier(Component):
         read = passed.copy()  # what the model reads, before named emotions
         for i in named:
             passed[i] = True
+        if negative and problem_score >= self.complaint_min_problem:
+            for i in self.not_in_complaints:
+                passed[i] = False
         order = np.argsort(-scores, kind="stable")
         chosen = []
         for i in order:
@@ -195,7 +216,7 @@ class EmotionClassifier(Component):
         named = [self._names(f, lang) for f in folded]
         for unit, p, problem_score, asks, names in zip(units, probs, problem, request, named):
             unit.emotions = self._decide(p, problem_score, self.request_emotions if asks else frozenset(), names,
-                                         thresholds)
+                                         thresholds, negative=unit.sentiment == self.negative)
             unit.emotion_scores = self._scores(p)
         if not units:
             return
@@ -207,6 +228,6 @@ class EmotionClassifier(Component):
         # An item emotion is read in the unit that gives it its score.
         in_request = frozenset(i for i in self.request_emotions if request[int(probs[:, i].argmax())])
         doc.record.emotions = self._decide(item, float(problem.max()), in_request, frozenset().union(*named),
-                                           thresholds)
+                                           thresholds, negative=doc.record.sentiment == self.negative)
         doc.record.emotion_scores = self._scores(item)
         doc.record.emotion_intensity = self._intensity(item, thresholds)
