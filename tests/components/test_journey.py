@@ -103,6 +103,15 @@ def test_a_touchpoint_asked_about_in_a_request_is_not_judged(journey_pipeline):
     assert broken.touchpoint_sentiment["returns_refunds"] == "negative"
 
 
+@pytest.mark.parametrize("text", [
+    "How do I get in touch with Client Service about my order?",
+    "I can't understand you, I want to speak with a human",
+])
+def test_asking_for_a_person_is_customer_support(journey_pipeline, text):
+    item, = journey_pipeline.enrich_texts([text])
+    assert item.touchpoints[:1] == ["customer_support"], item.touchpoint_scores
+
+
 def test_asking_to_file_a_complaint_does_not_judge_the_support_asked(journey_pipeline):
     # "complaint" names the act of complaining; what went wrong is said elsewhere.
     item, = journey_pipeline.enrich_texts([
