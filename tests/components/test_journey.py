@@ -112,6 +112,15 @@ def test_asking_for_a_person_is_customer_support(journey_pipeline, text):
     assert item.touchpoints[:1] == ["customer_support"], item.touchpoint_scores
 
 
+@pytest.mark.parametrize("text, touchpoint", [
+    ("How can I modify my purchase from yesterday?", "checkout_payment"),
+    ("hi, can you tell me where my order is?", "delivery"),
+])
+def test_order_changes_and_whereabouts(journey_pipeline, text, touchpoint):
+    item, = journey_pipeline.enrich_texts([text])
+    assert touchpoint in item.touchpoints, item.touchpoint_scores
+
+
 def test_asking_to_file_a_complaint_does_not_judge_the_support_asked(journey_pipeline):
     # "complaint" names the act of complaining; what went wrong is said elsewhere.
     item, = journey_pipeline.enrich_texts([
