@@ -121,6 +121,11 @@ def test_order_changes_and_whereabouts(journey_pipeline, text, touchpoint):
     assert touchpoint in item.touchpoints, item.touchpoint_scores
 
 
+def test_cue_words_are_read_in_hashtags(journey_pipeline):
+    item, = journey_pipeline.enrich_texts(["@SkyAir 40 minutes for a one-line answer #TerribleCustomerService"])
+    assert "customer_support" in item.touchpoints, item.touchpoint_scores
+
+
 def test_asking_to_file_a_complaint_does_not_judge_the_support_asked(journey_pipeline):
     # "complaint" names the act of complaining; what went wrong is said elsewhere.
     item, = journey_pipeline.enrich_texts([

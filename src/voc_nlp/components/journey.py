@@ -60,7 +60,7 @@ class _Clause:
 @components.register("journey")
 class JourneyTagger(Component):
     name = "journey"
-    requires = ("doc.vectors", "unit.sentiment")
+    requires = ("doc.vectors", "doc.unit_inputs", "unit.sentiment")
     assigns = ("record.phase", "record.phase_score", "record.stage", "record.touchpoints",
                "record.touchpoint_scores", "record.touchpoint_evidence", "record.touchpoint_sentiment")
 
@@ -193,7 +193,10 @@ class JourneyTagger(Component):
             record.phase, record.phase_score = unknown, 0.0
             record.stage = self.taxonomy.stage_of(unknown)
             return
-        cue = self.cue_hits([fold(u.text) for u in units], record.lang)
+        # Cue words are looked for in the normalised unit text (as the encoder
+        # reads it), so "#BadCustomerService" names customer service.
+        texts = doc.unit_inputs if len(doc.unit_inputs) == len(units) else [u.text for u in units]
+        cue = self.cue_hits([fold(t) for t in texts], record.lang)
         unit_score = self.combine(sim, cue)
         item = unit_score.max(axis=0)
         fallback_named = self.fallback is not None and bool(cue[:, self.fallback].any())
