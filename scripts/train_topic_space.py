@@ -19,7 +19,10 @@ Then measured the way `scripts/eval_topics.py` does, with the default topic
 settings: banking77 dev (the intents the space was taught: an in-domain
 figure), bitext dev (in-domain too), airline_tweets dev negative tweets vs
 their negative reasons (measure-only set, a domain the space was not taught),
-each with and without the space. The figures go into the model card.
+each with and without the space, plus a test-sized check (a space trained
+without 3,000 banking77 train rows clusters those rows: banking77 test has
+3,080 rows, and at that size topics are found differently than in the 1,000
+of dev). The figures go into the model card.
 """
 
 from __future__ import annotations
