@@ -98,8 +98,7 @@ def cross_lingual_check(x, intents, examples) -> dict:
     """Shifts from every other touchpoint; on the rest, how often a French example's
     nearest English example is of its touchpoint (encoder space vs intent space)."""
     taught, held = examples[0::2], examples[1::2]
-    space = new_space().fit(
-        x, intents, nuisance=language_shifts(taught))
+    space = new_space().fit(x, intents, nuisance=language_shifts(taught))
     en = np.vstack([e for _, e, _ in held])
     fr = np.vstack([f for _, _, f in held])
     en_ids = np.array([t for t, e, _ in held for _ in e])
@@ -148,8 +147,7 @@ def held_out_check(texts, intents, x, shifts, params: dict) -> dict:
     banking = np.flatnonzero(np.char.startswith(intents.astype(str), "banking77:"))
     held = np.zeros(len(intents), dtype=bool)
     held[np.random.RandomState(SEED).choice(banking, HELD_OUT, replace=False)] = True
-    space = new_space().fit(
-        x[~held], intents[~held], nuisance=shifts)
+    space = new_space().fit(x[~held], intents[~held], nuisance=shifts)
     return clustering_scores([t for t, h in zip(texts, held) if h], intents[held], x[held], params, space)
 
 
@@ -228,8 +226,7 @@ def main() -> None:
     examples = bilingual_examples(encoder, args.cache)
     shifts = language_shifts(examples)
     counts["language shifts (taxonomy touchpoints with EN and FR examples)"] = len(shifts)
-    space = new_space().fit(
-        x, intents, nuisance=shifts, encoder=encoder.fingerprint, info={"trained": counts})
+    space = new_space().fit(x, intents, nuisance=shifts, encoder=encoder.fingerprint, info={"trained": counts})
     seconds = time.perf_counter() - started
     space.save(args.out)
     print(f"intent space: {space.scalings_.shape} from {len(texts)} rows in {seconds:.0f} s -> {args.out}")

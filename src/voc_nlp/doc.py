@@ -34,3 +34,10 @@ class FeedbackDoc:
     @property
     def scored_units(self) -> list[Unit]:
         return [u for u in self.record.units if u.is_customer]
+
+    @property
+    def scored_texts(self) -> list[str]:
+        """The scored units' texts as the encoder reads them (`unit_inputs`: "#SoDisappointed"
+        is "so disappointed"); their raw texts for a doc whose inputs were never set."""
+        units = self.scored_units
+        return self.unit_inputs if len(self.unit_inputs) == len(units) else [u.text for u in units]

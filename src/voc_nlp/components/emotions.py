@@ -210,8 +210,7 @@ class EmotionClassifier(Component):
         units = doc.scored_units
         problem = doc.problem_scores if doc.problem_scores is not None else np.ones(len(units))
         lang = doc.record.lang
-        texts = doc.unit_inputs if len(doc.unit_inputs) == len(units) else [u.text for u in units]
-        folded = [fold(t) for t in texts]
+        folded = [fold(t) for t in doc.scored_texts]
         request = [self._is_request(f, lang) for f in folded]
         named = [self._names(f, lang) for f in folded]
         for unit, p, problem_score, asks, names in zip(units, probs, problem, request, named):

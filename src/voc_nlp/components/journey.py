@@ -195,8 +195,7 @@ class JourneyTagger(Component):
             return
         # Cue words are looked for in the normalised unit text (as the encoder
         # reads it), so "#BadCustomerService" names customer service.
-        texts = doc.unit_inputs if len(doc.unit_inputs) == len(units) else [u.text for u in units]
-        cue = self.cue_hits([fold(t) for t in texts], record.lang)
+        cue = self.cue_hits([fold(t) for t in doc.scored_texts], record.lang)
         unit_score = self.combine(sim, cue)
         item = unit_score.max(axis=0)
         fallback_named = self.fallback is not None and bool(cue[:, self.fallback].any())

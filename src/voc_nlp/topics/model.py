@@ -187,7 +187,7 @@ class PainPointTopics:
     def _embed(self, embeddings: np.ndarray) -> np.ndarray:
         """Unit embeddings in the clustering space, rows normalised."""
         if self.space is not None:
-            embeddings = self.space.transform(embeddings, weight=getattr(self, "space_weight_", None))
+            embeddings = self.space.transform(embeddings, weight=self.space_weight_)
         return _normalize(embeddings)
 
     def _cluster(self, texts: list[str], x: np.ndarray) -> np.ndarray:
