@@ -69,7 +69,7 @@ def main() -> None:
     warnings.filterwarnings("ignore")
 
     config = yaml.safe_load(args.config.read_text())
-    encoder = encoder_from_config(config)
+    encoder = encoder_from_config(config, args.config.parent)
     params = topic_params(config, args.config.parent, encoder.fingerprint)
     if args.max_fit_units:
         params["max_fit_units"] = args.max_fit_units

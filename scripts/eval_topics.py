@@ -89,7 +89,7 @@ def main() -> None:
     warnings.filterwarnings("ignore")
 
     config = yaml.safe_load(args.config.read_text())
-    encoder = encoder_from_config(config)
+    encoder = encoder_from_config(config, args.config.parent)
     if args.no_space:
         config.setdefault("topics", {})["space"] = None
     params = topic_params(config, args.config.parent, encoder.fingerprint)

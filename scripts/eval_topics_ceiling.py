@@ -59,7 +59,7 @@ def main() -> None:
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
 
-    encoder = encoder_from_config(yaml.safe_load(args.config.read_text()))
+    encoder = encoder_from_config(yaml.safe_load(args.config.read_text()), args.config.parent)
     dev_texts, dev_gold = load_set("airline", "dev", args.data_dir)
     train_texts, train_gold = load_set("airline", "train", args.data_dir)
     x_dev = embed_cached(encoder, dev_texts, args.cache)

@@ -3,7 +3,9 @@
     python scripts/train_heads.py [--data-dir ../shared/data] [--config configs/default.yaml]
 
 Each head is one MLP over the frozen unit embeddings of the configured
-encoder, distilled from a seed ensemble of wider MLPs
+encoder (sentiment: one head per encoder view in
+`components.sentiment.models`, the base vectors and the `affect` adapter by
+default; run scripts/train_affect_encoder.py first), distilled from a seed ensemble of wider MLPs
 (`voc_nlp.training.heads`), trained only
 on license-allowed sets (TweetEval sentiment, class-balanced; GoEmotions +
 TweetEval emotion mapped to the CX emotions). The sentiment temperature is
@@ -191,13 +193,21 @@ def pipeline_emotion_metrics(config_path: Path, data_dir: Path, taxonomy: Taxono
                               exclude=(taxonomy.neutral_emotion,))
 
 
+def encoder_note(fingerprint: str) -> str:
+    if "+" not in fingerprint:
+        return ""
+    view = fingerprint.split("+", 1)[1].split("@")[0]
+    return (f"; the `{view}` view: the base encoder with the LoRA adapter in models/affect_encoder, "
+            "fine-tuned on TweetEval sentiment train, see its MODEL_CARD.md")
+
+
 def write_card(directory: Path, title: str, head: ClassifierHead, dev: dict, journey: dict,
                seconds: float, notes: str) -> None:
     lines = [
         f"# {title}",
         "",
         f"- version: {head.metadata['version']} (trained {VERSION})",
-        f"- encoder: `{head.encoder}` (frozen), head: one-hidden-layer MLP ({head.layers[0][0].shape[0]} "
+        f"- encoder: `{head.encoder}` (frozen{encoder_note(head.encoder)}), head: one-hidden-layer MLP ({head.layers[0][0].shape[0]} "
         f"ReLU units, {head.activation}, float16 on disk) distilled from a seed ensemble of "
         f"{head.metadata['ensemble']} wider MLPs ("
         "`voc_nlp.training.heads`), "
@@ -207,7 +217,8 @@ def write_card(directory: Path, title: str, head: ClassifierHead, dev: dict, jou
         "GoEmotions (Apache-2.0). No non-commercial set was used for training.",
         f"- training time on this machine (2 cores; includes encoding the training texts unless "
         f"they were cached in .cache/embeddings): {seconds:.0f} s",
-        "- rebuild: `make models` (runs `python scripts/train_heads.py`)",
+        "- rebuild: `make models` (runs `python scripts/train_affect_encoder.py`, then "
+        "`python scripts/train_heads.py`)",
         "",
         "## Dev figures",
         "",
@@ -234,15 +245,22 @@ def main() -> None:
     np.random.seed(SEED)
 
     config = yaml.safe_load(args.config.read_text())
-    encoder = encoder_from_config(config)
+    encoder = encoder_from_config(config, args.config.parent)
+    # One sentiment head per encoder view the config names (components.sentiment.models:
+    # base -> models/sentiment, affect -> models/sentiment_affect), each saved where the config reads it.
+    sentiment_config = (config.get("components") or {}).get("sentiment") or {}
+    sentiment_models = sentiment_config.get("models") or {"base": sentiment_config["model"]}
     taxonomy = Taxonomy.load()
     cache = Path(args.cache) if args.cache else None  # Path('') would be '.'
 
-    started = time.perf_counter()
-    sentiment, sentiment_dev = train_sentiment(encoder, taxonomy, args.data_dir, cache)
-    sentiment.save(args.models / "sentiment")
-    t_sentiment = time.perf_counter() - started
-    print("sentiment dev (head on whole-text embeddings):", json.dumps(sentiment_dev, indent=1), flush=True)
+    sentiment = {}  # view -> (head, folder, head-alone dev figures, seconds)
+    for view, folder in sentiment_models.items():
+        started = time.perf_counter()
+        head, dev = train_sentiment(encoder.view(view), taxonomy, args.data_dir, cache)
+        folder = (args.config.parent / folder).resolve()
+        head.save(folder)
+        sentiment[view] = (head, folder, dev, time.perf_counter() - started)
+        print(f"sentiment dev ({view} head on whole-text embeddings):", json.dumps(dev, indent=1), flush=True)
 
     started = time.perf_counter()
     emotions, lexical, emotions_dev = train_emotions(encoder, taxonomy, args.data_dir, cache)
@@ -252,11 +270,9 @@ def main() -> None:
     lexical.save(args.models / "emotions")
     t_emotions = time.perf_counter() - started
 
-    # Pipeline figures once both heads are saved: the complaint rule reads the emotion scores.
-    sentiment_dev = {"head, whole-text embeddings": sentiment_dev,
-                     "pipeline (configs/default.yaml: units, aggregation, complaint rule)":
-                         pipeline_sentiment_metrics(args.config, args.data_dir)}
-    print("sentiment dev (pipeline):", json.dumps(sentiment_dev, indent=1), flush=True)
+    # Pipeline figures once all heads are saved: the complaint rule reads the emotion scores.
+    sentiment_pipeline = pipeline_sentiment_metrics(args.config, args.data_dir)
+    print("sentiment dev (pipeline):", json.dumps(sentiment_pipeline, indent=1), flush=True)
     emotions_dev = {"head, whole-text embeddings": emotions_dev,
                     "pipeline (configs/default.yaml: units, CX reading rules)":
                         {"goemotions": pipeline_emotion_metrics(args.config, args.data_dir, taxonomy)}}
@@ -264,16 +280,23 @@ def main() -> None:
 
     journey = journey_dev_metrics(args.config, args.data_dir, taxonomy)
     print("journey_dev:", json.dumps(journey, indent=1), flush=True)
-    write_card(args.models / "sentiment", "Sentiment head", sentiment, sentiment_dev,
-               {k: v["sentiment"] for k, v in journey.items()}, t_sentiment,
-               "Score = P(positive) - P(negative). Probabilities are temperature-calibrated on "
-               "TweetEval dev (`calibration` in head.json: temperature, ECE before/after; `ece` "
-               "above per set). Texts up to `units.split_above_chars` (280) are one unit; longer "
-               "ones are split into sentences and the item takes the length-weighted mean of its "
-               "customer units' probabilities, which is why the pipeline figures differ from the "
-               "whole-text ones on long French reviews. The pipeline figures also include the "
-               "default config's sentiment prior (`components.sentiment.priors`: negative weighed "
-               "1.35x, a Bayes prior shift for feedback written to a brand); the head figures do not.")
+    views = " and ".join(f"`{v}`" for v in sentiment)
+    for view, (head, folder, dev, seconds) in sentiment.items():
+        figures = {"head alone, whole-text embeddings": dev,
+                   f"pipeline (configs/default.yaml: mean of the {views} heads, units, aggregation, priors, "
+                   "complaint rule)": sentiment_pipeline}
+        write_card(folder, f"Sentiment head over the `{view}` view", head, figures,
+                   {k: v["sentiment"] for k, v in journey.items()}, seconds,
+                   f"The default config averages the probabilities of the heads over the {views} views "
+                   "(`components.sentiment.models`); the pipeline and journey_dev figures are that mean. "
+                   "Score = P(positive) - P(negative). Probabilities are temperature-calibrated on "
+                   "TweetEval dev (`calibration` in head.json: temperature, ECE before/after; `ece` "
+                   "above per set). Texts up to `units.split_above_chars` (280) are one unit; longer "
+                   "ones are split into sentences and the item takes the length-weighted mean of its "
+                   "customer units' probabilities, which is why the pipeline figures differ from the "
+                   "whole-text ones on long French reviews. The pipeline figures also include the "
+                   "default config's sentiment prior (`components.sentiment.priors`: a Bayes prior "
+                   "shift for feedback written to a brand); the head figures do not.")
     write_card(args.models / "emotions", "CX emotion head", emotions, emotions_dev,
                {k: v["emotions"] for k, v in journey.items()}, t_emotions,
                "Thresholds (per label, tuned on GoEmotions dev): "

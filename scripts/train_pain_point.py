@@ -161,7 +161,7 @@ def main() -> None:
     started = time.perf_counter()
 
     config = yaml.safe_load(args.config.read_text())
-    encoder = encoder_from_config(config)
+    encoder = encoder_from_config(config, args.config.parent)
     cache = Path(args.cache) if args.cache else None  # Path('') would be '.'
 
     texts, y, trained_on = intent_set(args.data_dir, "train")

@@ -219,7 +219,7 @@ def main() -> None:
     warnings.filterwarnings("ignore")
 
     config = yaml.safe_load(args.config.read_text())
-    encoder = encoder_from_config(config)
+    encoder = encoder_from_config(config, args.config.parent)
     started = time.perf_counter()
     texts, intents, counts = training_rows(args.data_dir)
     x = embed_cached(encoder, texts, args.cache)

@@ -117,5 +117,5 @@ def test_other_languages_are_processed_with_a_warning(pipeline):
 
 def test_a_misordered_pipeline_is_refused(pipeline):
     config = {**pipeline.config, "pipeline": ["units", "sentiment", "embed"]}
-    with pytest.raises(ConfigError, match="doc.vectors"):
+    with pytest.raises(ConfigError, match="'sentiment' needs doc.vectors"):
         Pipeline.from_dict(config, base_dir=DEFAULT_CONFIG.parent)

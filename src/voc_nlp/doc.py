@@ -16,7 +16,9 @@ class FeedbackDoc:
     `record` is what gets written out. `turns` holds the parsed turns of a
     chat given as a turns column. `unit_inputs` are the normalised unit texts
     the encoder sees, and `vectors` their embeddings: one row per *scored*
-    unit (customer units; agent turns are kept but never scored).
+    unit (customer units; agent turns are kept but never scored). `views`
+    holds the same units in the encoder's adapter views (e.g. `affect`, read by
+    the sentiment head), when the config asks for any.
     `problem_scores` (one per scored unit, >= 0.5: the unit reports a problem)
     is written by the `problems` component.
     """
@@ -25,6 +27,7 @@ class FeedbackDoc:
     turns: list | None = None
     unit_inputs: list[str] = field(default_factory=list)
     vectors: np.ndarray | None = None
+    views: dict[str, np.ndarray] = field(default_factory=dict)
     problem_scores: np.ndarray | None = None
 
     @property

@@ -69,7 +69,7 @@ class Pipeline:
     @classmethod
     def from_dict(cls, config: dict, base_dir: Path = PROJECT_ROOT) -> "Pipeline":
         try:
-            encoder = encoder_from_config(config)
+            encoder = encoder_from_config(config, base_dir)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
 
@@ -80,8 +80,10 @@ class Pipeline:
         steps = []
         for name in config.get("pipeline") or []:
             kwargs = dict(settings.get(name) or {})
-            if "model" in kwargs:
+            if kwargs.get("model"):
                 kwargs["model"] = str((base_dir / kwargs["model"]).resolve())
+            if isinstance(kwargs.get("models"), dict):  # several heads, by the encoder view each reads
+                kwargs["models"] = {k: str((base_dir / v).resolve()) for k, v in kwargs["models"].items()}
             factory = component_registry.get(name)
             # Shared objects go to the components that ask for them by name:
             # the one encoder (the embed step encodes units with it; others may

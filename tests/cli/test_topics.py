@@ -41,9 +41,15 @@ def first_run(export, tmp_path_factory):
 
     cfg = yaml.safe_load(DEFAULT_CONFIG.read_text())
     cfg["taxonomy"] = str(DEFAULT_CONFIG.parent / cfg.get("taxonomy", "taxonomy.yaml"))
+    def resolve(path):
+        return str((DEFAULT_CONFIG.parent / path).resolve())
+
     for name, settings in cfg["components"].items():
         if "model" in settings:
-            settings["model"] = str((DEFAULT_CONFIG.parent / settings["model"]).resolve())
+            settings["model"] = resolve(settings["model"])
+        if "models" in settings:
+            settings["models"] = {view: resolve(path) for view, path in settings["models"].items()}
+    cfg["encoder"]["adapters"] = {view: resolve(path) for view, path in cfg["encoder"]["adapters"].items()}
     cfg["topics"]["space"] = str((DEFAULT_CONFIG.parent / cfg["topics"]["space"]).resolve())
     cfg["topics"].update({"n_neighbors": 10, "min_cluster_size": 4, "min_samples": 2})
     config.write_text(yaml.safe_dump(cfg))

@@ -1,5 +1,54 @@
 """Sentiment per unit and item, and the customer's mood trajectory in chats."""
 
+import numpy as np
+import pytest
+
+from voc_nlp.pipeline import DEFAULT_CONFIG, ConfigError, Pipeline
+
+
+def test_each_head_reads_the_encoder_view_it_was_trained_on(pipeline):
+    sentiment = next(s for s in pipeline.steps if s.name == "sentiment")
+    encoder = next(s for s in pipeline.steps if s.name == "embed").encoder
+    assert set(sentiment.heads) == {"base", "affect"}
+    # Retraining the adapter without refitting its head (make models does both) breaks this.
+    assert sentiment.heads["affect"].encoder == encoder.view_fingerprint("affect")
+    assert sentiment.heads["base"].encoder == encoder.fingerprint
+    (record,) = pipeline.enrich_texts(["Mon colis est arrivé cassé et personne ne répond."])
+    assert record.sentiment == "negative"
+
+
+def test_unit_probabilities_are_the_mean_of_the_heads(pipeline):
+    sentiment = next(s for s in pipeline.steps if s.name == "sentiment")
+    texts = ["@united thanks for nothing, 4 hours on the tarmac", "Très facile à monter, je recommande."]
+    (a, b) = pipeline.enrich_texts(texts)
+    docs = [d for d in _docs_through(pipeline, texts)]
+    expected = np.mean([sentiment.heads["base"].predict_proba(np.vstack([d.vectors for d in docs])),
+                        sentiment.heads["affect"].predict_proba(np.vstack([d.views["affect"] for d in docs]))], axis=0)
+    expected = expected * np.array([sentiment.priors.get(label, 1.0) for label in sentiment.labels])
+    expected /= expected.sum(axis=1, keepdims=True)
+    for record, p in zip((a, b), expected):
+        assert record.sentiment_probs == pytest.approx(dict(zip(sentiment.labels, p.tolist())), abs=1e-5)
+
+
+def _docs_through(pipeline, texts):
+    from voc_nlp.io.columns import ColumnMap
+    from voc_nlp.io.readers import canonical_frame
+    from voc_nlp.pipeline import to_doc
+    import pandas as pd
+
+    frame = canonical_frame(pd.DataFrame({"id": ["0", "1"], "text": texts}), ColumnMap(), source="<t>", first_row=1)
+    docs = [to_doc(row) for row in frame.to_dict("records")]
+    for step in pipeline.steps:
+        step(docs)
+        if step.name == "embed":
+            return docs
+
+
+def test_a_view_the_encoder_does_not_compute_is_refused(pipeline):
+    config = {**pipeline.config, "encoder": {**pipeline.config["encoder"], "adapters": {}}}
+    with pytest.raises(ConfigError, match="doc.views.affect"):
+        Pipeline.from_dict(config, base_dir=DEFAULT_CONFIG.parent)
+
 
 def test_chat_mood_trajectory_improves_when_the_customer_ends_happy(pipeline):
     chat = ("Customer: My parcel is lost and nobody answers, this is a disgrace.\n"
@@ -64,13 +113,26 @@ def test_priors_reweight_the_heads_probabilities():
 def test_the_default_prior_reads_borderline_complaints_to_a_brand_as_negative(pipeline):
     # Scored neutral or positive by the class-balanced head (priors: null),
     # negative under the customer-feedback prior of the default config.
-    texts = ["@SouthwestAir funny how every airline flew to Boston tonight except you",
-             "@united ok, thanks for the standard reply."]
+    # (The sarcastic "@SouthwestAir funny how every airline flew to Boston
+    # tonight except you" was one too until the affect head: it now reads positive.)
+    texts = ["@united ok, thanks for the standard reply."]
     step = next(s for s in pipeline.steps if s.name == "sentiment")
     assert step.priors == {"negative": 1.35}
-    assert [r.sentiment for r in pipeline.enrich_texts(texts)] == ["negative", "negative"]
+    assert [r.sentiment for r in pipeline.enrich_texts(texts)] == ["negative"]
     step.priors = None
     try:
         assert "negative" not in [r.sentiment for r in pipeline.enrich_texts(texts)]
     finally:
         step.priors = {"negative": 1.35}
+
+
+def test_one_head_or_heads_by_view_but_not_both():
+    from voc_nlp.components.sentiment import SentimentClassifier
+    from voc_nlp.pipeline import DEFAULT_CONFIG
+
+    model = str(DEFAULT_CONFIG.parent / "../models/sentiment")
+    with pytest.raises(ValueError, match="either `model`"):
+        SentimentClassifier(model, models={"base": model})
+    with pytest.raises(ValueError, match="either `model`"):
+        SentimentClassifier()
+    assert SentimentClassifier(model).requires == ("doc.vectors",)

@@ -26,7 +26,7 @@ def _encode(pipeline, texts):
 @pytest.fixture(scope="module")
 def space(pipeline):
     params = topic_params(yaml.safe_load(DEFAULT_CONFIG.read_text()), DEFAULT_CONFIG.parent,
-                          next(s for s in pipeline.steps if s.name == "embed").version)
+                          next(s for s in pipeline.steps if s.name == "embed").encoder.fingerprint)
     return params["space"]
 
 

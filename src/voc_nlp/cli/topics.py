@@ -68,10 +68,10 @@ def start(args: argparse.Namespace, pipe):
     if problem:
         raise ValueError(problem)
     embed = next((s for s in pipe.steps if s.name == "embed"), None)
-    params = topic_params(pipe.config, pipe.base_dir, embed.version if embed else "")
+    params = topic_params(pipe.config, pipe.base_dir, embed.encoder.fingerprint if embed else "")
     job = TopicJob(on=on, model_path=args.topic_model, save_path=args.save_topic_model,
                    period=args.topic_period, sample_size=args.topic_sample,
-                   model_params=params, encoder=embed.version if embed else "")
+                   model_params=params, encoder=embed.encoder.fingerprint if embed else "")
     pipe.steps.append(job.collector)
     return job
 

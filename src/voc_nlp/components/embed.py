@@ -18,27 +18,32 @@ class UnitEmbedder(Component):
 
     def __init__(self, encoder: Encoder):
         self.encoder = encoder
+        # Adapter views (encoder.adapters in the config) are written alongside the base vectors.
+        self.assigns = ("doc.vectors",) + tuple(f"doc.views.{v}" for v in encoder.views)
 
     def __call__(self, docs: list[FeedbackDoc]) -> None:
         live = [d for d in docs if d.ok]
         # One encoder call for the whole chunk: batching across items is what
-        # makes the encoder fast, and each unit is encoded exactly once.
+        # makes the encoder fast, and each unit is encoded exactly once (every
+        # view reads the same tokenisation).
         texts = [t for d in live for t in d.unit_inputs]
-        vectors = self.encoder.encode(texts)
+        views = self.encoder.encode_views(texts)
         offset = 0
         for doc in live:
             n = len(doc.unit_inputs)
-            doc.vectors = vectors[offset : offset + n]
+            doc.vectors = views["base"][offset : offset + n]
+            doc.views = {v: m[offset : offset + n] for v, m in views.items() if v != "base"}
             offset += n
 
     @property
     def version(self) -> str:
-        return self.encoder.fingerprint
+        return self.encoder.views_fingerprint
 
 
-def stack_vectors(docs: list[FeedbackDoc], dim: int) -> tuple[np.ndarray, list[int]]:
-    """All scored-unit vectors of `docs` as one matrix, with each doc's row count."""
-    counts = [0 if d.vectors is None else len(d.vectors) for d in docs]
-    parts = [d.vectors for d in docs if d.vectors is not None and len(d.vectors)]
+def stack_vectors(docs: list[FeedbackDoc], dim: int, view: str | None = None) -> tuple[np.ndarray, list[int]]:
+    """All scored-unit vectors of `docs` (base, or one adapter `view`) as one matrix, with each doc's row count."""
+    per_doc = [d.vectors if view is None else d.views.get(view) for d in docs]
+    counts = [0 if v is None else len(v) for v in per_doc]
+    parts = [v for v in per_doc if v is not None and len(v)]
     matrix = np.vstack(parts) if parts else np.zeros((0, dim), dtype=np.float32)
     return matrix, counts

@@ -250,8 +250,11 @@ class JourneyTagger(Component):
             start, end = (span.start, span.end) if span else (unit.start, unit.end)
             polarity = self._polarity(record.text[start:end], lang)
             problem = doc.problem_scores is not None and float(doc.problem_scores[i]) >= 0.5
-            # Only a clause of its own can be a request beside a verdict on something else.
-            asks = span is not None and self.request.opens(fold(record.text[start:end]), lang)
+            # A request is not a verdict: a clause of its own beside a verdict on
+            # something else, or a whole unit that asks and reports no problem
+            # ("could you tell me about the cancellation fee?", which a tweet-trained
+            # sentiment model may read as negative).
+            asks = (span is not None or not problem) and self.request.opens(fold(record.text[start:end]), lang)
             label = self._aspect_sentiment(unit, polarity, clause=span is not None, item_label=record.sentiment,
                                            reports_problem=problem, asks=asks)
             tp = self.ids[j]

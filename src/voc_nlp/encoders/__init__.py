@@ -1,5 +1,8 @@
 """Encoder backends, registered by name for `configs/*.yaml`."""
 
+import inspect
+from pathlib import Path
+
 from voc_nlp.encoders.base import Encoder
 from voc_nlp.encoders.e5_small import E5SmallEncoder
 from voc_nlp.encoders.minilm import MiniLMEncoder
@@ -11,12 +14,27 @@ encoders.register("use_m3")(USEMultilingualEncoder)
 encoders.register("e5_small")(E5SmallEncoder)
 
 
-def encoder_from_config(config: dict) -> Encoder:
-    """The encoder described by a pipeline config's `encoder:` section."""
+CONFIG_DIR = Path(__file__).resolve().parents[3] / "configs"
+
+
+def encoder_from_config(config: dict, base_dir: Path | None = None) -> Encoder:
+    """The encoder described by a pipeline config's `encoder:` section.
+
+    Relative `adapters` paths resolve against `base_dir` (the config file's
+    folder; default: the project's `configs/`).
+    """
     settings = dict(config.get("encoder") or {})
     backend = settings.pop("backend", None)
     if backend is None:
         raise ValueError("config has no encoder.backend")
+    if settings.get("adapters"):
+        if "adapters" not in inspect.signature(encoders.get(backend)).parameters:
+            raise ValueError(
+                f"encoder backend '{backend}' takes no adapters (they fine-tune use_m3); remove encoder.adapters "
+                "and components.sentiment.view from the config, then retrain the heads (make models)"
+            )
+        root = Path(base_dir) if base_dir is not None else CONFIG_DIR
+        settings["adapters"] = {name: str((root / path).resolve()) for name, path in settings["adapters"].items()}
     return encoders.create(backend, **settings)
 
 

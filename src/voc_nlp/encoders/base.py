@@ -19,6 +19,8 @@ class Encoder:
 
     name: str = "base"
     dim: int = 0
+    # Extra embedding spaces computed in the same pass (encoder adapters), besides "base".
+    views: tuple[str, ...] = ()
 
     def __init__(self, batch_size: int = 64, threads: int = 2):
         self.batch_size = batch_size
@@ -39,7 +41,67 @@ class Encoder:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)
 
+    def encode_views(self, texts: list[str], views: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+        """{"base": vectors, view: vectors, ...} for `texts` in one pass (default: every view)."""
+        views = ("base",) + self.views if views is None else tuple(views)
+        if not texts:
+            return {v: np.zeros((0, self.dim), dtype=np.float32) for v in views}
+        parts = [
+            self._embed_views(texts[i : i + self.batch_size], views)
+            for i in range(0, len(texts), self.batch_size)
+        ]
+        result = {}
+        for view in views:
+            vectors = np.vstack([p[view] for p in parts]).astype(np.float32, copy=False)
+            result[view] = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return result
+
+    def _embed_views(self, texts: list[str], views: tuple[str, ...]) -> dict[str, np.ndarray]:
+        for view in views:
+            self._check_view(view)
+        return {"base": self._embed(texts)}
+
+    def _check_view(self, view: str) -> None:
+        if view != "base" and view not in self.views:
+            raise ValueError(
+                f"encoder {self.name} has no view '{view}' (it has: {', '.join(('base',) + self.views)}); "
+                f"add it under encoder.adapters in the config"
+            )
+
+    def view(self, name: str) -> "Encoder":
+        """This encoder seen through one view: an Encoder whose `encode` gives that view's vectors."""
+        self._check_view(name)
+        return self if name == "base" else EncoderView(self, name)
+
+    def view_fingerprint(self, view: str) -> str:
+        self._check_view(view)
+        return self.fingerprint
+
     @property
     def fingerprint(self) -> str:
         """Identifies the embedding space; heads record it to refuse a mismatch."""
         return f"{self.name}/{self.dim}"
+
+    @property
+    def views_fingerprint(self) -> str:
+        """The base fingerprint and each view's own part: every space the encoder writes."""
+        own = [self.view_fingerprint(v).removeprefix(self.fingerprint + "+") for v in self.views]
+        return "+".join([self.fingerprint] + own)
+
+
+class EncoderView(Encoder):
+    """One adapter view of an encoder, for code that takes an Encoder (training, caches)."""
+
+    def __init__(self, parent: Encoder, view: str):
+        super().__init__(batch_size=parent.batch_size, threads=parent.threads)
+        self.parent, self.view_name = parent, view
+        self.dim = parent.dim
+        # The cache key (training.data.embed_cached) and the fingerprint both name the adapter's version.
+        self.name = parent.view_fingerprint(view).replace("/", "-")
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        return self.parent._embed_views(texts, (self.view_name,))[self.view_name]
+
+    @property
+    def fingerprint(self) -> str:
+        return self.parent.view_fingerprint(self.view_name)

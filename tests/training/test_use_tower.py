@@ -1,0 +1,36 @@
+"""The torch port of the USE-m3 tower, trained with LoRA, exports what the numpy pipeline computes."""
+
+import numpy as np
+import torch
+
+from voc_nlp.encoders.use_m3 import USEMultilingualEncoder, load_backend, tower_weights
+from voc_nlp.training.use_tower import UseTower, fine_tune_sentiment
+
+TEXTS = ["I love this phone", "Le colis n'est jamais arrivé, service client nul", "@user worst airline ever!!!", "ok"]
+
+
+def tokens(backend, texts):
+    return [np.array(backend.sp.encode(t, out_type=int, add_bos=True, add_eos=True)) for t in texts]
+
+
+def test_untrained_tower_is_the_base_encoder():
+    backend = load_backend(threads=1)
+    tower = UseTower(backend, tower_weights(backend), rank=4)
+    with torch.no_grad():
+        z = tower(tokens(backend, TEXTS)).numpy()
+    np.testing.assert_allclose((z * backend.encode(TEXTS)).sum(1), 1.0, atol=1e-5)
+
+
+def test_training_moves_the_tower_and_the_export_matches_numpy(tmp_path):
+    backend = load_backend(threads=1)
+    tower = UseTower(backend, tower_weights(backend), rank=4)
+    texts = TEXTS * 16
+    y = np.array([2, 0, 0, 1] * 16)
+    fine_tune_sentiment(tower, tokens(backend, texts), y, 3, epochs=3, lr=5e-2, batch_size=16, log=lambda _: None)
+    assert float(tower.lora_b["d3"].detach().abs().sum()) > 0  # LoRA B starts at zero: it was trained
+    tower.adapter(metadata={"version": "test"}).save(tmp_path)
+    views = USEMultilingualEncoder(threads=1, adapters={"affect": str(tmp_path)}).encode_views(TEXTS)
+    with torch.no_grad():
+        z = tower(tokens(backend, TEXTS)).numpy()
+    np.testing.assert_allclose((z * views["affect"]).sum(1), 1.0, atol=1e-4)
+    assert (views["affect"] * views["base"]).sum(1).min() < 0.999
