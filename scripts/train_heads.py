@@ -263,7 +263,8 @@ def main() -> None:
         print(f"sentiment dev ({view} head on whole-text embeddings):", json.dumps(dev, indent=1), flush=True)
 
     started = time.perf_counter()
-    emotions, lexical, emotions_dev = train_emotions(encoder, taxonomy, args.data_dir, cache)
+    emotions_view = ((config.get("components") or {}).get("emotions") or {}).get("view") or "base"
+    emotions, lexical, emotions_dev = train_emotions(encoder.view(emotions_view), taxonomy, args.data_dir, cache)
     emotions.save(args.models / "emotions")
     lexical.metadata_ = {"version": VERSION, "trained_on": emotions.metadata.get("trained_on", {}),
                          "thresholds_tuned_on": "goemotions/dev"}

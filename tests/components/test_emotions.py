@@ -38,8 +38,8 @@ def test_milder_rule_can_be_kept_to_problem_reports():
 
 def test_a_moderate_anger_in_a_complaint_is_frustration_but_not_elsewhere(pipeline):
     complaint, remark = pipeline.enrich_texts([
-        "I'm discontent with the service, can you lodge a consumer complaint?",
-        "Politicians lying again, disgusting.",
+        "I'm annoyed with the service, can you lodge a consumer complaint?",
+        "People who litter make me mad.",
     ])
     for record in (complaint, remark):  # both moderate anger, under the rule's 0.7
         assert 0.3 < record.emotion_scores["anger"] < 0.7
@@ -81,8 +81,9 @@ def test_the_question_form_of_a_help_request_is_not_confusion(pipeline):
         "Comment puis-je commander une nouvelle carte ?",
         "Wait, what? I do not understand what this message means at all.",
     ])
-    # The model does read "how do I ...?" as confusion; the request rule sets it aside.
-    assert how_to.emotion_scores["confusion"] > how_to.emotion_scores["neutral"]
+    # The model scores "how do I ...?" above the confusion threshold; the request rule sets it aside.
+    emotions = next(s for s in pipeline.steps if s.name == "emotions")
+    assert how_to.emotion_scores["confusion"] >= emotions.fused_thresholds[emotions.labels.index("confusion")]
     assert how_to.emotions == ["neutral"] and how_to_fr.emotions == ["neutral"]
     assert "confusion" in lost.emotions
 
@@ -166,7 +167,7 @@ def test_the_default_pipeline_reads_named_emotions(pipeline):
 def test_default_request_forms_and_named_worry(pipeline):
     rate, fee, concerned = pipeline.enrich_texts([
         "Is the exchange rate current?",
-        "Why does my statement show an extra fee?",
+        "Why is my balance different from yesterday?",
         "I am getting concerned here, my transfer still has not arrived.",
     ])
     # The model reads both questions as confusion (above the threshold for
@@ -204,3 +205,11 @@ def test_complaint_rule_reads_sentiment_and_problem_score():
     assert {"record.sentiment", "doc.problem_scores"} <= set(rule.requires)
     with pytest.raises(ValueError, match="not_in_complaints: thanks not among"):
         EmotionClassifier(MODEL, not_in_complaints={"emotions": ["thanks"]})
+
+
+def test_the_emotion_head_reads_the_affect_view_it_was_trained_on(pipeline):
+    emotions = next(s for s in pipeline.steps if s.name == "emotions")
+    encoder = next(s for s in pipeline.steps if s.name == "embed").encoder
+    assert emotions.view == "affect" and "doc.views.affect" in emotions.requires
+    # Retraining the adapter without refitting the head (make models does both) breaks this.
+    assert emotions.head.encoder == encoder.view_fingerprint("affect")

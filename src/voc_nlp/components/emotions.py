@@ -68,8 +68,11 @@ class EmotionClassifier(Component):
 
     def __init__(self, model: str, neutral: str = "neutral", milder: dict | None = None,
                  requests: dict | None = None, named: dict | None = None, lexical: bool = True,
-                 not_in_complaints: dict | None = None, taxonomy=None):
+                 not_in_complaints: dict | None = None, taxonomy=None, view: str | None = None):
         self.head = ClassifierHead.load(model)
+        # The encoder view the head was trained on (an adapter, e.g. `affect`); None: the base vectors.
+        self.view = view
+        self.requires = ("doc.vectors",) if view is None else (f"doc.views.{view}",)
         self.labels = self.head.labels
         # Word evidence fused with the head for the languages it was trained on.
         self.lexical = LexicalHead.load(model) if lexical and LexicalHead.present(model) else None
@@ -125,7 +128,7 @@ class EmotionClassifier(Component):
 
     def __call__(self, docs: list[FeedbackDoc]) -> None:
         live = [d for d in docs if d.ok]
-        matrix, counts = stack_vectors(live, self.head.layers[0][0].shape[1])
+        matrix, counts = stack_vectors(live, self.head.layers[0][0].shape[1], self.view)
         probs = self.head.predict_proba(matrix) if len(matrix) else matrix
         offset = 0
         for doc, n in zip(live, counts):
