@@ -83,13 +83,14 @@ def main() -> None:
                          dtype=np.int64) for t in texts]
 
     texts, gold = sentiment_set(args.data_dir, "tweeteval_sentiment", "train")
+    train_tokens = tokens(texts)
     y = np.array([labels.index(g) for g in gold])
     dev = {name: sentiment_set(args.data_dir, name, "dev") for name in DEV_SETS}
     dev_gold = {name: np.array([labels.index(g) for g in d[1]]) for name, d in dev.items()}
 
     started = time.perf_counter()
     tower = UseTower(backend, tower_weights(backend), rank=args.rank, seed=SEED, layers=args.layers)
-    head = fine_tune_sentiment(tower, tokens(texts), y, len(labels), epochs=args.epochs, lr=args.lr, seed=SEED)
+    head = fine_tune_sentiment(tower, train_tokens, y, len(labels), epochs=args.epochs, lr=args.lr, seed=SEED)
     seconds = time.perf_counter() - started
     trainable = sum(p.numel() for p in tower.parameters())
 
@@ -117,7 +118,7 @@ def main() -> None:
     base_tower = UseTower(backend, tower_weights(backend), rank=args.rank, seed=SEED, layers=args.layers)
     for p in base_tower.parameters():
         p.requires_grad_(False)
-    base_head = fine_tune_sentiment(base_tower, tokens(texts), y, len(labels), epochs=args.epochs, lr=args.lr,
+    base_head = fine_tune_sentiment(base_tower, train_tokens, y, len(labels), epochs=args.epochs, lr=args.lr,
                                     seed=SEED)
     frozen = dev_figures(base_head, {n: v["base"] for n, v in views.items()}, dev_gold)
     print("dev, same head over the frozen base encoder:", json.dumps(frozen), flush=True)

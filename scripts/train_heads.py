@@ -248,8 +248,8 @@ def main() -> None:
     encoder = encoder_from_config(config, args.config.parent)
     # One sentiment head per encoder view the config names (components.sentiment.models:
     # base -> models/sentiment, affect -> models/sentiment_affect), each saved where the config reads it.
-    sentiment_config = (config.get("components") or {}).get("sentiment") or {}
-    sentiment_models = sentiment_config.get("models") or {"base": sentiment_config["model"]}
+    components = config.get("components") or {}
+    sentiment_models = components["sentiment"].get("models") or {"base": components["sentiment"]["model"]}
     taxonomy = Taxonomy.load()
     cache = Path(args.cache) if args.cache else None  # Path('') would be '.'
 
@@ -263,7 +263,7 @@ def main() -> None:
         print(f"sentiment dev ({view} head on whole-text embeddings):", json.dumps(dev, indent=1), flush=True)
 
     started = time.perf_counter()
-    emotions_view = ((config.get("components") or {}).get("emotions") or {}).get("view") or "base"
+    emotions_view = components["emotions"].get("view") or "base"
     emotions, lexical, emotions_dev = train_emotions(encoder.view(emotions_view), taxonomy, args.data_dir, cache)
     emotions.save(args.models / "emotions")
     lexical.metadata_ = {"version": VERSION, "trained_on": emotions.metadata.get("trained_on", {}),

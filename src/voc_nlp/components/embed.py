@@ -41,8 +41,9 @@ class UnitEmbedder(Component):
 
 
 def stack_vectors(docs: list[FeedbackDoc], dim: int, view: str | None = None) -> tuple[np.ndarray, list[int]]:
-    """All scored-unit vectors of `docs` (base, or one adapter `view`) as one matrix, with each doc's row count."""
-    per_doc = [d.vectors if view is None else d.views.get(view) for d in docs]
+    """All scored-unit vectors of `docs` (base: `view` None or "base"; else an adapter view) as one matrix,
+    with each doc's row count."""
+    per_doc = [d.vectors if view in (None, "base") else d.views.get(view) for d in docs]
     counts = [0 if v is None else len(v) for v in per_doc]
     parts = [v for v in per_doc if v is not None and len(v)]
     matrix = np.vstack(parts) if parts else np.zeros((0, dim), dtype=np.float32)

@@ -70,7 +70,7 @@ class SentimentClassifier(Component):
         live = [d for d in docs if d.ok]
         probs, counts = None, None
         for view, head in self.heads.items():
-            matrix, counts = stack_vectors(live, head.layers[0][0].shape[1], None if view == "base" else view)
+            matrix, counts = stack_vectors(live, head.layers[0][0].shape[1], view)
             p = head.predict_proba(matrix) if len(matrix) else np.zeros((0, len(self.labels)), dtype=np.float32)
             probs = p if probs is None else probs + p
         probs /= len(self.heads)

@@ -30,8 +30,9 @@ def encoder_from_config(config: dict, base_dir: Path | None = None) -> Encoder:
     if settings.get("adapters"):
         if "adapters" not in inspect.signature(encoders.get(backend)).parameters:
             raise ValueError(
-                f"encoder backend '{backend}' takes no adapters (they fine-tune use_m3); remove encoder.adapters "
-                "and components.sentiment.view from the config, then retrain the heads (make models)"
+                f"encoder backend '{backend}' takes no adapters (they fine-tune use_m3); remove encoder.adapters, "
+                "components.sentiment.models (use `model:`) and components.emotions.view from the config, "
+                "then retrain the heads (make models)"
             )
         root = Path(base_dir) if base_dir is not None else CONFIG_DIR
         settings["adapters"] = {name: str((root / path).resolve()) for name, path in settings["adapters"].items()}

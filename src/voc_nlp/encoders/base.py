@@ -31,15 +31,7 @@ class Encoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed `texts` -> (len(texts), dim) float32, rows L2-normalised."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [
-            self._embed(texts[i : i + self.batch_size])
-            for i in range(0, len(texts), self.batch_size)
-        ]
-        vectors = np.vstack(parts).astype(np.float32, copy=False)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        return self.encode_views(texts, ("base",))["base"]
 
     def encode_views(self, texts: list[str], views: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
         """{"base": vectors, view: vectors, ...} for `texts` in one pass (default: every view)."""

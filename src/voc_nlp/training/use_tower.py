@@ -19,7 +19,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from voc_nlp.encoders.use_m3 import LOWER, MATRICES, NGRAM_ORDERS, VECTORS, UseAdapter, token_embeddings
+from voc_nlp.encoders.use_m3 import (
+    LOWER,
+    MATRICES,
+    MAX_LEFT,
+    NGRAM_ORDERS,
+    NGRAM_WIDTH,
+    VECTORS,
+    UseAdapter,
+    token_embeddings,
+)
 
 # What an adapter may change: "upper" leaves the lower layers as the base has
 # them, so the pipeline computes them once for both views (about half the
@@ -70,7 +79,7 @@ class UseTower(nn.Module):
         np.cumsum(lens[:-1], out=starts[1:])
         emb = torch.from_numpy(token_embeddings(self.backend, np.concatenate(group)))
         idx = torch.from_numpy(self.backend._window_index(starts, lens, n))
-        width, max_left = 256, max(left for _, left in NGRAM_ORDERS)
+        width, max_left = NGRAM_WIDTH, MAX_LEFT
         x = emb @ self.w("proj_W") + self.w("proj_b")
         x = nn.functional.layer_norm(x, (x.shape[1],), self.w("ln_g_all"), self.w("ln_b_all"), self.eps)
         zero = torch.zeros(1, width)
@@ -103,7 +112,6 @@ class UseTower(nn.Module):
             lora={n: (numpy(self.lora_a[n]), numpy(self.lora_b[n])) for n in self.lora_a},
             vectors={n: numpy(self.vectors[n]) for n in self.vectors},
             scale=self.scale, metadata=metadata)
-
 
 
 def fine_tune_sentiment(tower, tokens: list[np.ndarray], y: np.ndarray, n_labels: int, *, epochs: int = 2,
