@@ -4,8 +4,9 @@
 
 Each head is one MLP over the frozen unit embeddings of the configured
 encoder (sentiment: one head per encoder view in
-`components.sentiment.models`, the base vectors and the `affect` adapter by
-default; run scripts/train_affect_encoder.py first), distilled from a seed ensemble of wider MLPs
+`components.sentiment.models`, the base vectors and the `affect` and
+`affect_emotions` adapter views by default; the emotion head reads
+`components.emotions.view`; run scripts/train_affect_encoder.py first), distilled from a seed ensemble of wider MLPs
 (`voc_nlp.training.heads`), trained only
 on license-allowed sets (TweetEval sentiment, class-balanced; GoEmotions +
 TweetEval emotion mapped to the CX emotions). The sentiment temperature is
@@ -193,21 +194,23 @@ def pipeline_emotion_metrics(config_path: Path, data_dir: Path, taxonomy: Taxono
                               exclude=(taxonomy.neutral_emotion,))
 
 
-def encoder_note(fingerprint: str) -> str:
+def encoder_note(fingerprint: str, adapters: dict) -> str:
+    """Where a view's adapter lives (`encoder.adapters` in the config), for the card."""
     if "+" not in fingerprint:
         return ""
     view = fingerprint.split("+", 1)[1].split("@")[0]
-    return (f"; the `{view}` view: the base encoder with the LoRA adapter in models/affect_encoder, "
-            "fine-tuned on TweetEval sentiment train, see its MODEL_CARD.md")
+    folder = Path(adapters.get(view, "")).name
+    return (f"; the `{view}` view: the base encoder with the LoRA adapter in models/{folder}, "
+            "see its MODEL_CARD.md for training data and figures")
 
 
 def write_card(directory: Path, title: str, head: ClassifierHead, dev: dict, journey: dict,
-               seconds: float, notes: str) -> None:
+               seconds: float, notes: str, adapters: dict) -> None:
     lines = [
         f"# {title}",
         "",
         f"- version: {head.metadata['version']} (trained {VERSION})",
-        f"- encoder: `{head.encoder}` (frozen{encoder_note(head.encoder)}), head: one-hidden-layer MLP ({head.layers[0][0].shape[0]} "
+        f"- encoder: `{head.encoder}` (frozen{encoder_note(head.encoder, adapters)}), head: one-hidden-layer MLP ({head.layers[0][0].shape[0]} "
         f"ReLU units, {head.activation}, float16 on disk) distilled from a seed ensemble of "
         f"{head.metadata['ensemble']} wider MLPs ("
         "`voc_nlp.training.heads`), "
@@ -217,8 +220,8 @@ def write_card(directory: Path, title: str, head: ClassifierHead, dev: dict, jou
         "GoEmotions (Apache-2.0). No non-commercial set was used for training.",
         f"- training time on this machine (2 cores; includes encoding the training texts unless "
         f"they were cached in .cache/embeddings): {seconds:.0f} s",
-        "- rebuild: `make models` (runs `python scripts/train_affect_encoder.py`, then "
-        "`python scripts/train_heads.py`)",
+        "- rebuild: `make models` (runs `python scripts/train_affect_encoder.py` for each adapter, "
+        "then `python scripts/train_heads.py`)",
         "",
         "## Dev figures",
         "",
@@ -281,7 +284,8 @@ def main() -> None:
 
     journey = journey_dev_metrics(args.config, args.data_dir, taxonomy)
     print("journey_dev:", json.dumps(journey, indent=1), flush=True)
-    views = " and ".join(f"`{v}`" for v in sentiment)
+    views = ", ".join(f"`{v}`" for v in sentiment)
+    adapters = (config.get("encoder") or {}).get("adapters") or {}
     for view, (head, folder, dev, seconds) in sentiment.items():
         figures = {"head alone, whole-text embeddings": dev,
                    f"pipeline (configs/default.yaml: mean of the {views} heads, units, aggregation, priors, "
@@ -297,7 +301,7 @@ def main() -> None:
                    "customer units' probabilities, which is why the pipeline figures differ from the "
                    "whole-text ones on long French reviews. The pipeline figures also include the "
                    "default config's sentiment prior (`components.sentiment.priors`: a Bayes prior "
-                   "shift for feedback written to a brand); the head figures do not.")
+                   "shift for feedback written to a brand); the head figures do not.", adapters)
     write_card(args.models / "emotions", "CX emotion head", emotions, emotions_dev,
                {k: v["emotions"] for k, v in journey.items()}, t_emotions,
                "Thresholds (per label, tuned on GoEmotions dev): "
@@ -315,7 +319,8 @@ def main() -> None:
                f"{len(lexical.vocabulary_)} terms, one logistic regression per label, trained on the "
                "same texts; `voc_nlp.lexical`), with thresholds on the fused score tuned on "
                "GoEmotions dev: " + json.dumps(lexical.thresholds_) + ". Other languages use the head "
-               "alone with its own thresholds. The pipeline and journey_dev figures include the fusion.")
+               "alone with its own thresholds. The pipeline and journey_dev figures include the fusion.",
+               adapters)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ class FeedbackDoc:
     the encoder sees, and `vectors` their embeddings: one row per *scored*
     unit (customer units; agent turns are kept but never scored). `views`
     holds the same units in the encoder's adapter views (e.g. `affect`, read by
-    the sentiment head), when the config asks for any.
+    a sentiment head), when the config asks for any.
     `problem_scores` (one per scored unit, >= 0.5: the unit reports a problem)
     is written by the `problems` component.
     """

@@ -67,7 +67,7 @@ def test_a_calm_tweet_is_neutral_and_an_angry_one_is_not(pipeline):
     # neutral tweets it also learns from keep "@brand ..." from reading as anger.
     calm = pipeline.enrich_texts([
         "@JetBlue  will do.",
-        "@SouthwestAir  you are over 40, please start acting your age and stop with the short-shorts!",
+        "@AmericanAir flight 123 is boarding now.",
         "@JetBlue Airways to continue 'various commercial relationships' with #Lufthansa",
     ])
     assert [r.emotions for r in calm] == [["neutral"]] * 3, [r.emotion_scores for r in calm]
@@ -207,9 +207,9 @@ def test_complaint_rule_reads_sentiment_and_problem_score():
         EmotionClassifier(MODEL, not_in_complaints={"emotions": ["thanks"]})
 
 
-def test_the_emotion_head_reads_the_affect_view_it_was_trained_on(pipeline):
+def test_the_emotion_head_reads_the_view_it_was_trained_on(pipeline):
     emotions = next(s for s in pipeline.steps if s.name == "emotions")
     encoder = next(s for s in pipeline.steps if s.name == "embed").encoder
-    assert emotions.view == "affect" and "doc.views.affect" in emotions.requires
+    assert emotions.view == "affect_emotions" and "doc.views.affect_emotions" in emotions.requires
     # Retraining the adapter without refitting the head (make models does both) breaks this.
-    assert emotions.head.encoder == encoder.view_fingerprint("affect")
+    assert emotions.head.encoder == encoder.view_fingerprint("affect_emotions")

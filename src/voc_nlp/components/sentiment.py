@@ -1,10 +1,12 @@
 """Sentiment per unit and per item, from trained heads over unit embeddings.
 
-The default config averages two heads: one over the base vectors and one
-over the encoder's `affect` view (its adapter fine-tuned for sentiment on
-TweetEval). The affect head alone reads calm complaints and requests to a
-brand worse than the base head; the mean keeps its gains on TweetEval and
-French reviews and beats both heads on airline complaints and journey_dev.
+The default config averages three heads: one over the base vectors and one
+over each of the encoder's adapter views, `affect` (fine-tuned for sentiment
+on TweetEval) and `affect_emotions` (for sentiment and the CX emotions). No
+head is best everywhere (`affect` on French reviews, `affect_emotions` on
+journey_dev, the base head on calm complaints to a brand); the mean beats
+each of them on TweetEval and airline tweets and stays close to the best
+elsewhere (figures in configs/default.yaml).
 
 Score in [-1, 1] = P(positive) - P(negative), so items can be ranked. The item
 takes the length-weighted mean of its customer units' probabilities: a long

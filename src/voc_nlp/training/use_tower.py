@@ -13,6 +13,7 @@ factors and the adapted vectors (biases, layer norms) train in full.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -114,35 +115,79 @@ class UseTower(nn.Module):
             scale=self.scale, metadata=metadata)
 
 
-def fine_tune_sentiment(tower, tokens: list[np.ndarray], y: np.ndarray, n_labels: int, *, epochs: int = 2,
-                        lr: float = 1e-3, batch_size: int = 32, seed: int = 13, log=print):
-    """Train `tower` (LoRA + vectors) with a fresh MLP sentiment head, class-balanced; returns the head.
+@dataclass
+class AffectTask:
+    """One training task of the adapter: token ids and their targets.
 
-    The head only serves training: the shipped sentiment head is refitted on
-    the adapter's vectors by `scripts/train_heads.py`, like every other head.
+    `targets`: class indices (single-label, class-balanced cross-entropy) or a
+    multi-hot matrix (`multilabel`, binary cross-entropy with each label's
+    positives weighted by sqrt(negatives / positives)). `weight` scales the loss.
+    """
+
+    tokens: list[np.ndarray]
+    targets: np.ndarray
+    multilabel: bool = False
+    weight: float = 1.0
+
+    @property
+    def n_outputs(self) -> int:
+        return self.targets.shape[1] if self.multilabel else int(self.targets.max()) + 1
+
+    def loss_function(self):
+        if self.multilabel:
+            positives = self.targets.mean(0).clip(1e-3, 1 - 1e-3)
+            pos_weight = torch.tensor(np.sqrt((1 - positives) / positives), dtype=torch.float32)
+            return lambda logits, y: nn.functional.binary_cross_entropy_with_logits(
+                logits, torch.from_numpy(y.astype(np.float32)), pos_weight=pos_weight)
+        counts = np.bincount(self.targets, minlength=self.n_outputs).clip(min=1)
+        class_weight = torch.tensor(len(self.targets) / (self.n_outputs * counts), dtype=torch.float32)
+        return lambda logits, y: nn.functional.cross_entropy(logits, torch.from_numpy(y), weight=class_weight)
+
+
+def fine_tune(tower, tasks: dict[str, AffectTask], *, epochs: int = 2, lr: float = 1e-3, batch_size: int = 32,
+              seed: int = 13, log=print) -> dict[str, nn.Module]:
+    """Train `tower` (LoRA + vectors) with a fresh MLP head per task; returns the heads by task.
+
+    Each step takes one batch of every task through the tower together, so
+    the adapter serves all of them; an epoch is one pass over the first task
+    (the others cycle through their own shuffles). The heads only serve
+    training: the shipped heads are refitted on the adapter's vectors by
+    `scripts/train_heads.py`, like every other head.
     """
     torch.manual_seed(seed)
-    head = nn.Sequential(nn.Dropout(0.1), nn.Linear(512, 512), nn.ReLU(), nn.Dropout(0.3), nn.Linear(512, n_labels))
-    counts = np.bincount(y, minlength=n_labels).clip(min=1)
-    class_weight = torch.tensor(len(y) / (n_labels * counts), dtype=torch.float32)
-    optimizer = torch.optim.AdamW(list(tower.parameters()) + list(head.parameters()), lr=lr, weight_decay=1e-4)
-    steps = epochs * (len(y) // batch_size)
+    heads = {name: nn.Sequential(nn.Dropout(0.1), nn.Linear(512, 512), nn.ReLU(), nn.Dropout(0.3),
+                                 nn.Linear(512, task.n_outputs)) for name, task in tasks.items()}
+    losses = {name: task.loss_function() for name, task in tasks.items()}
+    parameters = list(tower.parameters()) + [p for head in heads.values() for p in head.parameters()]
+    optimizer = torch.optim.AdamW(parameters, lr=lr, weight_decay=1e-4)
+    first = next(iter(tasks.values()))
+    per_epoch = len(first.targets) // batch_size
+    steps = epochs * per_epoch
     # Linear warm-up over 200 steps, then linear decay to 0.
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, s / 200) * max(0.0, 1 - s / steps))
     rng = np.random.default_rng(seed)
     tower.train()
-    head.train()
+    for head in heads.values():
+        head.train()
     for epoch in range(epochs):
-        order, start = rng.permutation(len(y)), time.time()
-        for b in range(len(y) // batch_size):
-            rows = order[b * batch_size:(b + 1) * batch_size]
-            logits = head(tower([tokens[i] for i in rows]))
-            loss = nn.functional.cross_entropy(logits, torch.from_numpy(y[rows]), weight=class_weight)
+        orders = {name: rng.permutation(len(task.targets)) for name, task in tasks.items()}
+        start = time.time()
+        for b in range(per_epoch):
+            batches = {name: orders[name][np.arange(b * batch_size, (b + 1) * batch_size) % len(task.targets)]
+                       for name, task in tasks.items()}
+            z = tower([task.tokens[i] for name, task in tasks.items() for i in batches[name]])
+            loss, offset = 0.0, 0
+            for name, task in tasks.items():
+                rows = batches[name]
+                logits = heads[name](z[offset:offset + len(rows)])
+                loss = loss + task.weight * losses[name](logits, task.targets[rows])
+                offset += len(rows)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             schedule.step()
         log(f"epoch {epoch + 1}/{epochs}: {time.time() - start:.0f} s, last batch loss {loss.item():.3f}")
     tower.eval()
-    head.eval()
-    return head
+    for head in heads.values():
+        head.eval()
+    return heads
