@@ -1,6 +1,6 @@
 """Fine-tune the USE-m3 encoder for sentiment (and CX emotions) as a LoRA adapter.
 
-    python scripts/train_affect_encoder.py [--data-dir ../shared/data] [--rank 16] [--epochs 2]
+    python scripts/train_affect_encoder.py [--data-dir ../shared/data] [--rank 16] [--epochs 2] [--seed 13]
         -> models/affect_encoder (sentiment)
     python scripts/train_affect_encoder.py --emotion-weight 1 --out models/affect_emotions_encoder
         -> sentiment and the CX emotions at once
@@ -87,6 +87,8 @@ def main() -> None:
     parser.add_argument("--rank", type=int, default=16)
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=SEED,
+                        help="seed of the LoRA initialisation and batch order (the data samples keep theirs)")
     parser.add_argument("--emotion-weight", type=float, default=EMOTION_WEIGHT,
                         help="weight of the CX-emotion loss beside sentiment's (0: sentiment only)")
     parser.add_argument("--layers", choices=sorted(ADAPTED_LAYERS), default="upper",
@@ -94,7 +96,7 @@ def main() -> None:
                              "base view at inference); all: every layer above the token table")
     args = parser.parse_args()
     torch.set_num_threads(2)
-    torch.manual_seed(SEED)
+    torch.manual_seed(args.seed)
 
     taxonomy = Taxonomy.load()
     labels = taxonomy.sentiment_labels
@@ -119,8 +121,8 @@ def main() -> None:
     emotion_dev_texts, emotion_dev_y = emotion_set(args.data_dir, "dev", taxonomy, with_tweeteval=False)
 
     started = time.perf_counter()
-    tower = UseTower(backend, tower_weights(backend), rank=args.rank, seed=SEED, layers=args.layers)
-    heads = fine_tune(tower, tasks, epochs=args.epochs, lr=args.lr, seed=SEED)
+    tower = UseTower(backend, tower_weights(backend), rank=args.rank, seed=args.seed, layers=args.layers)
+    heads = fine_tune(tower, tasks, epochs=args.epochs, lr=args.lr, seed=args.seed)
     seconds = time.perf_counter() - started
     trainable = sum(p.numel() for p in tower.parameters())
 
@@ -130,7 +132,7 @@ def main() -> None:
                                                              else ""),
         "trained_on": trained_on, "emotion_weight": args.emotion_weight, "layers": args.layers, "rank": args.rank,
         "epochs": args.epochs,
-        "lr": args.lr, "seed": SEED, "trainable_parameters": trainable, "training_seconds": round(seconds),
+        "lr": args.lr, "seed": args.seed, "trainable_parameters": trainable, "training_seconds": round(seconds),
     })
     adapter.save(args.out)
 
@@ -148,11 +150,11 @@ def main() -> None:
     print(f"export check: min cosine torch vs numpy adapter = {export_cosine:.6f}")
 
     # The same kind of heads, same seed, schedule and data, over the frozen base encoder.
-    torch.manual_seed(SEED)
-    base_tower = UseTower(backend, tower_weights(backend), rank=args.rank, seed=SEED, layers=args.layers)
+    torch.manual_seed(args.seed)
+    base_tower = UseTower(backend, tower_weights(backend), rank=args.rank, seed=args.seed, layers=args.layers)
     for p in base_tower.parameters():
         p.requires_grad_(False)
-    base_heads = fine_tune(base_tower, tasks, epochs=args.epochs, lr=args.lr, seed=SEED)
+    base_heads = fine_tune(base_tower, tasks, epochs=args.epochs, lr=args.lr, seed=args.seed)
     frozen = dev_figures(base_heads, {n: v["base"] for n, v in views.items()}, dev_gold, emotion_views["base"],
                          emotion_dev_y, taxonomy)
     print("dev, same heads over the frozen base encoder:", json.dumps(frozen), flush=True)
@@ -177,7 +179,7 @@ def main() -> None:
            if "emotions" in tasks else "")
         + ". The training heads are discarded: `scripts/train_heads.py` fits the shipped heads over this view",
         f"- {args.epochs} epochs (an epoch: one pass over the sentiment tweets, each step one batch of 32 of every "
-        f"task), AdamW lr {args.lr} (200 warm-up steps, linear decay), seed {SEED}",
+        f"task), AdamW lr {args.lr} (200 warm-up steps, linear decay), seed {args.seed}",
         f"- training time on this machine (2 cores): {seconds:.0f} s",
         "- rebuild: `make models` (runs `python scripts/train_affect_encoder.py"
         + (f" --emotion-weight {args.emotion_weight:g} --out models/{args.out.name}" if args.emotion_weight else "")

@@ -143,3 +143,20 @@ def test_one_head_or_heads_by_view_but_not_both():
     with pytest.raises(ValueError, match="either `model`"):
         SentimentClassifier()
     assert SentimentClassifier(model).requires == ("doc.vectors",)
+
+
+def test_a_unit_read_as_neutral_that_swears_is_negative(pipeline):
+    step = next(s for s in pipeline.steps if s.name == "sentiment")
+    texts = ["I would like to make a fucking order, can you help me?",
+             "I would like to make an order, can you help me?",
+             "this app is fucking brilliant"]
+    swearing, polite, praise = pipeline.enrich_texts(texts)
+    assert swearing.sentiment == "negative" and swearing.sentiment_probs["neutral"] == 0.0
+    assert sum(swearing.sentiment_probs.values()) == pytest.approx(1.0)
+    assert polite.sentiment == "neutral" and praise.sentiment == "positive"
+    rule, step.swearing = step.swearing, None
+    try:
+        # The heads alone read the polite request around the word.
+        assert pipeline.enrich_texts(texts[:1])[0].sentiment == "neutral"
+    finally:
+        step.swearing = rule

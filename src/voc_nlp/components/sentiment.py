@@ -17,6 +17,13 @@ prior shift: p(c) times weight(c), renormalised). The head is trained
 class-balanced, as if every label were equally likely; feedback written to a
 brand is more often negative than that, and the default config says so.
 
+`swearing` lists swear words per language: a unit the heads read as neutral
+that swears is negative (its neutral probability moves to negative).
+Customers do not swear at a brand about nothing ("I would like to make a
+fucking order"), while the heads, trained on tweets, read the polite request
+around the word. A unit read as positive keeps its reading ("fucking
+brilliant app").
+
 Chats (units with speakers) also get the customer's mood trajectory: the
 score of the first and of the last customer turn, and `improved` /
 `worsened` / `steady` by `mood_threshold` (null with a single customer turn).
@@ -31,6 +38,7 @@ from voc_nlp.components.embed import stack_vectors
 from voc_nlp.doc import FeedbackDoc
 from voc_nlp.heads import ClassifierHead
 from voc_nlp.registry import components
+from voc_nlp.text.cues import LanguageCues, fold
 
 
 @components.register("sentiment")
@@ -42,7 +50,8 @@ class SentimentClassifier(Component):
 
     def __init__(self, model: str | None = None, positive: str = "positive", negative: str = "negative",
                  mood_threshold: float = 0.2, priors: dict[str, float] | None = None,
-                 models: dict[str, str] | None = None):
+                 models: dict[str, str] | None = None, swearing: dict[str, list[str]] | None = None,
+                 neutral: str = "neutral"):
         # `models`: encoder view -> head trained on it; their probabilities are averaged.
         # `model` alone is one head over the base vectors.
         if bool(model) == bool(models):
@@ -63,6 +72,8 @@ class SentimentClassifier(Component):
         if any(not float(w) > 0 for w in (priors or {}).values()):
             raise ValueError(f"sentiment priors must be positive weights, got {priors}")
         self.priors = priors
+        self._neu = self.labels.index(neutral)
+        self.swearing = LanguageCues(swearing) if swearing else None
 
     @property
     def version(self) -> str:
@@ -86,6 +97,8 @@ class SentimentClassifier(Component):
 
     def _assign(self, doc: FeedbackDoc, probs: np.ndarray) -> None:
         units = doc.scored_units
+        if self.swearing is not None:
+            probs = self._swearing_is_not_neutral(probs, doc.scored_texts, doc.record.lang)
         for unit, p in zip(units, probs):
             unit.sentiment = self.labels[int(p.argmax())]
             unit.sentiment_score = float(p[self._pos] - p[self._neg])
@@ -104,3 +117,11 @@ class SentimentClassifier(Component):
                 change = record.mood_end - record.mood_start
                 record.mood_change = ("improved" if change >= self.mood_threshold
                                       else "worsened" if change <= -self.mood_threshold else "steady")
+
+    def _swearing_is_not_neutral(self, probs: np.ndarray, texts: list[str], lang: str | None) -> np.ndarray:
+        probs = probs.copy()
+        for p, text in zip(probs, texts):
+            if int(p.argmax()) == self._neu and self.swearing.occurs(fold(text), lang):
+                p[self._neg] += p[self._neu]
+                p[self._neu] = 0.0
+        return probs
