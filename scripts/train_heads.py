@@ -289,7 +289,7 @@ def main() -> None:
     for view, (head, folder, dev, seconds) in sentiment.items():
         figures = {"head alone, whole-text embeddings": dev,
                    f"pipeline (configs/default.yaml: mean of the {views} heads, units, aggregation, priors, "
-                   "swearing and complaint rules)": sentiment_pipeline}
+                   "swearing, mixed-item and complaint rules)": sentiment_pipeline}
         write_card(folder, f"Sentiment head over the `{view}` view", head, figures,
                    {k: v["sentiment"] for k, v in journey.items()}, seconds,
                    f"The default config averages the probabilities of the heads over the {views} views "
@@ -301,7 +301,8 @@ def main() -> None:
                    "customer units' probabilities, which is why the pipeline figures differ from the "
                    "whole-text ones on long French reviews. The pipeline figures also include the "
                    "default config's sentiment prior (`components.sentiment.priors`: a Bayes prior "
-                   "shift for feedback written to a brand) and its swearing rule (`components.sentiment.swearing`); "
+                   "shift for feedback written to a brand), its swearing rule (`components.sentiment.swearing`) and "
+                   "mixed-item rule (`components.sentiment.mixed_above`); "
                    "the head figures do not.", adapters)
     write_card(args.models / "emotions", "CX emotion head", emotions, emotions_dev,
                {k: v["emotions"] for k, v in journey.items()}, t_emotions,

@@ -20,7 +20,8 @@ class FeedbackDoc:
     holds the same units in the encoder's adapter views (e.g. `affect`, read by
     a sentiment head), when the config asks for any.
     `problem_scores` (one per scored unit, >= 0.5: the unit reports a problem)
-    is written by the `problems` component.
+    is written by the `problems` component. `mixed`: the item praises and
+    complains in different units (set by `sentiment`).
     """
 
     record: EnrichedRecord
@@ -29,6 +30,7 @@ class FeedbackDoc:
     vectors: np.ndarray | None = None
     views: dict[str, np.ndarray] = field(default_factory=dict)
     problem_scores: np.ndarray | None = None
+    mixed: bool = False
 
     @property
     def ok(self) -> bool:

@@ -160,3 +160,35 @@ def test_a_unit_read_as_neutral_that_swears_is_negative(pipeline):
         assert pipeline.enrich_texts(texts[:1])[0].sentiment == "neutral"
     finally:
         step.swearing = rule
+
+
+MIXED_REVIEW = ("Acheté pour un cadeau, ce portefeuille est vraiment très joli, bien fini et pratique, ma femme "
+                "l'adore et les rangements sont nombreux. Par contre, pour un portefeuille vendu comme du cuir "
+                "véritable, il sent horriblement le plastique et la couture du côté a lâché au bout d'une semaine, "
+                "c'est inadmissible.")
+
+
+def test_an_item_that_praises_and_complains_is_neutral(pipeline):
+    step = next(s for s in pipeline.steps if s.name == "sentiment")
+    (record,) = pipeline.enrich_texts([MIXED_REVIEW])
+    scores = [u.sentiment_score for u in record.units]
+    assert max(scores) > step.mixed_above and min(scores) < -step.mixed_above
+    assert record.sentiment == "neutral"
+    # The complaint is strong enough for pain_points' calm-complaint rule; the mixed reading keeps it neutral.
+    assert record.pain_point_score >= 0.8
+    rule, step.mixed_above = step.mixed_above, None
+    try:
+        assert pipeline.enrich_texts([MIXED_REVIEW])[0].sentiment == "negative"
+    finally:
+        step.mixed_above = rule
+    # In a chat the same two sentences are a mood trajectory, not a mixed item.
+    praise, complaint = MIXED_REVIEW.split(". Par contre, ")
+    (chat,) = pipeline.enrich_texts([f"Customer: {praise}.\nAgent: Merci !\nCustomer: Par contre, {complaint}"])
+    assert chat.mood_change == "worsened" and chat.sentiment != "neutral"
+
+
+def test_mixed_above_is_a_unit_score():
+    with pytest.raises(ValueError, match="mixed_above"):
+        from voc_nlp.components.sentiment import SentimentClassifier
+
+        SentimentClassifier(str(DEFAULT_CONFIG.parent / "../models/sentiment"), mixed_above=1.5)

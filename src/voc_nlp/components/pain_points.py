@@ -28,7 +28,8 @@ over its customer units.
 Complaints read as negative: with `complaint_score` set, an item whose
 sentiment is neutral but whose pain-point score reaches it (a clear problem
 report, or a strong pain emotion, stated without negative words) gets the
-negative label. `sentiment_probs` and `sentiment_score` stay the sentiment
+negative label, unless the sentiment step read it as mixed (`doc.mixed`:
+praise and complaint). `sentiment_probs` and `sentiment_score` stay the sentiment
 model's, so the change is visible. This component reads the problem scores
 and the unit labels written by the sentiment and emotion components.
 """
@@ -46,7 +47,7 @@ from voc_nlp.taxonomy import Taxonomy
 @components.register("pain_points")
 class PainPointDetector(Component):
     name = "pain_points"
-    requires = ("doc.problem_scores", "unit.sentiment", "unit.emotions")
+    requires = ("doc.problem_scores", "doc.mixed", "unit.sentiment", "unit.emotions")
     assigns = ("unit.pain_point", "record.pain_point", "record.pain_point_score", "record.sentiment")
 
     def __init__(
@@ -106,5 +107,7 @@ class PainPointDetector(Component):
             best = max(best, unit.pain_point_score)
         doc.record.pain_point = best >= 0.5
         doc.record.pain_point_score = best
-        if self.complaint_score is not None and doc.record.sentiment == self._neutral and best >= self.complaint_score:
+        # A mixed item (praise and complaint, `doc.mixed`) is neutral on purpose, not a calm complaint.
+        if (self.complaint_score is not None and doc.record.sentiment == self._neutral and not doc.mixed
+                and best >= self.complaint_score):
             doc.record.sentiment = self._negative

@@ -24,6 +24,15 @@ fucking order"), while the heads, trained on tweets, read the polite request
 around the word. A unit read as positive keeps its reading ("fucking
 brilliant app").
 
+`mixed_above` reads a mixed item as neutral: when one of its units scores
+above +mixed_above and another below -mixed_above, the item praises and
+complains at once, which is what a 3-star review does ("joli portefeuille,
+pratique, mais il sent horriblement le plastique"). The mean of its units
+would side with the longer sentences. Its probabilities and score stay that
+mean; `doc.mixed` tells the pain-point step not to read it as a complaint.
+Chats are left out: a customer who starts angry and ends thankful has a
+mood trajectory instead.
+
 Chats (units with speakers) also get the customer's mood trajectory: the
 score of the first and of the last customer turn, and `improved` /
 `worsened` / `steady` by `mood_threshold` (null with a single customer turn).
@@ -46,12 +55,12 @@ class SentimentClassifier(Component):
     name = "sentiment"
     requires = ("doc.vectors",)
     assigns = ("unit.sentiment", "record.sentiment", "record.sentiment_score", "record.sentiment_probs",
-               "record.mood_start", "record.mood_end", "record.mood_change")
+               "record.mood_start", "record.mood_end", "record.mood_change", "doc.mixed")
 
     def __init__(self, model: str | None = None, positive: str = "positive", negative: str = "negative",
                  mood_threshold: float = 0.2, priors: dict[str, float] | None = None,
                  models: dict[str, str] | None = None, swearing: dict[str, list[str]] | None = None,
-                 neutral: str = "neutral"):
+                 neutral: str = "neutral", mixed_above: float | None = None):
         # `models`: encoder view -> head trained on it; their probabilities are averaged.
         # `model` alone is one head over the base vectors.
         if bool(model) == bool(models):
@@ -74,6 +83,9 @@ class SentimentClassifier(Component):
         self.priors = priors
         self._neu = self.labels.index(neutral)
         self.swearing = LanguageCues(swearing) if swearing else None
+        if mixed_above is not None and not 0.0 <= float(mixed_above) < 1.0:
+            raise ValueError(f"sentiment mixed_above is a unit score in [0, 1), got {mixed_above}")
+        self.mixed_above = mixed_above
 
     @property
     def version(self) -> str:
@@ -110,6 +122,11 @@ class SentimentClassifier(Component):
         record.sentiment = self.labels[int(item.argmax())]
         record.sentiment_score = float(item[self._pos] - item[self._neg])
         record.sentiment_probs = {label: float(v) for label, v in zip(self.labels, item)}
+        scores = [u.sentiment_score for u in units]
+        doc.mixed = (self.mixed_above is not None and not any(u.speaker for u in units)
+                     and max(scores) > self.mixed_above and min(scores) < -self.mixed_above)
+        if doc.mixed:
+            record.sentiment = self.labels[self._neu]
         if any(u.speaker for u in units):
             record.mood_start = units[0].sentiment_score
             record.mood_end = units[-1].sentiment_score
