@@ -60,8 +60,8 @@ EMOTION_WEIGHT = 0.0  # --emotion-weight: 0 trains the `affect` adapter (sentime
 DEV_SETS = ("tweeteval_sentiment", "airline_tweets", "amazon_reviews_fr")
 
 
-def dev_figures(heads, vectors: dict[str, np.ndarray], gold: dict[str, np.ndarray], emotion_vectors: np.ndarray,
-                emotion_gold: np.ndarray, taxonomy: Taxonomy) -> dict:
+def dev_figures(heads, vectors: dict[str, np.ndarray], gold: dict[str, np.ndarray], emotion_vectors: np.ndarray | None,
+                emotion_gold: np.ndarray | None, taxonomy: Taxonomy) -> dict:
     """Sentiment figures per dev set; with an emotion head, GoEmotions dev macro-F1 over the CX emotions at 0.5."""
     with torch.no_grad():
         out = {}
@@ -118,7 +118,6 @@ def main() -> None:
         trained_on["tweeteval_sentiment/train, neutral tweets as neutral emotion"] = NEUTRAL_TWEETS
     dev = {name: sentiment_set(args.data_dir, name, "dev") for name in DEV_SETS}
     dev_gold = {name: np.array([labels.index(g) for g in d[1]]) for name, d in dev.items()}
-    emotion_dev_texts, emotion_dev_y = emotion_set(args.data_dir, "dev", taxonomy, with_tweeteval=False)
 
     started = time.perf_counter()
     tower = UseTower(backend, tower_weights(backend), rank=args.rank, seed=args.seed, layers=args.layers)
@@ -140,7 +139,10 @@ def main() -> None:
     encoder = USEMultilingualEncoder(adapters={"affect": str(args.out)})
     inputs = {name: [normalize_social(t) for t in d[0]] for name, d in dev.items()}
     views = {name: encoder.encode_views(t) for name, t in inputs.items()}
-    emotion_views = encoder.encode_views([normalize_social(t) for t in emotion_dev_texts])
+    emotion_views, emotion_dev_y = {"affect": None, "base": None}, None  # dev figures only for an emotion task
+    if "emotions" in tasks:
+        emotion_dev_texts, emotion_dev_y = emotion_set(args.data_dir, "dev", taxonomy, with_tweeteval=False)
+        emotion_views = encoder.encode_views([normalize_social(t) for t in emotion_dev_texts])
     with torch.no_grad():
         torch_vectors = tower(tokens(dev["airline_tweets"][0][:256])).numpy()
     export_cosine = float((torch_vectors * views["airline_tweets"]["affect"][:256]).sum(1).min())

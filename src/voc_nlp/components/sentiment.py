@@ -122,12 +122,13 @@ class SentimentClassifier(Component):
         record.sentiment = self.labels[int(item.argmax())]
         record.sentiment_score = float(item[self._pos] - item[self._neg])
         record.sentiment_probs = {label: float(v) for label, v in zip(self.labels, item)}
+        chat = any(u.speaker for u in units)
         scores = [u.sentiment_score for u in units]
-        doc.mixed = (self.mixed_above is not None and not any(u.speaker for u in units)
+        doc.mixed = (self.mixed_above is not None and not chat
                      and max(scores) > self.mixed_above and min(scores) < -self.mixed_above)
         if doc.mixed:
             record.sentiment = self.labels[self._neu]
-        if any(u.speaker for u in units):
+        if chat:
             record.mood_start = units[0].sentiment_score
             record.mood_end = units[-1].sentiment_score
             if len(units) >= 2:  # one customer turn has no trajectory
