@@ -192,3 +192,45 @@ def test_mixed_above_is_a_unit_score():
         from voc_nlp.components.sentiment import SentimentClassifier
 
         SentimentClassifier(str(DEFAULT_CONFIG.parent / "../models/sentiment"), mixed_above=1.5)
+
+
+def test_a_stated_verdict_stands_whatever_the_heads_read(pipeline):
+    step = next(s for s in pipeline.steps if s.name == "sentiment")
+    texts = ["Aucun souci avec ce grille-pain, rien à redire.",  # litotes: a complaint's words
+             "Je ne suis pas déçu de cet achat.",
+             "Nothing to complain about, works as described.",
+             "Produit à éviter.",                                # read as neutral
+             "Je le recommande pas."]                            # read as positive
+    expected = ["positive", "positive", "positive", "negative", "negative"]
+    records = pipeline.enrich_texts(texts)
+    assert [r.sentiment for r in records] == expected
+    assert all(sum(r.sentiment_probs.values()) == pytest.approx(1.0) for r in records)
+    rule, step.verdicts = step.verdicts, {}
+    try:
+        # The heads alone get every one of them wrong.
+        assert [r.sentiment for r in pipeline.enrich_texts(texts)] == ["negative", "negative", "negative",
+                                                                        "neutral", "positive"]
+    finally:
+        step.verdicts = rule
+
+
+def test_of_two_overlapping_verdicts_the_later_ending_wins(pipeline):
+    step = next(s for s in pipeline.steps if s.name == "sentiment")
+
+    def said(text, lang):
+        label = step.stated_verdict(text, lang)
+        return None if label is None else step.labels[label]
+
+    assert said("Je le recommande !", "fr") == "positive"
+    assert said("Je le recommande pas.", "fr") == "negative"  # "recommande pas" extends "je le recommande"
+    assert said("I would not recommend it", "en") == "negative"
+    # Two verdicts that stand apart cancel: the heads' reading stays.
+    assert said("Rien à redire sur la livraison, mais le produit est à éviter.", "fr") is None
+    assert said("The seat was comfortable.", "en") is None
+
+
+def test_verdicts_name_known_labels():
+    from voc_nlp.components.sentiment import SentimentClassifier
+
+    with pytest.raises(ValueError, match="verdicts name unknown labels"):
+        SentimentClassifier(str(DEFAULT_CONFIG.parent / "../models/sentiment"), verdicts={"great": {"en": ["wow"]}})

@@ -24,6 +24,15 @@ fucking order"), while the heads, trained on tweets, read the polite request
 around the word. A unit read as positive keeps its reading ("fucking
 brilliant app").
 
+`verdicts` lists, per label and language, phrases by which a customer states
+a verdict ("rien à redire", "je recommande", "à éviter", "would not
+recommend"): a unit that states one verdict takes it (the probability of the
+label it was read as moves to the verdict's). The heads learnt English
+tweets; French litotes ("aucun souci", "pas déçu", "je ne regrette pas")
+carry the words of a complaint and read negative. When phrases of two
+verdicts overlap, the one that ends later wins: it extends the other with a
+negation ("je le recommande pas").
+
 `mixed_above` reads a mixed item as neutral: when one of its units scores
 above +mixed_above and another below -mixed_above, the item praises and
 complains at once, which is what a 3-star review does ("joli portefeuille,
@@ -60,7 +69,8 @@ class SentimentClassifier(Component):
     def __init__(self, model: str | None = None, positive: str = "positive", negative: str = "negative",
                  mood_threshold: float = 0.2, priors: dict[str, float] | None = None,
                  models: dict[str, str] | None = None, swearing: dict[str, list[str]] | None = None,
-                 neutral: str = "neutral", mixed_above: float | None = None):
+                 neutral: str = "neutral", mixed_above: float | None = None,
+                 verdicts: dict[str, dict[str, list[str]]] | None = None):
         # `models`: encoder view -> head trained on it; their probabilities are averaged.
         # `model` alone is one head over the base vectors.
         if bool(model) == bool(models):
@@ -83,6 +93,10 @@ class SentimentClassifier(Component):
         self.priors = priors
         self._neu = self.labels.index(neutral)
         self.swearing = LanguageCues(swearing) if swearing else None
+        unknown = sorted(set(verdicts or {}) - set(self.labels))
+        if unknown:
+            raise ValueError(f"sentiment verdicts name unknown labels {unknown}; the head's labels are {self.labels}")
+        self.verdicts = {self.labels.index(label): LanguageCues(cues) for label, cues in (verdicts or {}).items()}
         if mixed_above is not None and not 0.0 <= float(mixed_above) < 1.0:
             raise ValueError(f"sentiment mixed_above is a unit score in [0, 1), got {mixed_above}")
         self.mixed_above = mixed_above
@@ -111,6 +125,8 @@ class SentimentClassifier(Component):
         units = doc.scored_units
         if self.swearing is not None:
             probs = self._swearing_is_not_neutral(probs, doc.scored_texts, doc.record.lang)
+        if self.verdicts:
+            probs = self._stated_verdicts_stand(probs, doc.scored_texts, doc.record.lang)
         for unit, p in zip(units, probs):
             unit.sentiment = self.labels[int(p.argmax())]
             unit.sentiment_score = float(p[self._pos] - p[self._neg])
@@ -135,6 +151,24 @@ class SentimentClassifier(Component):
                 change = record.mood_end - record.mood_start
                 record.mood_change = ("improved" if change >= self.mood_threshold
                                       else "worsened" if change <= -self.mood_threshold else "steady")
+
+    def _stated_verdicts_stand(self, probs: np.ndarray, texts: list[str], lang: str | None) -> np.ndarray:
+        probs = probs.copy()
+        for p, text in zip(probs, texts):
+            verdict, read = self.stated_verdict(text, lang), int(p.argmax())
+            if verdict is not None and verdict != read:
+                p[verdict] += p[read]
+                p[read] = 0.0
+        return probs
+
+    def stated_verdict(self, text: str, lang: str | None) -> int | None:
+        """Index of the label whose verdict phrases `text` states; None for none, or for two that stand apart."""
+        folded = fold(text)
+        found = [(end, start, label) for label, cues in self.verdicts.items() for start, end in cues.find(folded, lang)]
+        # Of two overlapping phrases the later-ending wins: "je le recommande pas" is not "je le recommande".
+        stands = {label for end, start, label in found
+                  if not any(e > end and s < end and start < e for e, s, _ in found)}
+        return stands.pop() if len(stands) == 1 else None
 
     def _swearing_is_not_neutral(self, probs: np.ndarray, texts: list[str], lang: str | None) -> np.ndarray:
         probs = probs.copy()
