@@ -81,3 +81,42 @@ def test_mention_placeholders_carry_no_evidence():
     assert not any("user" in term for term in head.vocabulary_)
     assert np.allclose(head.predict_proba(["@user", "@USER @user"]), head.predict_proba([""] * 2))
     assert np.allclose(head.predict_proba(["@user so annoying"]), head.predict_proba(["so annoying"]))
+
+
+def test_class_weight_balances_each_regression_and_survives_saving(tmp_path):
+    texts = ["great", "great stuff", "love it", "awful", "meh", "ok", "fine", "so so", "whatever", "nothing"]
+    targets = np.array([[1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1], [0, 1]],
+                       dtype=np.float32)
+    plain = LexicalHead(min_df=1).fit(texts, targets, ["praise", "other"])
+    balanced = LexicalHead(min_df=1, class_weight="balanced").fit(texts, targets, ["praise", "other"])
+    # 3 of 10 texts are praise: unweighted, an unknown text leans to "other"; balanced, much less so.
+    assert balanced.predict_proba(["unseen"])[0, 0] > plain.predict_proba(["unseen"])[0, 0]
+    balanced.save(tmp_path)
+    loaded = LexicalHead.load(tmp_path)
+    assert loaded.class_weight == "balanced"
+    np.testing.assert_allclose(loaded.predict_proba(["great", "meh"]), balanced.predict_proba(["great", "meh"]),
+                               atol=1e-3)
+
+
+def test_label_shares_are_a_distribution_sharpened_by_the_fitted_temperature(tmp_path):
+    texts = ["great", "great stuff", "love it", "awful", "awful stuff", "hate it", "ok", "fine", "so so"]
+    targets = np.repeat(np.eye(3, dtype=np.float32), 3, axis=0)
+    head = LexicalHead(min_df=1, class_weight="balanced").fit(texts, targets, ["positive", "negative", "neutral"])
+    plain = head.label_shares(["great stuff", "awful"])
+    np.testing.assert_allclose(plain.sum(axis=1), 1.0, rtol=1e-6)
+    head.temperature_ = 0.5
+    sharp = head.label_shares(["great stuff", "awful"])
+    assert (sharp.argmax(axis=1) == plain.argmax(axis=1)).all() and (sharp.max(axis=1) > plain.max(axis=1)).all()
+    head.save(tmp_path)
+    np.testing.assert_allclose(LexicalHead.load(tmp_path).label_shares(["great stuff"]), sharp[:1], atol=1e-3)
+
+
+def test_sharpen_keeps_the_decision_and_only_changes_the_confidence():
+    from voc_nlp.lexical import sharpen
+
+    probs = np.array([[0.5, 0.3, 0.2], [0.1, 0.1, 0.8]], dtype=np.float32)
+    np.testing.assert_allclose(sharpen(probs, 1.0), probs, rtol=1e-6)
+    sharp, flat = sharpen(probs, 0.5), sharpen(probs, 2.0)
+    assert (sharp.argmax(axis=1) == probs.argmax(axis=1)).all() and (flat.argmax(axis=1) == probs.argmax(axis=1)).all()
+    assert (sharp.max(axis=1) > probs.max(axis=1)).all() and (flat.max(axis=1) < probs.max(axis=1)).all()
+    np.testing.assert_allclose(sharp[0], np.array([0.25, 0.09, 0.04]) / 0.38, rtol=1e-5)

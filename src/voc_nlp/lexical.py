@@ -34,6 +34,13 @@ _PLACEHOLDERS = re.compile(r"@user\b")
 FILES = ("lexical.json", "lexical.safetensors")
 
 
+def sharpen(probs: np.ndarray, temperature: float) -> np.ndarray:
+    """Rows of `probs` (any positive scores) as distributions ∝ probs ** (1 / temperature); argmax kept."""
+    logits = np.log(np.maximum(probs, 1e-12)) / temperature
+    out = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (out / out.sum(axis=1, keepdims=True)).astype(np.asarray(probs).dtype, copy=False)
+
+
 def _preprocess(text: str) -> str:
     return _PLACEHOLDERS.sub(" ", text.lower())
 
@@ -50,14 +57,17 @@ class LexicalHead:
     - C: inverse regularisation strength of each regression.
     - weight: share of this head in the fused score (the embedding head has 1 - weight).
     - languages: unit languages it is fused for.
+    - class_weight: "balanced" weighs each regression's two classes equally, as
+      the embedding heads are trained (sentiment); None: as they occur.
     """
 
     def __init__(self, min_df: int = 2, C: float = 2.0, weight: float = 0.5,
-                 languages: tuple[str, ...] = ("en",)):
+                 languages: tuple[str, ...] = ("en",), class_weight: str | None = None):
         self.min_df = min_df
         self.C = C
         self.weight = weight
         self.languages = tuple(languages)
+        self.class_weight = class_weight
 
     def fit(self, texts: list[str], targets: np.ndarray, labels: list[str]) -> "LexicalHead":
         """Sets `labels_`, `vocabulary_` (term -> column), `idf_`, `coef_` (labels, terms), `intercept_`."""
@@ -70,7 +80,8 @@ class LexicalHead:
         vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_df, sublinear_tf=True,
                                      preprocessor=_preprocess)
         x = vectorizer.fit_transform(texts)
-        models = [LogisticRegression(max_iter=2000, C=self.C).fit(x, targets[:, j]) for j in range(len(labels))]
+        models = [LogisticRegression(max_iter=2000, C=self.C, class_weight=self.class_weight).fit(x, targets[:, j])
+                  for j in range(len(labels))]
         self.labels_ = list(labels)
         self.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
         self.idf_ = vectorizer.idf_.astype(np.float32)
@@ -97,6 +108,11 @@ class LexicalHead:
             logits[row] += self.coef_[:, columns] @ values
         return 1.0 / (1.0 + np.exp(-logits))
 
+    def label_shares(self, texts: list[str]) -> np.ndarray:
+        """(n, labels) one distribution per text, for single-label use (sentiment): each label's
+        sigmoid over their sum, sharpened or flattened by `temperature_` (fitted on dev; 1 if unset)."""
+        return sharpen(self.predict_proba(texts), getattr(self, "temperature_", 1.0))
+
     def applies_to(self, lang: str | None) -> bool:
         return lang in self.languages
 
@@ -121,6 +137,13 @@ class LexicalHead:
         spec = {"labels": self.labels_, "min_df": self.min_df, "C": self.C, "weight": self.weight,
                 "languages": list(self.languages), "thresholds": dict(getattr(self, "thresholds_", {})),
                 "metadata": dict(getattr(self, "metadata_", {})), "terms": terms}
+        # Written only when set: heads saved before these options read the same.
+        if self.class_weight is not None:
+            spec["class_weight"] = self.class_weight
+        if hasattr(self, "temperature_"):
+            spec["temperature"] = self.temperature_
+        if hasattr(self, "fused_temperature_"):
+            spec["fused_temperature"] = self.fused_temperature_
         (directory / "lexical.json").write_text(json.dumps(spec, ensure_ascii=False) + "\n")
 
     @classmethod
@@ -128,13 +151,18 @@ class LexicalHead:
         directory = Path(directory)
         spec = json.loads((directory / "lexical.json").read_text())
         tensors = load_file(str(directory / "lexical.safetensors"))
-        head = cls(min_df=spec["min_df"], C=spec["C"], weight=spec["weight"], languages=tuple(spec["languages"]))
+        head = cls(min_df=spec["min_df"], C=spec["C"], weight=spec["weight"], languages=tuple(spec["languages"]),
+                   class_weight=spec.get("class_weight"))
         head.labels_ = spec["labels"]
         head.vocabulary_ = {term: i for i, term in enumerate(spec["terms"])}
         head.idf_ = tensors["idf"].astype(np.float32)
         head.coef_ = tensors["coef"].astype(np.float32)
         head.intercept_ = tensors["intercept"].astype(np.float32)
         head.thresholds_ = spec.get("thresholds", {})
+        if "temperature" in spec:
+            head.temperature_ = float(spec["temperature"])
+        if "fused_temperature" in spec:  # for a consumer that averages its probabilities with this head's
+            head.fused_temperature_ = float(spec["fused_temperature"])
         head.metadata_ = spec.get("metadata", {})
         return head
 

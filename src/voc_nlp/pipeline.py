@@ -80,8 +80,9 @@ class Pipeline:
         steps = []
         for name in config.get("pipeline") or []:
             kwargs = dict(settings.get(name) or {})
-            if kwargs.get("model"):
-                kwargs["model"] = str((base_dir / kwargs["model"]).resolve())
+            for key in ("model", "lexical"):  # model folders (emotions' `lexical: true` is a switch)
+                if isinstance(kwargs.get(key), str) and kwargs[key]:
+                    kwargs[key] = str((base_dir / kwargs[key]).resolve())
             if isinstance(kwargs.get("models"), dict):  # several heads, by the encoder view each reads
                 kwargs["models"] = {k: str((base_dir / v).resolve()) for k, v in kwargs["models"].items()}
             factory = component_registry.get(name)

@@ -45,8 +45,9 @@ def first_run(export, tmp_path_factory):
         return str((DEFAULT_CONFIG.parent / path).resolve())
 
     for name, settings in cfg["components"].items():
-        if "model" in settings:
-            settings["model"] = resolve(settings["model"])
+        for key in ("model", "lexical"):
+            if isinstance(settings.get(key), str):
+                settings[key] = resolve(settings[key])
         if "models" in settings:
             settings["models"] = {view: resolve(path) for view, path in settings["models"].items()}
     cfg["encoder"]["adapters"] = {view: resolve(path) for view, path in cfg["encoder"]["adapters"].items()}

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from voc_nlp.lexical import sharpen
 from voc_nlp.pipeline import DEFAULT_CONFIG, ConfigError, Pipeline
 
 
@@ -27,8 +28,12 @@ def test_unit_probabilities_are_the_mean_of_the_heads(pipeline):
                         sentiment.heads["affect"].predict_proba(np.vstack([d.views["affect"] for d in docs])),
                         sentiment.heads["affect_emotions"].predict_proba(
                             np.vstack([d.views["affect_emotions"] for d in docs]))], axis=0)
+    # English units (the first) also average in the lexical head's label shares.
+    w = sentiment.lexical.weight
+    expected[0] = (1 - w) * expected[0] + w * sentiment.lexical.label_shares(docs[0].scored_texts)[0]
     expected = expected * np.array([sentiment.priors.get(label, 1.0) for label in sentiment.labels])
     expected /= expected.sum(axis=1, keepdims=True)
+    expected[0] = sharpen(expected[:1], sentiment.lexical.fused_temperature_)[0]  # the fusion's calibration
     for record, p in zip((a, b), expected):
         assert record.sentiment_probs == pytest.approx(dict(zip(sentiment.labels, p.tolist())), abs=1e-5)
 
@@ -84,6 +89,13 @@ def test_each_head_is_calibrated_by_a_fitted_temperature(pipeline):
         # The temperature minimises dev log-loss: a head that was nearly calibrated
         # can lose a little ECE (base: 0.033 -> 0.035), an overconfident one gains.
         assert calibration["ece_after"] <= 0.05, (view, calibration)
+    # The lexical head's shares, and their average with the heads' mean, are calibrated the same way.
+    dev = step.lexical.metadata_["dev"]
+    fusion = dev["fused with the sentiment heads' mean (priors and rules off)"]
+    assert step.lexical.temperature_ == dev["calibration"]["temperature"] != 1.0
+    assert step.lexical.fused_temperature_ == fusion["temperature"] != 1.0
+    assert dev["calibration"]["ece_after"] < dev["calibration"]["ece_before"]
+    assert fusion["ece_after"] < fusion["ece_before"] and fusion["ece_after"] <= 0.05
 
 
 def test_priors_reweight_the_heads_probabilities():
@@ -102,10 +114,13 @@ def test_priors_reweight_the_heads_probabilities():
         return Pipeline.from_dict(config, base_dir=DEFAULT_CONFIG.parent)
 
     text = "@united my flight to Denver was moved to tomorrow morning."
-    (plain,), (shifted,) = pipe(None).enrich_texts([text]), pipe({"negative": 1.5}).enrich_texts([text])
+    shifting = pipe({"negative": 1.5})
+    (plain,), (shifted,) = pipe(None).enrich_texts([text]), shifting.enrich_texts([text])
     p, q = plain.sentiment_probs, shifted.sentiment_probs
     # Bayes prior shift: negative odds x1.5 against each other label, probabilities still sum to 1.
-    assert q["negative"] / q["neutral"] == pytest.approx(1.5 * p["negative"] / p["neutral"], rel=1e-4)
+    # (An English unit's probabilities then take the lexical fusion's temperature: odds to the power 1/t.)
+    t = next(s for s in shifting.steps if s.name == "sentiment").lexical.fused_temperature_
+    assert q["negative"] / q["neutral"] == pytest.approx(1.5 ** (1 / t) * p["negative"] / p["neutral"], rel=1e-4)
     assert q["positive"] / q["neutral"] == pytest.approx(p["positive"] / p["neutral"], rel=1e-4)
     assert sum(q.values()) == pytest.approx(1.0) and shifted.sentiment_score < plain.sentiment_score
     model = str(DEFAULT_CONFIG.parent / "../models/sentiment")
@@ -147,9 +162,10 @@ def test_one_head_or_heads_by_view_but_not_both():
 
 def test_a_unit_read_as_neutral_that_swears_is_negative(pipeline):
     step = next(s for s in pipeline.steps if s.name == "sentiment")
-    texts = ["I would like to make a fucking order, can you help me?",
-             "I would like to make an order, can you help me?",
-             "this app is fucking brilliant"]
+    # French: English units also read their words (the lexical head), which already take swearing as negative.
+    texts = ["Je voudrais passer une putain de commande, vous pouvez m'aider ?",
+             "Je voudrais passer une commande, vous pouvez m'aider ?",
+             "putain c'est génial"]
     swearing, polite, praise = pipeline.enrich_texts(texts)
     assert swearing.sentiment == "negative" and swearing.sentiment_probs["neutral"] == 0.0
     assert sum(swearing.sentiment_probs.values()) == pytest.approx(1.0)
@@ -234,3 +250,21 @@ def test_verdicts_name_known_labels():
 
     with pytest.raises(ValueError, match="verdicts name unknown labels"):
         SentimentClassifier(str(DEFAULT_CONFIG.parent / "../models/sentiment"), verdicts={"great": {"en": ["wow"]}})
+
+
+def test_english_units_also_read_the_words(pipeline):
+    step = next(s for s in pipeline.steps if s.name == "sentiment")
+    assert step.lexical.applies_to("en") and not step.lexical.applies_to("fr")
+    texts = ["@user the app keeps logging me out", "L'application me déconnecte sans arrêt."]
+    english, french = pipeline.enrich_texts(texts)
+    assert english.lang == "en" and french.lang == "fr"
+    # "keeps logging me out" is a complaint: the words say so, the sentence embedding reads a plain statement.
+    assert english.sentiment == "negative"
+    lexical, step.lexical = step.lexical, None
+    try:
+        heads_alone = pipeline.enrich_texts(texts)
+    finally:
+        step.lexical = lexical
+    assert heads_alone[0].sentiment == "neutral"
+    assert heads_alone[0].sentiment_probs != english.sentiment_probs
+    assert heads_alone[1].sentiment_probs == french.sentiment_probs  # French units: the heads alone

@@ -8,6 +8,12 @@ journey_dev, the base head on calm complaints to a brand); the mean beats
 each of them on TweetEval and airline tweets and stays close to the best
 elsewhere (figures in configs/default.yaml).
 
+`lexical` (a folder with `lexical.json`, scripts/train_sentiment_lexical.py):
+for units in its languages (English), the heads' mean is averaged with a
+TF-IDF word 1-2-gram regression trained on the same tweets, as the emotion
+component does: the sentence embedding blurs the words that carry a
+verdict, the regression reads them (no encoder pass).
+
 Score in [-1, 1] = P(positive) - P(negative), so items can be ranked. The item
 takes the length-weighted mean of its customer units' probabilities: a long
 complaint outweighs a closing "thanks".
@@ -55,6 +61,7 @@ from voc_nlp.components.base import Component
 from voc_nlp.components.embed import stack_vectors
 from voc_nlp.doc import FeedbackDoc
 from voc_nlp.heads import ClassifierHead
+from voc_nlp.lexical import LexicalHead, sharpen
 from voc_nlp.registry import components
 from voc_nlp.text.cues import LanguageCues, fold
 
@@ -70,7 +77,7 @@ class SentimentClassifier(Component):
                  mood_threshold: float = 0.2, priors: dict[str, float] | None = None,
                  models: dict[str, str] | None = None, swearing: dict[str, list[str]] | None = None,
                  neutral: str = "neutral", mixed_above: float | None = None,
-                 verdicts: dict[str, dict[str, list[str]]] | None = None):
+                 verdicts: dict[str, dict[str, list[str]]] | None = None, lexical: str | None = None):
         # `models`: encoder view -> head trained on it; their probabilities are averaged.
         # `model` alone is one head over the base vectors.
         if bool(model) == bool(models):
@@ -96,6 +103,10 @@ class SentimentClassifier(Component):
         unknown = sorted(set(verdicts or {}) - set(self.labels))
         if unknown:
             raise ValueError(f"sentiment verdicts name unknown labels {unknown}; the head's labels are {self.labels}")
+        self.lexical = LexicalHead.load(lexical) if lexical else None
+        if self.lexical is not None and self.lexical.labels_ != self.labels:
+            raise ValueError(f"{lexical}: the lexical head's labels {self.lexical.labels_} differ from the "
+                             f"sentiment heads' {self.labels}")
         self.verdicts = {self.labels.index(label): LanguageCues(cues) for label, cues in (verdicts or {}).items()}
         if mixed_above is not None and not 0.0 <= float(mixed_above) < 1.0:
             raise ValueError(f"sentiment mixed_above is a unit score in [0, 1), got {mixed_above}")
@@ -113,13 +124,32 @@ class SentimentClassifier(Component):
             p = head.predict_proba(matrix) if len(matrix) else np.zeros((0, len(self.labels)), dtype=np.float32)
             probs = p if probs is None else probs + p
         probs /= len(self.heads)
+        fused = self._fuse_lexical(live, counts, probs) if self.lexical is not None else None
         if self.priors and len(probs):
             probs = probs * np.array([float(self.priors.get(label, 1.0)) for label in self.labels], dtype=np.float32)
             probs /= probs.sum(axis=1, keepdims=True)
+        if fused is not None and fused.any():
+            # The mean of two calibrated readings that disagree is less sure than
+            # either; the temperature fitted for the fusion restores it. Applied
+            # last, it keeps every decision the priors made.
+            probs[fused] = sharpen(probs[fused], getattr(self.lexical, "fused_temperature_", 1.0))
         offset = 0
         for doc, n in zip(live, counts):
             self._assign(doc, probs[offset : offset + n])
             offset += n
+
+    def _fuse_lexical(self, docs: list[FeedbackDoc], counts: list[int], probs: np.ndarray) -> np.ndarray:
+        """Averages, in place, the rows of units in the lexical head's languages with its label shares;
+        returns which rows it changed."""
+        fused = np.zeros(len(probs), dtype=bool)
+        offset, w = 0, self.lexical.weight
+        for doc, n in zip(docs, counts):
+            if n and self.lexical.applies_to(doc.record.lang):
+                words = self.lexical.label_shares(doc.scored_texts)
+                probs[offset : offset + n] = (1 - w) * probs[offset : offset + n] + w * words
+                fused[offset : offset + n] = True
+            offset += n
+        return fused
 
     def _assign(self, doc: FeedbackDoc, probs: np.ndarray) -> None:
         units = doc.scored_units

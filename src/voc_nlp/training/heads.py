@@ -115,7 +115,13 @@ def fit_temperature(head: ClassifierHead, x: np.ndarray, y: np.ndarray) -> float
     probabilities match observed frequencies (Guo et al., 2017).
     """
     head.temperature = 1.0
-    z = head.logits(x).astype(np.float64)
+    head.temperature = best_temperature(head.logits(x), y)
+    return head.temperature
+
+
+def best_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The temperature (0.5-3.0, step 0.05) minimising the negative log-likelihood of softmax(logits / t)."""
+    z = np.asarray(logits, dtype=np.float64)
     best, best_nll = 1.0, np.inf
     for t in np.round(np.arange(0.5, 3.01, 0.05), 2):
         s = z / t
@@ -124,7 +130,6 @@ def fit_temperature(head: ClassifierHead, x: np.ndarray, y: np.ndarray) -> float
         nll = -logp[np.arange(len(y)), y].mean()
         if nll < best_nll:
             best, best_nll = float(t), nll
-    head.temperature = best
     return best
 
 
