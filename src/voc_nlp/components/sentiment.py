@@ -12,7 +12,9 @@ elsewhere (figures in configs/default.yaml).
 for units in its languages (English), the heads' mean is averaged with a
 TF-IDF word 1-2-gram regression trained on the same tweets, as the emotion
 component does: the sentence embedding blurs the words that carry a
-verdict, the regression reads them (no encoder pass).
+verdict, the regression reads them (no encoder pass). A temperature fitted
+for the fusion (it is stored with the lexical head) is applied after the
+priors: the mean of two readings that disagree is less sure than either.
 
 Score in [-1, 1] = P(positive) - P(negative), so items can be ranked. The item
 takes the length-weighted mean of its customer units' probabilities: a long
@@ -103,11 +105,11 @@ class SentimentClassifier(Component):
         unknown = sorted(set(verdicts or {}) - set(self.labels))
         if unknown:
             raise ValueError(f"sentiment verdicts name unknown labels {unknown}; the head's labels are {self.labels}")
+        self.verdicts = {self.labels.index(label): LanguageCues(cues) for label, cues in (verdicts or {}).items()}
         self.lexical = LexicalHead.load(lexical) if lexical else None
         if self.lexical is not None and self.lexical.labels_ != self.labels:
             raise ValueError(f"{lexical}: the lexical head's labels {self.lexical.labels_} differ from the "
                              f"sentiment heads' {self.labels}")
-        self.verdicts = {self.labels.index(label): LanguageCues(cues) for label, cues in (verdicts or {}).items()}
         if mixed_above is not None and not 0.0 <= float(mixed_above) < 1.0:
             raise ValueError(f"sentiment mixed_above is a unit score in [0, 1), got {mixed_above}")
         self.mixed_above = mixed_above
@@ -183,6 +185,7 @@ class SentimentClassifier(Component):
                                       else "worsened" if change <= -self.mood_threshold else "steady")
 
     def _stated_verdicts_stand(self, probs: np.ndarray, texts: list[str], lang: str | None) -> np.ndarray:
+        """A unit stating a verdict: the probability of the label it was read as moves to the verdict's."""
         probs = probs.copy()
         for p, text in zip(probs, texts):
             verdict, read = self.stated_verdict(text, lang), int(p.argmax())
