@@ -89,6 +89,7 @@ def heads_mean(texts: list[str]) -> np.ndarray:
     """The default pipeline's sentiment heads' mean for each (one-unit) text: lexical head, priors and
     label rules off."""
     config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config["pipeline"] = config["pipeline"][: config["pipeline"].index("sentiment") + 1]  # nothing after it
     config["components"]["sentiment"].update(lexical=None, priors=None, verdicts=None, swearing=None,
                                              mixed_above=None)
     pipe = Pipeline.from_dict(config, base_dir=DEFAULT_CONFIG.parent)

@@ -155,10 +155,8 @@ class SentimentClassifier(Component):
 
     def _assign(self, doc: FeedbackDoc, probs: np.ndarray) -> None:
         units = doc.scored_units
-        if self.swearing is not None:
-            probs = self._swearing_is_not_neutral(probs, doc.scored_texts, doc.record.lang)
-        if self.verdicts:
-            probs = self._stated_verdicts_stand(probs, doc.scored_texts, doc.record.lang)
+        if self.swearing is not None or self.verdicts:
+            probs = self._words_decide(probs, doc.scored_texts, doc.record.lang)
         for unit, p in zip(units, probs):
             unit.sentiment = self.labels[int(p.argmax())]
             unit.sentiment_score = float(p[self._pos] - p[self._neg])
@@ -184,29 +182,33 @@ class SentimentClassifier(Component):
                 record.mood_change = ("improved" if change >= self.mood_threshold
                                       else "worsened" if change <= -self.mood_threshold else "steady")
 
-    def _stated_verdicts_stand(self, probs: np.ndarray, texts: list[str], lang: str | None) -> np.ndarray:
-        """A unit stating a verdict: the probability of the label it was read as moves to the verdict's."""
+    def _words_decide(self, probs: np.ndarray, texts: list[str], lang: str | None) -> np.ndarray:
+        """Units whose words settle their label, in this order: one read as neutral that swears is negative;
+        one that states a verdict takes it. The probability of the label read moves to the label decided."""
         probs = probs.copy()
         for p, text in zip(probs, texts):
-            verdict, read = self.stated_verdict(text, lang), int(p.argmax())
-            if verdict is not None and verdict != read:
-                p[verdict] += p[read]
-                p[read] = 0.0
+            folded = fold(text)
+            if self.swearing is not None and int(p.argmax()) == self._neu and self.swearing.occurs(folded, lang):
+                _move(p, self._neu, self._neg)
+            verdict = self._verdict(folded, lang) if self.verdicts else None
+            if verdict is not None:
+                _move(p, int(p.argmax()), verdict)
         return probs
 
     def stated_verdict(self, text: str, lang: str | None) -> int | None:
         """Index of the label whose verdict phrases `text` states; None for none, or for two that stand apart."""
-        folded = fold(text)
+        return self._verdict(fold(text), lang)
+
+    def _verdict(self, folded: str, lang: str | None) -> int | None:
         found = [(end, start, label) for label, cues in self.verdicts.items() for start, end in cues.find(folded, lang)]
         # Of two overlapping phrases the later-ending wins: "je le recommande pas" is not "je le recommande".
         stands = {label for end, start, label in found
                   if not any(e > end and s < end and start < e for e, s, _ in found)}
         return stands.pop() if len(stands) == 1 else None
 
-    def _swearing_is_not_neutral(self, probs: np.ndarray, texts: list[str], lang: str | None) -> np.ndarray:
-        probs = probs.copy()
-        for p, text in zip(probs, texts):
-            if int(p.argmax()) == self._neu and self.swearing.occurs(fold(text), lang):
-                p[self._neg] += p[self._neu]
-                p[self._neu] = 0.0
-        return probs
+
+def _move(p: np.ndarray, read: int, to: int) -> None:
+    """Label `read`'s probability counts for label `to` (in place)."""
+    if read != to:
+        p[to] += p[read]
+        p[read] = 0.0
