@@ -32,7 +32,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.metrics import accuracy_score, f1_score, recall_score
 from torch import nn
@@ -40,14 +39,14 @@ from torch import nn
 from bench_e5_finetune import Classifier, add_lora  # scripts/ is on sys.path when run as a script
 from voc_nlp.encoders.e5_small import E5File, E5Tokenizer, build_model, bundled_model_path, collate
 from voc_nlp.pipeline import Pipeline
-from voc_nlp.training.data import DEFAULT_DATA_DIR
+from voc_nlp.training.data import DEFAULT_DATA_DIR, sentiment_set
 
 LABELS = ["negative", "neutral", "positive"]
 NEGATIVE_PRIOR = np.array([1.35, 1.0, 1.0])  # the default config's components.sentiment.priors
 
 
-def label_ids(values: pd.Series) -> np.ndarray:
-    return values.map(LABELS.index).to_numpy()
+def label_ids(labels: list[str]) -> np.ndarray:
+    return np.array([LABELS.index(label) for label in labels])
 
 
 class Probe:
@@ -69,14 +68,11 @@ class Probe:
         return out
 
 
-def best_two_thresholds(gold: np.ndarray, probs: np.ndarray | None = None,
-                        score: np.ndarray | None = None) -> float:
-    """Macro-F1 of the best (low, high) cut of a score (default P(pos) - P(neg)).
+def best_two_thresholds(gold: np.ndarray, score: np.ndarray) -> float:
+    """Macro-F1 of the best (low, high) cut of a score in [-1, 1] such as P(pos) - P(neg).
 
     An upper bound: the cut is fitted on the gold labels it is scored against.
     """
-    if score is None:
-        score = probs[:, 2] - probs[:, 0]
     grid = np.linspace(-1, 1, 81)
     best = 0.0
     for i, low in enumerate(grid):
@@ -92,10 +88,10 @@ def train(args) -> Probe:
     tokenizer = E5Tokenizer(f)
     model = Classifier(add_lora(build_model(f), args.rank))
 
-    tweets = pd.read_csv(args.data_dir / "tweeteval_sentiment" / "train.csv.gz", keep_default_na=False)
-    rows = np.random.default_rng(args.seed).permutation(len(tweets))[: args.train_rows]
-    ids = tokenizer(["query: " + t for t in tweets["text"].iloc[rows]], max_length=64)
-    y = torch.tensor(label_ids(tweets["label"].iloc[rows]))
+    texts, labels = sentiment_set(args.data_dir, "tweeteval_sentiment", "train")
+    rows = np.random.default_rng(args.seed).permutation(len(texts))[: args.train_rows]
+    ids = tokenizer(["query: " + texts[r] for r in rows], max_length=64)
+    y = torch.tensor(label_ids([labels[r] for r in rows]))
     counts = np.bincount(y.numpy(), minlength=len(LABELS))
     loss_fn = nn.CrossEntropyLoss(weight=torch.tensor(len(y) / (len(LABELS) * counts), dtype=torch.float32))
 
@@ -136,33 +132,33 @@ def main() -> None:
     probe = train(args)
     data = args.data_dir
 
-    reviews = pd.read_csv(data / "amazon_reviews_fr" / "dev.csv.gz", keep_default_na=False)
-    gold = label_ids(reviews["sentiment"])
-    p = probe.predict_proba(reviews["text"].tolist(), max_length=256)
+    reviews, labels = sentiment_set(data, "amazon_reviews_fr", "dev")
+    gold = label_ids(labels)
+    p = probe.predict_proba(reviews, max_length=256)
     per_label = f1_score(gold, p.argmax(1), average=None)
     print(f"French reviews dev macro-F1 {f1_score(gold, p.argmax(1), average='macro'):.3f}"
           f"  (negative prior: {f1_score(gold, (p * NEGATIVE_PRIOR).argmax(1), average='macro'):.3f};"
           f" F1 per label {', '.join(f'{l} {v:.2f}' for l, v in zip(LABELS, per_label))};"
-          f" best two thresholds chosen on this dev set: {best_two_thresholds(gold, p):.3f})")
-    records = Pipeline.from_config(None).enrich_texts(reviews["text"].tolist())
+          f" best two thresholds chosen on this dev set: {best_two_thresholds(gold, p[:, 2] - p[:, 0]):.3f})")
+    records = Pipeline.from_config(None).enrich_texts(reviews)
     shipped = np.array([[r.sentiment_probs[l] for l in LABELS] for r in records])
     shipped_score = np.array([r.sentiment_score for r in records])
-    shipped_f1 = f1_score(gold, label_ids(pd.Series([r.sentiment for r in records])), average="macro")
+    shipped_f1 = f1_score(gold, label_ids([r.sentiment for r in records]), average="macro")
     print(f"  the shipped pipeline: {shipped_f1:.3f}"
           f" (best two thresholds on its item score, chosen on this dev set: "
-          f"{best_two_thresholds(gold, score=shipped_score):.3f})")
+          f"{best_two_thresholds(gold, shipped_score):.3f})")
     for weight in (0.25, 0.5, 0.75):
         mixed = (1 - weight) * shipped + weight * p
         print(f"  averaged with the shipped pipeline's probabilities, e5 weight {weight}: "
               f"{f1_score(gold, mixed.argmax(1), average='macro'):.3f}")
 
-    tweets = pd.read_csv(data / "tweeteval_sentiment" / "dev.csv.gz", keep_default_na=False)
-    p = probe.predict_proba(tweets["text"].tolist(), max_length=64)
-    print(f"TweetEval dev macro-recall {recall_score(label_ids(tweets['label']), p.argmax(1), average='macro'):.3f}")
+    tweets, labels = sentiment_set(data, "tweeteval_sentiment", "dev")
+    p = probe.predict_proba(tweets, max_length=64)
+    print(f"TweetEval dev macro-recall {recall_score(label_ids(labels), p.argmax(1), average='macro'):.3f}")
 
-    airline = pd.read_csv(data / "airline_tweets" / "dev.csv.gz", keep_default_na=False)
-    gold = label_ids(airline["airline_sentiment"])
-    p = probe.predict_proba(airline["text"].tolist(), max_length=64)
+    airline, labels = sentiment_set(data, "airline_tweets", "dev")
+    gold = label_ids(labels)
+    p = probe.predict_proba(airline, max_length=64)
     print(f"airline dev accuracy {accuracy_score(gold, p.argmax(1)):.3f}"
           f"  (negative prior: {accuracy_score(gold, (p * NEGATIVE_PRIOR).argmax(1)):.3f})")
 
