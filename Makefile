@@ -42,6 +42,7 @@ models: install
 	$(BIN)/python scripts/train_sentiment_lexical.py
 	$(BIN)/python scripts/train_pain_point.py
 	$(BIN)/python scripts/train_topic_space.py
+	$(BIN)/python scripts/train_journey.py
 
 bench: install
 	$(BIN)/python scripts/bench_enrich.py

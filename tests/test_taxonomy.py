@@ -52,21 +52,6 @@ def test_extends_default_adds_renames_and_removes(tmp_path):
     assert tax.phase_ids == SPEC_PHASES
 
 
-def test_journey_rules_follow_a_renamed_or_removed_touchpoint(tmp_path):
-    default = Taxonomy.load().journey
-    assert (default.brand_post_phase, default.brand_post_touchpoint) == ("awareness", "social_media")
-    renamed = tmp_path / "renamed.yaml"
-    renamed.write_text("extends: default\ntouchpoints:\n  - id: social\n    rename_from: social_media\n"
-                       "  - id: core_offer\n    rename_from: product_service\n")
-    rules = Taxonomy.load(renamed).journey
-    assert (rules.brand_post_touchpoint, rules.fallback_touchpoint) == ("social", "core_offer")
-    removed = tmp_path / "removed.yaml"
-    removed.write_text("extends: default\nremove:\n  touchpoints: [social_media, product_service]\n")
-    rules = Taxonomy.load(removed).journey
-    assert rules.brand_post_phase == "awareness"
-    assert rules.brand_post_touchpoint is None and rules.fallback_touchpoint is None
-
-
 def _error(tmp_path, text: str) -> str:
     path = tmp_path / "broken.yaml"
     path.write_text(text)
@@ -127,21 +112,11 @@ def test_unknown_field_is_reported(tmp_path):
     assert "broken.yaml:5:" in message and "exemples" in message
 
 
-def test_statement_rule_with_unknown_phase_is_reported(tmp_path):
-    message = _error(tmp_path, (
-        "extends: default\n"
-        "journey:\n"
-        "  statements:\n"
-        "    question_only_phases: [consideration]\n"
-        "    phase: loyalty\n"
-    ))
-    assert "journey.statements" in message and "'loyalty'" in message
-
-
-@pytest.mark.parametrize("rule, named", [
-    ("    phase: discovery\n    touchpoint: social_media\n", "'discovery' is not a phase"),
-    ("    phase: awareness\n    touchpoint: tiktok\n", "'tiktok' is not a touchpoint"),
+@pytest.mark.parametrize("text, line, named", [
+    ("extends: default\njourney:\n  problem_cues:\n    en: [late]\n", 3, "unknown journey key 'problem_cues'"),
+    ("extends: default\ntouchpoints:\n  - id: parking\n    phase: retention\n    cues: [parking]\n", 5,
+     "unknown field 'cues'"),
 ])
-def test_brand_post_rule_naming_an_unknown_phase_or_touchpoint_is_reported(tmp_path, rule, named):
-    message = _error(tmp_path, "extends: default\njourney:\n  brand_post_reaction:\n" + rule)
-    assert "journey.brand_post_reaction" in message and named in message
+def test_rules_of_the_hand_tuned_tagger_are_refused_with_a_hint(tmp_path, text, line, named):
+    message = _error(tmp_path, text)
+    assert f"broken.yaml:{line}:" in message and named in message and "voc-nlp train journey" in message

@@ -62,6 +62,26 @@ def touchpoint_sentiment_accuracy(gold: list[dict], predicted: list[dict], min_t
     return {"accuracy": right / total if total else float("nan"), "n_labels": total, "n_items": items}
 
 
+def signal_metrics(gold: list[dict], predicted: list[dict]) -> dict:
+    """Intent accuracy and macro-F1 (complaint, question, praise, other: suggestion is too rare to
+    average), effort and churn-risk F1, over the items that carry each label."""
+    out = {}
+    pairs = [(g["intent"], p.get("intent") or "") for g, p in zip(gold, predicted)
+             if isinstance(g.get("intent"), str) and g["intent"]]
+    if pairs:
+        y, p = zip(*pairs)
+        out["intent_accuracy"] = float(accuracy_score(y, p))
+        out["intent_macro_f1"] = float(f1_score(y, p, labels=["complaint", "question", "praise", "other"],
+                                                average="macro", zero_division=0))
+    for signal in ("effort", "churn_risk"):
+        pairs = [(bool(g[signal]), bool(p.get(signal))) for g, p in zip(gold, predicted)
+                 if isinstance(g.get(signal), (bool, np.bool_))]
+        if pairs:
+            y, p = zip(*pairs)
+            out[f"{signal}_f1"] = float(f1_score(y, p, zero_division=0))
+    return out
+
+
 def _as_list(value) -> list[str] | None:
     """A label set from a JSONL list, a JSON string ("[...]") or "a;b" text; None when missing."""
     import json
@@ -132,6 +152,9 @@ def _figures(gold: list[dict], predicted: list[dict], keep: list[int], taxonomy)
              if isinstance(gold[k].get("phase"), str) and gold[k].get("phase")]
     if pairs and taxonomy.phase_ids:
         figures["phase"] = phase_metrics([g for g, _ in pairs], [p or "" for _, p in pairs], taxonomy.phase_ids)
+    signals = signal_metrics([gold[k] for k in keep], [predicted[k] for k in keep])
+    if signals:
+        figures["signals"] = signals
     ts_gold = [_as_dict(gold[k].get("touchpoint_sentiment")) for k in keep]
     if any(ts_gold):
         figures["touchpoint_sentiment"] = touchpoint_sentiment_accuracy(

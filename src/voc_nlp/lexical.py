@@ -59,15 +59,17 @@ class LexicalHead:
     - languages: unit languages it is fused for.
     - class_weight: "balanced" weighs each regression's two classes equally, as
       the embedding heads are trained (sentiment); None: as they occur.
+    - solver: scikit-learn's; "liblinear" is several times faster on small sets.
     """
 
     def __init__(self, min_df: int = 2, C: float = 2.0, weight: float = 0.5,
-                 languages: tuple[str, ...] = ("en",), class_weight: str | None = None):
+                 languages: tuple[str, ...] = ("en",), class_weight: str | None = None, solver: str = "lbfgs"):
         self.min_df = min_df
         self.C = C
         self.weight = weight
         self.languages = tuple(languages)
         self.class_weight = class_weight
+        self.solver = solver
 
     def fit(self, texts: list[str], targets: np.ndarray, labels: list[str]) -> "LexicalHead":
         """Sets `labels_`, `vocabulary_` (term -> column), `idf_`, `coef_` (labels, terms), `intercept_`."""
@@ -80,7 +82,8 @@ class LexicalHead:
         vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_df, sublinear_tf=True,
                                      preprocessor=_preprocess)
         x = vectorizer.fit_transform(texts)
-        models = [LogisticRegression(max_iter=2000, C=self.C, class_weight=self.class_weight).fit(x, targets[:, j])
+        models = [LogisticRegression(max_iter=2000, C=self.C, class_weight=self.class_weight,
+                                     solver=self.solver).fit(x, targets[:, j])
                   for j in range(len(labels))]
         self.labels_ = list(labels)
         self.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}

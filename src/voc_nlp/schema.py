@@ -72,6 +72,13 @@ ARROW_SCHEMA = pa.schema(
         ("touchpoint_scores", _SCORES),
         ("touchpoint_evidence", pa.list_(EVIDENCE_TYPE)),
         ("touchpoint_sentiment", pa.map_(pa.string(), pa.string())),
+        # CX signals (components.signals).
+        ("intent", pa.string()),
+        ("intent_scores", _SCORES),
+        ("effort", pa.bool_()),
+        ("effort_score", pa.float32()),
+        ("churn_risk", pa.bool_()),
+        ("churn_risk_score", pa.float32()),
         ("pain_point", pa.bool_()),
         ("pain_point_score", pa.float32()),
         ("topic_id", pa.int32()),
@@ -147,6 +154,12 @@ class EnrichedRecord:
     touchpoint_scores: dict[str, float] = field(default_factory=dict)
     touchpoint_evidence: list[dict] = field(default_factory=list)
     touchpoint_sentiment: dict[str, str] = field(default_factory=dict)
+    intent: str | None = None
+    intent_scores: dict[str, float] = field(default_factory=dict)
+    effort: bool | None = None
+    effort_score: float | None = None
+    churn_risk: bool | None = None
+    churn_risk_score: float | None = None
     pain_point: bool | None = None
     pain_point_score: float | None = None
     topic_id: int | None = None

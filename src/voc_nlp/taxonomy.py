@@ -99,7 +99,6 @@ class Phase:
     stage: str | None = None
     description: str = ""
     examples: dict[str, list[str]] = field(default_factory=dict)
-    cues: dict[str, list[str]] = field(default_factory=dict)
     where: str = ""  # file:line, for messages
 
 
@@ -111,8 +110,7 @@ class Touchpoint:
     phase: str = ""
     description: str = ""
     examples: dict[str, list[str]] = field(default_factory=dict)
-    cues: dict[str, list[str]] = field(default_factory=dict)
-    threshold: float | None = None  # overrides the component's decision threshold
+    threshold: float | None = None  # overrides the prototype threshold of a touchpoint the model does not know
     where: str = ""
 
     def all_examples(self) -> list[str]:
@@ -128,32 +126,11 @@ class Stage:
 
 @dataclass
 class JourneyRules:
-    """Settings of the journey component that belong to the taxonomy (see taxonomy.yaml)."""
+    """The journey settings that belong to the taxonomy: the stages and the phase that means
+    "no phase can be told". Phases and touchpoints themselves are learned (components.journey)."""
 
     unknown_phase: str = "unknown"
     stages: list[Stage] = field(default_factory=list)
-    phase_cue_order: list[str] = field(default_factory=list)
-    question_phase: str | None = None
-    question_cues: dict[str, list[str]] = field(default_factory=dict)
-    customer_signs: dict[str, list[str]] = field(default_factory=dict)
-    # Phases a touchpoint's default phase gives only to questions; a statement
-    # (a judgement or report) about such a touchpoint gets `statement_phase`.
-    question_only_phases: list[str] = field(default_factory=list)
-    statement_phase: str | None = None
-    problem_cues: dict[str, list[str]] = field(default_factory=dict)
-    praise_cues: dict[str, list[str]] = field(default_factory=dict)
-    clause_breaks: dict[str, list[str]] = field(default_factory=dict)
-    # Openers of a request for an action ("can you ...", "please ..."): a
-    # touchpoint named only in such a clause is asked about, not judged.
-    request_openers: dict[str, list[str]] = field(default_factory=dict)
-    # The touchpoint an item is about when it judges or reports something but
-    # names no touchpoint clearly (a review of "the product"); None: no fallback.
-    fallback_touchpoint: str | None = None
-    fallback_min_words: int = 3
-    # A post quoting the brand's own broadcast ('"@brand: Our fleet's on fleek" lol')
-    # reacts to its marketing or social content: this phase, about this touchpoint.
-    brand_post_phase: str | None = None
-    brand_post_touchpoint: str | None = None
 
 
 @dataclass
@@ -253,8 +230,13 @@ def _read(path: Path) -> _Map:
 
 
 _TOP_KEYS = {"extends", "sentiment", "emotions", "journey", "phases", "touchpoints", "remove"}
-_PHASE_KEYS = {"id", "en", "fr", "stage", "description", "examples", "cues", "rename_from"}
-_TOUCHPOINT_KEYS = {"id", "en", "fr", "phase", "description", "examples", "cues", "threshold", "rename_from"}
+_PHASE_KEYS = {"id", "en", "fr", "stage", "description", "examples", "rename_from"}
+_TOUCHPOINT_KEYS = {"id", "en", "fr", "phase", "description", "examples", "threshold", "rename_from"}
+_JOURNEY_KEYS = {"unknown_phase", "stages"}
+# Rules of the hand-tuned tagger that earlier taxonomies carried; the learned
+# tagger reads none of them, so a file that sets one is told so.
+_RETIRED = ("cues", "fallback_touchpoint", "fallback_min_words", "phase_cue_order", "possibility_question",
+            "brand_post_reaction", "statements", "problem_cues", "praise_cues", "clause_breaks", "request_openers")
 
 
 def _merged(path: Path, seen: tuple) -> dict:
@@ -268,6 +250,13 @@ def _merged(path: Path, seen: tuple) -> dict:
             raise TaxonomyError(
                 f"{path}:{_line(data, key)}: unknown key '{key}' (expected one of: {', '.join(sorted(_TOP_KEYS))})"
             )
+    journey = data.get("journey") or {}
+    for key in journey:
+        if key not in _JOURNEY_KEYS:
+            hint = (" (a rule of the hand-tuned tagger: the journey tagger is now learned from labels, "
+                    "see `voc-nlp train journey`)" if key in _RETIRED else "")
+            raise TaxonomyError(f"{path}:{_line(journey, key)}: unknown journey key '{key}'{hint} "
+                                f"(expected: {', '.join(sorted(_JOURNEY_KEYS))})")
     own = {
         "sentiment": data.get("sentiment"),
         "emotions": data.get("emotions"),
@@ -310,8 +299,10 @@ def _entries(data: dict, key: str, path: Path, allowed: set) -> list[dict]:
             )
         for k in item:
             if k not in allowed:
+                hint = (" (cue words are no longer read: give examples, or labelled items to "
+                        "`voc-nlp train journey`)" if k in _RETIRED else "")
                 raise TaxonomyError(
-                    f"{path}:{_line(item, k)}: {kind} '{ident}': unknown field '{k}' "
+                    f"{path}:{_line(item, k)}: {kind} '{ident}': unknown field '{k}'{hint} "
                     f"(expected: {', '.join(sorted(allowed))})"
                 )
         first = next((e["_where"] for e in out if e["id"] == ident), None)
@@ -336,7 +327,6 @@ def _apply(base: dict, own: dict, data: dict, path: Path) -> dict:
     remove = data.get("remove") or {}
     if not isinstance(remove, dict):
         raise TaxonomyError(f"{path}:{_line(data, 'remove')}: `remove` is a mapping: {{touchpoints: [...], phases: [...]}}")
-    renamed: dict[str, str] = {}
     for kind in ("phases", "touchpoints"):
         entries = [dict(e) for e in base[kind]]
         drop = remove.get(kind) or []
@@ -347,8 +337,6 @@ def _apply(base: dict, own: dict, data: dict, path: Path) -> dict:
             entries = [e for e in entries if e["id"] != ident]
         for entry in own[kind]:
             old = entry.pop("rename_from", None)
-            if old is not None and kind == "touchpoints":
-                renamed[old] = entry["id"]
             target = old or entry["id"]
             idx = next((i for i, e in enumerate(entries) if e["id"] == target), None)
             if old is not None and idx is None:
@@ -358,26 +346,7 @@ def _apply(base: dict, own: dict, data: dict, path: Path) -> dict:
             else:
                 entries[idx] = {**entries[idx], **entry}
         merged[kind] = entries
-    _follow_touchpoints(journey, own.get("journey") or {}, renamed, set(remove.get("touchpoints") or []))
     return merged
-
-
-def _follow_touchpoints(journey: dict, own_journey: dict, renamed: dict[str, str], removed: set[str]) -> None:
-    """Base journey rules that name a touchpoint follow its rename; a removed one drops out.
-
-    Only rules the analyst's own file does not set are rewritten: what it says stands.
-    """
-    def follow(tp: str) -> str | None:
-        return None if tp in removed else renamed.get(tp, tp)
-
-    tp = journey.get("fallback_touchpoint")
-    if "fallback_touchpoint" not in own_journey and follow(tp) != tp:
-        journey["fallback_touchpoint"] = follow(tp)
-    reaction = journey.get("brand_post_reaction")
-    if isinstance(reaction, dict) and "brand_post_reaction" not in own_journey:
-        tp = reaction.get("touchpoint")
-        if follow(tp) != tp:
-            journey["brand_post_reaction"] = {**reaction, "touchpoint": follow(tp)}
 
 
 def _langs(value, where: str, what: str) -> dict[str, list[str]]:
@@ -441,8 +410,7 @@ def _build(data: dict, source: str) -> Taxonomy:
         phases.append(Phase(
             id=e["id"], en=str(e.get("en", "")), fr=str(e.get("fr", "")), stage=stage,
             description=str(e.get("description") or ""),
-            examples=_langs(e.get("examples"), w, f"phase '{e['id']}' examples"),
-            cues=_langs(e.get("cues"), w, f"phase '{e['id']}' cues"), where=w,
+            examples=_langs(e.get("examples"), w, f"phase '{e['id']}' examples"), where=w,
         ))
     _no_duplicates(phases, "phase")
     phase_ids = [p.id for p in phases]
@@ -466,7 +434,6 @@ def _build(data: dict, source: str) -> Taxonomy:
             id=e["id"], en=str(e.get("en", "")), fr=str(e.get("fr", "")), phase=phase,
             description=str(e.get("description") or ""),
             examples=_langs(e.get("examples"), w, f"touchpoint '{e['id']}' examples"),
-            cues=_langs(e.get("cues"), w, f"touchpoint '{e['id']}' cues"),
             threshold=None if threshold is None else float(threshold), where=w,
         )
         if not tp.all_examples() and not tp.description:
@@ -484,45 +451,6 @@ def _build(data: dict, source: str) -> Taxonomy:
             raise TaxonomyError(
                 f"{jwhere}: journey.unknown_phase '{rules.unknown_phase}' is not a phase (phases: {', '.join(phase_ids)})"
             )
-        rules.phase_cue_order = list(journey.get("phase_cue_order") or [p.id for p in phases if p.cues])
-        for p in rules.phase_cue_order:
-            if p not in phase_ids:
-                raise TaxonomyError(f"{jwhere}: journey.phase_cue_order names unknown phase '{p}'")
-        question = journey.get("possibility_question") or {}
-        if question:
-            rules.question_phase = question.get("phase")
-            if rules.question_phase not in phase_ids:
-                raise TaxonomyError(
-                    f"{jwhere}: journey.possibility_question.phase '{rules.question_phase}' is not a phase"
-                )
-            rules.question_cues = _langs(question.get("question"), jwhere, "possibility_question.question")
-            rules.customer_signs = _langs(question.get("customer_signs"), jwhere,
-                                          "possibility_question.customer_signs")
-        statements = journey.get("statements") or {}
-        if statements:
-            rules.question_only_phases = list(statements.get("question_only_phases") or [])
-            rules.statement_phase = statements.get("phase")
-            for p in rules.question_only_phases + [rules.statement_phase]:
-                if p not in phase_ids:
-                    raise TaxonomyError(f"{jwhere}: journey.statements names unknown phase '{p}'")
-        fallback = journey.get("fallback_touchpoint")
-        if fallback is not None and fallback not in [t.id for t in touchpoints]:
-            raise TaxonomyError(f"{jwhere}: journey.fallback_touchpoint '{fallback}' is not a touchpoint")
-        rules.fallback_touchpoint = fallback
-        rules.fallback_min_words = int(journey.get("fallback_min_words", 3))
-        reaction = journey.get("brand_post_reaction") or {}
-        if reaction:
-            rules.brand_post_phase = reaction.get("phase")
-            rules.brand_post_touchpoint = reaction.get("touchpoint")
-            if rules.brand_post_phase not in phase_ids:
-                raise TaxonomyError(
-                    f"{jwhere}: journey.brand_post_reaction.phase '{rules.brand_post_phase}' is not a phase"
-                )
-            if rules.brand_post_touchpoint is not None and rules.brand_post_touchpoint not in [t.id for t in touchpoints]:
-                raise TaxonomyError(f"{jwhere}: journey.brand_post_reaction.touchpoint "
-                                    f"'{rules.brand_post_touchpoint}' is not a touchpoint")
-        for name in ("problem_cues", "praise_cues", "clause_breaks", "request_openers"):
-            setattr(rules, name, _langs(journey.get(name), jwhere, f"journey.{name}"))
     tax.phases, tax.touchpoints, tax.journey = phases, touchpoints, rules
     return tax
 

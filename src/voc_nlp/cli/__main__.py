@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from voc_nlp.cli import enrich, evaluate, report
+from voc_nlp.cli import enrich, evaluate, report, train
 
-COMMANDS = {"enrich": enrich, "report": report, "evaluate": evaluate}
+COMMANDS = {"enrich": enrich, "report": report, "evaluate": evaluate, "train": train}
 
 
 def main(argv: list[str] | None = None) -> int:

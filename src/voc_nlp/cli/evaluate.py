@@ -27,6 +27,10 @@ FIGURES = [
     (("touchpoints", "micro_f1"), "touchpoint micro-F1"),
     (("touchpoints", "macro_f1"), "touchpoint macro-F1"),
     (("touchpoint_sentiment", "accuracy"), "touchpoint sentiment accuracy (2+ touchpoints)"),
+    (("signals", "intent_accuracy"), "intent accuracy"),
+    (("signals", "intent_macro_f1"), "intent macro-F1 (complaint, question, praise, other)"),
+    (("signals", "effort_f1"), "effort F1"),
+    (("signals", "churn_risk_f1"), "churn risk F1"),
 ]
 
 

@@ -59,6 +59,7 @@ class PainPointDetector(Component):
         corroboration: float = 0.15,
         emotion_min_score: float = 0.0,
         complaint_score: float | None = None,
+        intents: list[str] | tuple[str, ...] = (),
     ):
         taxonomy = taxonomy or Taxonomy.load()
         unknown = [e for e in (*emotions, *needs_corroboration) if e not in taxonomy.emotion_ids]
@@ -73,6 +74,7 @@ class PainPointDetector(Component):
         self.emotion_min_score = float(emotion_min_score)
         self.negative = taxonomy.negative if negative_sentiment else None
         self.complaint_score = complaint_score
+        self.intents = tuple(intents)
         self._negative, self._neutral = taxonomy.negative, taxonomy.neutral
 
     def __call__(self, docs: list[FeedbackDoc]) -> None:
@@ -105,6 +107,10 @@ class PainPointDetector(Component):
         for unit, p in zip(units, problem_scores):
             unit.pain_point, unit.pain_point_score = self.unit_score(unit, p)
             best = max(best, unit.pain_point_score)
+        # An item whose intent (components.signals) is a complaint reports a problem.
+        intent = doc.record.intent
+        if intent in self.intents:
+            best = max(best, round(0.5 + 0.5 * float(doc.record.intent_scores.get(intent, 0.0)), 4))
         doc.record.pain_point = best >= 0.5
         doc.record.pain_point_score = best
         # A mixed item (praise and complaint, `doc.mixed`) is neutral on purpose, not a calm complaint.

@@ -144,3 +144,47 @@ def expected_calibration_error(probs: np.ndarray, y: np.ndarray, bins: int = 10)
         if inside.any():
             ece += inside.mean() * abs(confidence[inside].mean() - correct[inside].mean())
     return float(ece)
+
+
+def fit_linear_head(x: np.ndarray, y: np.ndarray, labels: list[str], *, multilabel: bool = False,
+                    l2: float = 1e-2, balanced: bool = True, iterations: int = 200, encoder: str = "",
+                    metadata: dict | None = None) -> ClassifierHead:
+    """A linear softmax head (`y` class indices) or sigmoid head (`multilabel`, `y` multi-hot).
+
+    Fitted full-batch with L-BFGS on standardised inputs (so `l2` means the same
+    whatever the scale of the embeddings); the standardisation is folded into
+    the stored weights, so the head reads raw embeddings. `balanced` weighs
+    classes inversely to their frequency (softmax) or each label's positives by
+    sqrt(negatives / positives) (sigmoid). Deterministic: one thread, no sampling.
+    """
+    import torch
+
+    torch.manual_seed(13)
+    xt = torch.tensor(np.asarray(x), dtype=torch.float32)
+    mean, scale = xt.mean(0), xt.std(0) + 1e-6
+    xt = (xt - mean) / scale
+    n, k = len(xt), len(labels)
+    if multilabel:
+        yt = torch.tensor(np.asarray(y), dtype=torch.float32)
+        positives = yt.sum(0).clamp(min=1)
+        weight = ((n - positives) / positives).sqrt() if balanced else torch.ones(k)
+        loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=weight)
+    else:
+        yt = torch.tensor(np.asarray(y), dtype=torch.long)
+        counts = torch.bincount(yt, minlength=k).clamp(min=1).float()
+        loss_fn = torch.nn.CrossEntropyLoss(weight=n / (k * counts) if balanced else None)
+    layer = torch.nn.Linear(xt.shape[1], k)
+    optimiser = torch.optim.LBFGS(layer.parameters(), max_iter=iterations, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimiser.zero_grad()
+        loss = loss_fn(layer(xt), yt) + l2 * (layer.weight ** 2).sum()
+        loss.backward()
+        return loss
+
+    optimiser.step(closure)
+    w = (layer.weight.detach() / scale).numpy().astype(np.float32)
+    b = (layer.bias.detach() - (layer.weight.detach() * mean / scale).sum(1)).numpy().astype(np.float32)
+    return ClassifierHead(labels=list(labels), layers=[(w, b)],
+                          activation="sigmoid" if multilabel else "softmax",
+                          encoder=encoder, metadata=dict(metadata or {}))

@@ -1,0 +1,61 @@
+"""`TextClassifier`: a label head over pooled unit embeddings, fused with a word head.
+
+    clf = TextClassifier.load("models/journey/phase")
+    probs = clf.predict_proba(vectors, texts)     # (n, labels)
+
+The embedding head (`ClassifierHead`, linear) reads what a text means; the
+word head (`LexicalHead`, TF-IDF 1-2-grams, one regression per label) reads
+the words an embedding blurs ("refund", "on hold", "je résilie"). Their
+probabilities are averaged with the word head's share `lexical.weight`,
+chosen by cross-validation when the model is trained. A softmax head's
+word-head scores are normalised to a distribution first, so the fused row
+still sums to 1. Inference is numpy only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voc_nlp.heads import ClassifierHead
+from voc_nlp.lexical import LexicalHead
+
+
+@dataclass
+class TextClassifier:
+    head: ClassifierHead
+    lexical: LexicalHead | None = None
+
+    @property
+    def labels(self) -> list[str]:
+        return self.head.labels
+
+    @property
+    def multilabel(self) -> bool:
+        return self.head.activation == "sigmoid"
+
+    def predict_proba(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
+        probs = self.head.predict_proba(vectors)
+        if self.lexical is None or self.lexical.weight <= 0 or len(texts) == 0:
+            return probs
+        words = self.lexical.predict_proba(texts)
+        if not self.multilabel:
+            words = words / words.sum(axis=1, keepdims=True)
+        w = self.lexical.weight
+        return ((1.0 - w) * probs + w * words).astype(np.float32)
+
+    def thresholds(self) -> np.ndarray:
+        return self.head.threshold_vector()
+
+    def save(self, directory: str | Path) -> None:
+        self.head.save(directory)
+        if self.lexical is not None:
+            self.lexical.save(directory)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> "TextClassifier":
+        head = ClassifierHead.load(directory)
+        lexical = LexicalHead.load(directory) if LexicalHead.present(directory) else None
+        return cls(head, lexical)

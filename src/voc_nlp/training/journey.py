@@ -1,0 +1,282 @@
+"""Train the journey tagger and the CX-signal classifiers from labelled items.
+
+    items = read_labels("journey_train.jsonl", taxonomy)   # checked, file:line errors
+    docs = embed_items(pipeline, items)                    # the pipeline's own units and vectors
+    model = JourneyTrainer().fit(docs, items, taxonomy)    # sklearn-style; fitted parts end in _
+    model.save("models/journey")
+
+The labelled file is JSONL in the `journey_dev` format: `text` (or `turns`),
+`lang`, and any of `phase`, `touchpoints`, `touchpoint_sentiment`, `intent`,
+`effort`, `churn_risk`. Every classifier is a `TextClassifier` (linear head over
+the pooled unit embeddings, fused with a TF-IDF word head), trained on exactly
+the features the pipeline computes at run time (`journey_features`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from voc_nlp.components.journey import PARTS as JOURNEY_PARTS
+from voc_nlp.components.journey import SIGNALS, clauses, evidence_units, journey_features
+from voc_nlp.doc import FeedbackDoc
+from voc_nlp.lexical import LexicalHead
+from voc_nlp.taxonomy import Taxonomy
+from voc_nlp.text_classifier import TextClassifier
+from voc_nlp.training.heads import fit_linear_head
+
+INTENTS = ["complaint", "question", "praise", "suggestion", "other"]
+SENTIMENTS = ["negative", "neutral", "positive"]
+
+
+class LabelFileError(ValueError):
+    """A labelled file that cannot be trained on; the message names file and line."""
+
+
+def read_labels(path: str | Path, taxonomy: Taxonomy) -> list[dict]:
+    """Items of a JSONL label file, every label checked against the taxonomy."""
+    path = Path(path)
+    if not path.exists():
+        raise LabelFileError(f"{path}: file not found")
+    phases, touchpoints = set(taxonomy.phase_ids), set(taxonomy.touchpoint_ids)
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise LabelFileError(f"{where}: not a JSON object ({exc.msg})") from None
+        if not isinstance(item, dict):
+            raise LabelFileError(f"{where}: expected a JSON object, got {type(item).__name__}")
+        text = item.get("text")
+        if not (isinstance(text, str) and text.strip()) and not item.get("turns"):
+            raise LabelFileError(f"{where}: missing text (give `text`, or `turns` for a chat)")
+        if "phase" in item and item["phase"] not in phases:
+            raise LabelFileError(f"{where}: unknown phase '{item['phase']}' (taxonomy: {', '.join(sorted(phases))})")
+        named = list(item.get("touchpoints") or []) + list((item.get("touchpoint_sentiment") or {}).keys())
+        for tp in named:
+            if tp not in touchpoints:
+                raise LabelFileError(f"{where}: unknown touchpoint '{tp}' (taxonomy: {', '.join(sorted(touchpoints))})")
+        for tp, label in (item.get("touchpoint_sentiment") or {}).items():
+            if label not in SENTIMENTS:
+                raise LabelFileError(f"{where}: touchpoint_sentiment of '{tp}' is '{label}', expected one of {SENTIMENTS}")
+        if "intent" in item and item["intent"] not in INTENTS:
+            raise LabelFileError(f"{where}: unknown intent '{item['intent']}' (expected one of {', '.join(INTENTS)})")
+        for flag in SIGNALS:
+            if flag in item and not isinstance(item[flag], bool):
+                raise LabelFileError(f"{where}: `{flag}` must be true or false, got {item[flag]!r}")
+        item.setdefault("id", f"line{number}")
+        items.append(item)
+    if not items:
+        raise LabelFileError(f"{path}: no labelled items")
+    return items
+
+
+def embed_items(pipeline, items: list[dict], cache_dir: str | Path | None = None) -> list[FeedbackDoc]:
+    """Run the pipeline's steps up to the encoder over labelled items: the same units,
+    normalised texts and vectors the journey and signal components read at run time.
+
+    `cache_dir`: the vectors are kept there (npz, keyed by the encoder's views and the
+    unit texts), so a second run skips the encoder."""
+    from voc_nlp.io.columns import ColumnMap
+    from voc_nlp.io.readers import canonical_frame
+    from voc_nlp.pipeline import to_doc
+
+    frame = pd.DataFrame({
+        "id": [str(i["id"]) for i in items],
+        "text": [i.get("text") or "" for i in items],
+        "lang": [i.get("lang") for i in items],
+        "channel": [i.get("channel") for i in items],
+        "turns": [json.dumps(i["turns"]) if i.get("turns") else None for i in items],
+    })
+    chunk = canonical_frame(frame, ColumnMap(), source="<labels>", first_row=1,
+                            max_text_chars=pipeline.max_text_chars)
+    docs = [to_doc(row) for row in chunk.to_dict("records")]
+    for step in pipeline.steps:
+        if step.name == "embed":
+            _embed(step, docs, cache_dir)
+            break
+        step(docs)
+    return docs
+
+
+def _embed(step, docs: list[FeedbackDoc], cache_dir) -> None:
+    import hashlib
+
+    if cache_dir is None:
+        step(docs)
+        return
+    key = "\n".join([step.version] + [t for d in docs for t in ([f"#{len(d.unit_inputs)}"] + d.unit_inputs)])
+    path = Path(cache_dir) / f"units-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
+    if not path.exists():
+        step(docs)
+        live = [d for d in docs if d.ok]
+        views = {"base": np.vstack([d.vectors for d in live])}
+        views.update({v: np.vstack([d.views[v] for d in live]) for v in (live[0].views if live else {})})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, **views)
+        return
+    views = dict(np.load(path))
+    offset = 0
+    for doc in (d for d in docs if d.ok):
+        n = len(doc.unit_inputs)
+        doc.vectors = views["base"][offset: offset + n]
+        doc.views = {v: m[offset: offset + n] for v, m in views.items() if v != "base"}
+        offset += n
+
+
+# -- fitting -------------------------------------------------------------------------
+
+
+def fit_classifier(x: np.ndarray, texts: list[str], y: np.ndarray, labels: list[str], *, multilabel: bool,
+                   l2: float, balanced: bool, lexical_weight: float, metadata: dict | None = None,
+                   min_df: int = 2) -> TextClassifier:
+    """Embedding head + word head, fused with the word head's share `lexical_weight`."""
+    head = fit_linear_head(x, y, labels, multilabel=multilabel, l2=l2, balanced=balanced, metadata=metadata)
+    lexical = None
+    if lexical_weight > 0:
+        targets = np.asarray(y) if multilabel else np.eye(len(labels), dtype=np.int8)[np.asarray(y)]
+        # Labels with a single class in these targets (possible in small user files) cannot be
+        # fitted by a regression; the word head is then left out.
+        if all(0 < targets[:, j].sum() < len(targets) for j in range(len(labels))):
+            lexical = LexicalHead(min_df=min_df, C=4.0, weight=lexical_weight, languages=("en", "fr"),
+                                  class_weight="balanced", solver="liblinear").fit(texts, targets, labels)
+    return TextClassifier(head, lexical)
+
+
+def best_thresholds(probs: np.ndarray, y: np.ndarray, grid=(0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)) -> np.ndarray:
+    """Per label, the threshold maximising F1 on out-of-fold probabilities (0.5 when a label has no positive)."""
+    from sklearn.metrics import f1_score
+
+    out = np.full(y.shape[1], 0.5, dtype=np.float32)
+    for j in range(y.shape[1]):
+        if y[:, j].sum():
+            out[j] = max(grid, key=lambda t: (f1_score(y[:, j], probs[:, j] >= t, zero_division=0), -abs(t - 0.5)))
+    return out
+
+
+class JourneyTrainer:
+    """Fits the journey model (phase, touchpoints, touchpoint sentiment) and the CX signals.
+
+    - l2: L2 penalty of the linear heads (on standardised embeddings).
+    - lexical_weight: the word head's share in each fused classifier.
+    - threshold: the probability a touchpoint, effort or churn risk needs to be tagged.
+    - views: encoder views whose unit means are concatenated as features.
+    - with_examples: the taxonomy's example phrases join the touchpoint training
+      items (as one-touchpoint items), so a touchpoint with few labels still learns.
+    - min_examples: a touchpoint with fewer labelled positives than this (examples
+      included) is left to the prototype similarity at run time.
+    """
+
+    def __init__(self, l2: float = 1e-2, lexical_weight: float = 0.5, threshold: float = 0.5,
+                 views: tuple[str, ...] = ("base",), with_examples: bool = True, min_examples: int = 3):
+        self.l2 = l2
+        self.lexical_weight = lexical_weight
+        self.threshold = threshold
+        self.views = views
+        self.with_examples = with_examples
+        self.min_examples = min_examples
+
+    def get_params(self) -> dict:
+        import inspect
+
+        return {name: getattr(self, name) for name in inspect.signature(type(self)).parameters}
+
+    def fit(self, docs: list[FeedbackDoc], items: list[dict], taxonomy: Taxonomy,
+            example_vectors: np.ndarray | None = None) -> "JourneyTrainer":
+        """`example_vectors`: the taxonomy's example phrases in the encoder views (`example_texts` order)."""
+        x, texts = journey_features(docs, self.views)
+        settings = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
+        meta = {"views": list(self.views), "trained_on": len(items), "settings": settings}
+        self.parts_ = {}
+        phased = [k for k, i in enumerate(items) if i.get("phase")]
+        if phased:
+            y = np.array([taxonomy.phase_ids.index(items[k]["phase"]) for k in phased])
+            self.parts_["phase"] = self._fit(x[phased], [texts[k] for k in phased], y, taxonomy.phase_ids,
+                                             multilabel=False, balanced=False, metadata=meta)
+        tagged = [k for k, i in enumerate(items) if "touchpoints" in i]
+        if tagged:
+            tx, tt = x[tagged], [texts[k] for k in tagged]
+            ty = np.array([[int(tp in items[k]["touchpoints"]) for tp in taxonomy.touchpoint_ids] for k in tagged])
+            if self.with_examples and example_vectors is not None:
+                ex_texts, ex_owner = example_texts(taxonomy)
+                tx = np.vstack([tx, example_vectors])
+                tt = tt + ex_texts
+                ty = np.vstack([ty, np.eye(len(taxonomy.touchpoint_ids), dtype=int)[ex_owner]])
+            known = [j for j in range(ty.shape[1]) if ty[:, j].sum() >= self.min_examples]
+            labels = [taxonomy.touchpoint_ids[j] for j in known]
+            clf = self._fit(tx, tt, ty[:, known], labels, multilabel=True, balanced=True, metadata=meta)
+            clf.head.thresholds = {tp: self.threshold for tp in labels}
+            self.parts_["touchpoints"] = clf
+            self._fit_touchpoint_sentiment(docs, items, meta)
+        for name, labels in (("intent", INTENTS),) + tuple((s, [s]) for s in SIGNALS):
+            rows = [k for k, i in enumerate(items) if name in i]
+            if not rows:
+                continue
+            if name == "intent":
+                y = np.array([INTENTS.index(items[k]["intent"]) for k in rows])
+                if len(set(y.tolist())) < 2:
+                    continue
+                self.parts_[name] = self._fit(x[rows], [texts[k] for k in rows], y, INTENTS,
+                                              multilabel=False, balanced=False, metadata=meta)
+            else:
+                y = np.array([[int(items[k][name])] for k in rows])
+                if 0 < y.sum() < len(y):
+                    self.parts_[name] = self._fit(x[rows], [texts[k] for k in rows], y, labels,
+                                                  multilabel=True, balanced=True, metadata=meta)
+                    self.parts_[name].head.thresholds = {name: self.threshold}
+        return self
+
+    def _fit(self, x, texts, y, labels, *, multilabel, balanced, metadata):
+        return fit_classifier(x, texts, y, list(labels), multilabel=multilabel, l2=self.l2, balanced=balanced,
+                              lexical_weight=self.lexical_weight, metadata=metadata)
+
+    def _fit_touchpoint_sentiment(self, docs, items, meta) -> None:
+        """One (evidence unit vector, evidence clause) pair per labelled (item, touchpoint)."""
+        touchpoints = self.parts_["touchpoints"]
+        rows, texts, y = [], [], []
+        for doc, item in zip(docs, items):
+            labelled = item.get("touchpoint_sentiment") or {}
+            wanted = [tp for tp in labelled if tp in touchpoints.labels]
+            if not wanted or doc.vectors is None or not len(doc.vectors):
+                continue
+            found = evidence_units(doc, touchpoints, wanted, self.views)
+            units = doc.scored_units
+            for tp in wanted:
+                unit, (a, b) = found[tp]
+                rows.append(unit_vector(doc, unit, self.views))
+                texts.append(units[unit].text[a:b])
+                y.append(SENTIMENTS.index(labelled[tp]))
+        if len(set(y)) == len(SENTIMENTS):
+            self.parts_["touchpoint_sentiment"] = self._fit(np.vstack(rows), texts, np.array(y), SENTIMENTS,
+                                                            multilabel=False, balanced=False, metadata=meta)
+
+    def save(self, directory: str | Path) -> list[str]:
+        """`directory/journey/<part>` and `directory/cx_signals/<part>`; returns the parts written."""
+        directory = Path(directory)
+        for name, clf in self.parts_.items():
+            clf.save(directory / ("journey" if name in JOURNEY_PARTS else "cx_signals") / name)
+        return list(self.parts_)
+
+
+def unit_vector(doc: FeedbackDoc, unit: int, views) -> np.ndarray:
+    return np.concatenate([(doc.vectors if v == "base" else doc.views[v])[unit] for v in views])
+
+
+def example_texts(taxonomy: Taxonomy) -> tuple[list[str], list[int]]:
+    """Every touchpoint's example phrases and description, with the index of its touchpoint."""
+    texts, owners = [], []
+    for j, tp in enumerate(taxonomy.touchpoints):
+        for text in tp.all_examples() + ([tp.description] if tp.description else []):
+            texts.append(text)
+            owners.append(j)
+    return texts, owners
+
+
+__all__ = ["INTENTS", "JourneyTrainer", "LabelFileError", "clauses", "embed_items", "example_texts",
+           "read_labels"]
