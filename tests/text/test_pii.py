@@ -59,7 +59,7 @@ def test_each_type_is_found_whole(text, value, kind):
         "Gift card 4111 1111 1111 1112 shows $0.00.",  # fails the Luhn check
         "IBAN FR77 3000 6000 0112 3456 7890 189 refusé",  # wrong check digits
         "Ticket de caisse n° 0045 1123 8890 du 03/05/2023",
-        "SIRET 55210055400025 sur la facture",  # passes Luhn, but no card brand is 14 digits from 55
+        "SIRET 55210055400021 sur la facture",  # passes Luhn, but no card brand is 14 digits from 55
         "@AmericanAir lost my bag on AA 2291",
         "Product page https://www.example.com/products/12345?page=2&sort=price",
     ],
