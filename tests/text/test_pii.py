@@ -26,11 +26,15 @@ DATA = Path(__file__).parent / "data"
         ("ring +44 20 7946 0958 please", "+44 20 7946 0958", "PHONE"),
         ("Mobile 07700 900123, thanks", "07700 900123", "PHONE"),
         ("call me at 5551234567", "5551234567", "PHONE"),
+        ("please call us back to rebook!!! 7403607771", "7403607771", "PHONE"),
+        ("over an hour...919-675-0985", "919-675-0985", "PHONE"),
         ("charged on 4111 1111 1111 1111 twice", "4111 1111 1111 1111", "CARD"),
         ("card 5555-5555-5555-4444 declined", "5555-5555-5555-4444", "CARD"),
         ("Amex 3782 822463 10005 charged", "3782 822463 10005", "CARD"),
         ("IBAN : FR76 3000 6000 0112 3456 7890 189 merci", "FR76 3000 6000 0112 3456 7890 189", "IBAN"),
         ("refund to DE89370400440532013000", "DE89370400440532013000", "IBAN"),
+        # "from" could be a fifth group of four: the IBAN ends where the check passes
+        ("to BE68 5390 0754 7034 from my old bank", "BE68 5390 0754 7034", "IBAN"),
         ("link https://x.example.com/reset?token=9f8e7d6c5b4a3928 expired",
          "https://x.example.com/reset?token=9f8e7d6c5b4a3928", "URL"),
         ("see https://x.example.com/u?email=jo%40mail.fr.", "https://x.example.com/u?email=jo%40mail.fr", "URL"),
@@ -61,6 +65,8 @@ def test_each_type_is_found_whole(text, value, kind):
         "Ticket de caisse n° 0045 1123 8890 du 03/05/2023",
         "SIRET 55210055400021 sur la facture",  # passes Luhn, but no card brand is 14 digits from 55
         "@AmericanAir lost my bag on AA 2291",
+        "@united UA647 heading back to gate bc improper load?",  # words after "UA64" are no IBAN
+        "@united please expedite bag claim #3526665682",  # ten bare digits, no phone word
         "Product page https://www.example.com/products/12345?page=2&sort=price",
     ],
 )

@@ -224,25 +224,34 @@ _IBAN_LENGTHS = {
     "GB": 22, "IE": 22, "IT": 27, "LU": 20, "MA": 28, "MC": 27, "NL": 18, "NO": 15,
     "PL": 28, "PT": 25, "SE": 24,
 }
-_IBAN = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?:[ \u00a0]?[A-Z0-9]){11,30}", re.IGNORECASE)
+# Country, check digits, then the account in groups of four as banks print it
+# ("FR76 3000 6000 …") or in one run; the last group may be shorter.
+_IBAN = re.compile(
+    r"(?<![\w])[A-Z]{2}\d{2}(?:[ \u00a0]?[A-Z0-9]{4}){2,7}(?:[ \u00a0]?[A-Z0-9]{1,3})?(?![\w])",
+    re.IGNORECASE,
+)
 
 
 def _ibans(text: str):
     for m in _IBAN.finditer(text):
-        # The match may run on into the next word ("… 189 merci"): try its
-        # prefixes, longest first, and keep the one that is a valid IBAN.
-        ends = [m.start() + i + 1 for i, ch in enumerate(m.group()) if ch.isalnum()]
-        compact = "".join(ch for ch in m.group() if ch.isalnum()).upper()
-        wanted = _IBAN_LENGTHS.get(compact[:2])
-        for length in range(len(compact), 14, -1):
-            if wanted and length != wanted:
-                continue
-            end = ends[length - 1]
-            if end < len(text) and text[end].isalnum():
-                continue  # would cut a word in two
-            if iban_ok(compact[:length]):
+        # The match may run on into a following four-letter word ("… 7034
+        # from"): try it whole, then without its last groups, and keep the
+        # longest that is a valid IBAN.
+        group_ends = [m.start() + g.end() for g in re.finditer(r"[A-Za-z0-9]+", m.group())]
+        for end in reversed(group_ends):
+            compact = re.sub(r"[^A-Za-z0-9]", "", text[m.start() : end]).upper()
+            if _iban_shape(compact) and iban_ok(compact):
                 yield m.start(), end
                 break
+
+
+def _iban_shape(compact: str) -> bool:
+    """The length the country's IBANs have (15-34 for countries not listed);
+    and, as every account number has, at least ten digits after the check
+    digits, so that a run of words after "UA64 …" cannot pass."""
+    wanted = _IBAN_LENGTHS.get(compact[:2])
+    length_ok = len(compact) == wanted if wanted else 15 <= len(compact) <= 34
+    return length_ok and sum(c.isdigit() for c in compact[4:]) >= 10
 
 
 def iban_ok(compact: str) -> bool:
@@ -263,25 +272,25 @@ _INTERNATIONAL = re.compile(
 # French national numbers: ten digits in pairs, one separator throughout:
 # "06 12 34 56 78", "06.12.34.56.78", "0612345678"; free numbers "0 800 123 456".
 _FRENCH = re.compile(
-    rf"(?<![\w.,/-])0[1-9](?P<sep>{_SEP}?)\d{{2}}(?:(?P=sep)\d{{2}}){{3}}(?![\w]|[.,/-]\d)"
-    rf"|(?<![\w.,/-])0 ?[89]\d\d[ .]\d{{3}}[ .]\d{{3}}(?![\w]|[.,/-]\d)"
+    rf"(?<![\w,/-])(?<!\d\.)0[1-9](?P<sep>{_SEP}?)\d{{2}}(?:(?P=sep)\d{{2}}){{3}}(?![\w]|[.,/-]\d)"
+    rf"|(?<![\w,/-])(?<!\d\.)0 ?[89]\d\d[ .]\d{{3}}[ .]\d{{3}}(?![\w]|[.,/-]\d)"
 )
 # North American numbers: "(555) 123-4567", "555-123-4567", "555.123.4567",
 # "1-800-555-0199". Separators are required: ten bare digits are an order
 # number as often as a phone number (see _BARE_NANP).
 _NANP = re.compile(
-    rf"(?<![\w+.,/-])(?:1{_SEP})?(?:\(\d{{3}}\) ?|\d{{3}}{_SEP})\d{{3}}{_SEP}\d{{4}}(?![\w]|[.,/-]\d)"
+    rf"(?<![\w+,/-])(?<!\d\.)(?:1{_SEP})?(?:\(\d{{3}}\) ?|\d{{3}}{_SEP})\d{{3}}{_SEP}\d{{4}}(?![\w]|[.,/-]\d)"
 )
 # British national numbers: eleven digits from 0, in two or three groups:
 # "020 7946 0958", "0161 496 0000", "07700 900123".
 _BRITISH = re.compile(
-    rf"(?<![\w.,/-])0[1-9]\d{{1,3}}{_SEP}\d{{3,6}}(?:{_SEP}\d{{3,4}})?(?![\w]|[.,/-]\d)"
+    rf"(?<![\w,/-])(?<!\d\.)0[1-9]\d{{1,3}}{_SEP}\d{{3,6}}(?:{_SEP}\d{{3,4}})?(?![\w]|[.,/-]\d)"
 )
 # Ten bare digits count as a phone number only just after a phone word.
 _BARE_NANP = re.compile(r"(?<![\w+])[2-9]\d{9}(?![\w])")
 _PHONE_CUE = re.compile(
     r"(?:call|phone|tel|tél|cell|mobile|text|sms|whatsapp|ring|reach|portable|appel\w*|joindre)"
-    r"\b[^\d\n]{0,15}$",
+    r"\b[^\d\n]{0,30}$",
     re.IGNORECASE,
 )
 
@@ -311,7 +320,7 @@ def _phones(text: str):
             if not _after_id_label(text, m.start()):
                 candidates.append((m.start(), m.end()))
     for m in _BARE_NANP.finditer(text):
-        before = text[max(0, m.start() - 30) : m.start()]
+        before = text[max(0, m.start() - 45) : m.start()]
         if _PHONE_CUE.search(before) and not _after_id_label(text, m.start()):
             candidates.append((m.start(), m.end()))
     # Several patterns can match the same number; keep the longest reading.
