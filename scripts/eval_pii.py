@@ -2,6 +2,7 @@
 that are not personal data get masked.
 
     python scripts/eval_pii.py [FILE.jsonl ...] [--show-errors]
+    python scripts/eval_pii.py --scan reviews.csv [--column text]   # unlabelled data: what gets masked
 
 Default files: tests/text/data/pii_cases.jsonl (246 examples) and
 tests/text/data/pii_heldout.jsonl (65, written before the detectors were run).
@@ -15,6 +16,11 @@ Each line: {"lang", "text", "pii": [{"start", "end", "type", "value"}]}.
   and lying outside the written spans (order numbers, dates, prices, flight
   numbers, postcodes, …) counts once; it is masked when a detected span
   touches it.
+
+`--scan` reads any CSV / JSONL / Parquet export (pandas) and prints every
+value that would be masked, with its context, to read by eye: a precision
+check on real feedback, and a way to spot what is missed (it also lists
+unmasked runs of 7+ digits).
 """
 
 from __future__ import annotations
@@ -80,11 +86,45 @@ def report(name: str, rows: list[dict], result: dict) -> None:
     print(f"  non-PII numbers masked: {masked} of {n} ({masked / max(n, 1):.1%})")
 
 
+def scan(path: Path, column: str) -> None:
+    import pandas as pd
+
+    name = str(path)
+    if ".jsonl" in path.suffixes:
+        frame = pd.read_json(path, lines=True)
+    elif path.suffix == ".parquet":
+        frame = pd.read_parquet(path)
+    else:
+        frame = pd.read_csv(path)
+    texts = frame[column].dropna().astype(str).tolist()
+    counts = {t: 0 for t in PII_TYPES}
+    long_digits = re.compile(r"\+?\(?\d[\d\-. ()/]{5,}\d")
+    unmasked = []
+    for text in texts:
+        spans = find_pii(text)
+        for s in spans:
+            counts[s.type] += 1
+            print(f"  {s.type:<5} {s.value!r:<40} | {text[max(0, s.start - 40) : s.end + 20]!r}")
+        for m in long_digits.finditer(text):
+            if sum(c.isdigit() for c in m.group()) >= 7 and not any(
+                m.start() < s.end and s.start < m.end() for s in spans
+            ):
+                unmasked.append(f"  kept  {m.group()!r:<40} | {text[max(0, m.start() - 40) : m.end() + 20]!r}")
+    print("\n".join(unmasked))
+    print(f"{name}: {len(texts)} texts, masked {counts}, {len(unmasked)} runs of 7+ digits kept")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("files", nargs="*", type=Path, default=DEFAULT_FILES)
     parser.add_argument("--show-errors", action="store_true", help="print every miss and false mask")
+    parser.add_argument("--scan", type=Path, action="append", help="unlabelled export to scan (repeatable)")
+    parser.add_argument("--column", default="text", help="text column for --scan (default: text)")
     args = parser.parse_args(argv)
+    if args.scan:
+        for path in args.scan:
+            scan(path, args.column)
+        return 0
     for path in args.files:
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         result = evaluate(rows)
