@@ -145,7 +145,7 @@ def _looks_random(value: str) -> bool:
 # phone or a card number. Speaker labels ("Client :", "Customer:") are not in
 # the list: in a chat they precede anything, phone numbers included.
 _ID_LABEL = re.compile(
-    r"(?:order|commande|cmd|tracking|suivi|colis|parcel|package|shipment|invoice|facture|"
+    r"\b(?:order|commande|cmd|tracking|suivi|colis|parcel|package|shipment|invoice|facture|"
     r"ref|réf|reference|référence|ticket|dossier|case|booking|réservation|reservation|"
     r"contrat|contract|member|adhérent|loyalty|fidélité|voucher|gift card|carte cadeau|"
     r"serial|série|siret|siren|item|article|sku|rma|account id|id)"
@@ -289,7 +289,7 @@ _BRITISH = re.compile(
 # Ten bare digits count as a phone number only just after a phone word.
 _BARE_NANP = re.compile(r"(?<![\w+])[2-9]\d{9}(?![\w])")
 _PHONE_CUE = re.compile(
-    r"(?:call|phone|tel|tél|cell|mobile|text|sms|whatsapp|ring|reach|portable|appel\w*|joindre)"
+    r"\b(?:call|phone|tel|tél|cell|mobile|text|sms|whatsapp|ring|reach|portable|appel\w*|joindre)"
     r"\b[^\d\n]{0,30}$",
     re.IGNORECASE,
 )
