@@ -121,3 +121,17 @@ def test_targets_on_the_written_fixtures(name):
         assert recall[kind] >= 0.98, (kind, result["errors"])
     assert recall["PHONE"] >= 0.95, result["errors"]
     assert result["numbers_masked"] / result["numbers"] < 0.02, result["errors"]
+
+
+def test_random_strings_never_break_it():
+    """Seeded fuzz over digits, separators and look-alike characters ("ſ" is
+    "s" to a case-insensitive [A-Z], "٣" is a digit to \\d)."""
+    import random
+
+    rng = random.Random(21)
+    alphabet = "0123456789 +-.()/@:#?&=%\n\tabcXYZfrFRDEGB€£$éſK٣\u00a0\u202f<>[]"
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        result = mask_pii(text)
+        assert all(text[s.start : s.end] == s.value for s in result.spans)
+        assert result.text.count("<") - text.count("<") == len(result.spans)

@@ -228,7 +228,7 @@ _IBAN_LENGTHS = {
 # ("FR76 3000 6000 …") or in one run; the last group may be shorter.
 _IBAN = re.compile(
     r"(?<![\w])[A-Z]{2}\d{2}(?:[ \u00a0]?[A-Z0-9]{4}){2,7}(?:[ \u00a0]?[A-Z0-9]{1,3})?(?![\w])",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,  # ASCII: with IGNORECASE alone, [A-Z] also matches "ſ" and "K" (Kelvin)
 )
 
 
