@@ -27,6 +27,7 @@ from voc_nlp.io.writers import records_to_frame
 from voc_nlp.registry import components as component_registry
 from voc_nlp.schema import EnrichedRecord
 from voc_nlp.taxonomy import Taxonomy
+from voc_nlp.text.pii import PII_TYPES, mask_pii
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent.parent
@@ -108,12 +109,17 @@ class Pipeline:
         return int((self.config.get("input") or {}).get("chunk_size", 1000))
 
     @property
+    def mask_pii(self) -> bool:
+        """`privacy.mask` (default on): personal data is masked before any step reads the text."""
+        return bool((self.config.get("privacy") or {}).get("mask", True))
+
+    @property
     def max_text_chars(self) -> int:
         return int((self.config.get("input") or {}).get("max_text_chars", 20000))
 
     def enrich_records(self, chunk: pd.DataFrame) -> list[EnrichedRecord]:
         """Enrich a canonical input chunk (as `io.read_feedback` yields)."""
-        docs = [to_doc(row) for row in chunk.to_dict("records")]
+        docs = [to_doc(row, mask=self.mask_pii) for row in chunk.to_dict("records")]
         for step in self.steps:
             step(docs)
         version = self.model_version
@@ -147,12 +153,35 @@ class Pipeline:
         return self.enrich_records(chunk)
 
 
-def to_doc(row: dict) -> FeedbackDoc:
-    """A canonical input row (see `io.FEEDBACK_COLUMNS`) as a doc to enrich."""
+def to_doc(row: dict, mask: bool = True) -> FeedbackDoc:
+    """A canonical input row (see `io.FEEDBACK_COLUMNS`) as a doc to enrich.
+
+    Personal data is masked here, before any component reads the text: the
+    units, their offsets, evidence spans and topic quotes all derive from the
+    masked text, and the models never read the raw values. `pii_found` lists
+    the types found either way.
+    """
     fields = {k: row.get(k) for k in ("id", "text", "lang", "channel", "created_at", "rating",
                                       "source_file", "source_row", "error")}
     record = EnrichedRecord(**fields, warnings=list(row.get("warnings") or []))
-    return FeedbackDoc(record=record, turns=row.get("turns"))
+    turns = row.get("turns")
+    found: set[str] = set()
+    if isinstance(record.text, str):
+        record.text = _masked(record.text, found, mask)
+    if isinstance(turns, (list, tuple)):
+        turns = [
+            {**turn, "text": _masked(turn["text"], found, mask)}
+            if isinstance(turn, dict) and isinstance(turn.get("text"), str) else turn
+            for turn in turns
+        ]
+    record.pii_found = [t for t in PII_TYPES if t in found]
+    return FeedbackDoc(record=record, turns=turns)
+
+
+def _masked(text: str, found: set[str], mask: bool) -> str:
+    result = mask_pii(text)
+    found.update(result.types)
+    return result.text if mask else text
 
 
 def _check_requirements(steps: list[Component]) -> None:

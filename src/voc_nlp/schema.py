@@ -53,6 +53,8 @@ ARROW_SCHEMA = pa.schema(
         ("channel", pa.string()),
         ("created_at", pa.timestamp("us", tz="UTC")),
         ("rating", pa.float64()),
+        # Types of personal data found in the text (privacy.mask).
+        ("pii_found", pa.list_(pa.string())),
         ("sentiment", pa.string()),
         ("sentiment_score", pa.float32()),
         ("sentiment_probs", _SCORES),
@@ -137,6 +139,7 @@ class EnrichedRecord:
     channel: str | None = None
     created_at: Any = None
     rating: float | None = None
+    pii_found: list[str] = field(default_factory=list)
     sentiment: str | None = None
     sentiment_score: float | None = None
     sentiment_probs: dict[str, float] = field(default_factory=dict)

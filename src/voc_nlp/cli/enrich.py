@@ -37,6 +37,9 @@ def add_parser(sub) -> None:
     p.add_argument("--threads", type=int, default=None, help="encoder threads")
     p.add_argument("--batch-size", type=int, default=None, help="encoder batch size")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-mask", action="store_true",
+                   help="keep emails, phone, card and IBAN numbers in the output text "
+                        "(default: masked as <EMAIL>, <PHONE>, … by privacy.mask)")
     topics.add_arguments(p)
 
 
@@ -54,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         overrides = {"encoder": encoder_overrides}
         if args.taxonomy:
             overrides["taxonomy"] = str(Path(args.taxonomy).resolve())
+        if args.no_mask:
+            overrides["privacy"] = {"mask": False}
         pipe = Pipeline.from_config(args.config, overrides=overrides)
     except (ConfigError, TaxonomyError, FileNotFoundError, KeyError) as exc:
         return _fail(str(exc))

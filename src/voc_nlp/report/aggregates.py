@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from voc_nlp.taxonomy import Taxonomy
+from voc_nlp.text.pii import mask_pii
 
 WEEKLY_MAX_DAYS = 120
 
@@ -438,7 +439,9 @@ def _quotes(con, keys: str, opt: Options) -> dict[str, list[str]]:
         chosen, seen = [], set()
         ranked = sorted(group.itertuples(), key=lambda r: (not 20 <= len(texts.get(r.id) or "") <= 400, r.k))
         for r in ranked:
-            text = " ".join((texts.get(r.id) or "").split())
+            # Records written with `--no-mask` (or before masking existed) hold
+            # raw text; the report still never shows personal data.
+            text = " ".join(mask_pii(texts.get(r.id) or "").text.split())
             if not text or text.lower() in seen:
                 continue
             seen.add(text.lower())
