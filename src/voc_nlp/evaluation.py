@@ -152,6 +152,14 @@ def _figures(gold: list[dict], predicted: list[dict], keep: list[int], taxonomy)
              if isinstance(gold[k].get("phase"), str) and gold[k].get("phase")]
     if pairs and taxonomy.phase_ids:
         figures["phase"] = phase_metrics([g for g, _ in pairs], [p or "" for _, p in pairs], taxonomy.phase_ids)
+    # How often an item the gold labels negative (positive) is flagged as a pain point.
+    flagged = {}
+    for label in ("negative", "positive"):
+        rows = [k for k in keep if gold[k].get("sentiment") == label and predicted[k].get("pain_point") is not None]
+        if rows:
+            flagged[f"share_of_gold_{label}"] = float(np.mean([bool(predicted[k]["pain_point"]) for k in rows]))
+    if flagged:
+        figures["pain_point"] = flagged
     signals = signal_metrics([gold[k] for k in keep], [predicted[k] for k in keep])
     if signals:
         figures["signals"] = signals

@@ -20,6 +20,10 @@ ITEMS = [
 ]
 
 
+def _with_signals(items):
+    return [{**i, "intent": "complaint", "effort": False, "churn_risk": False} for i in items]
+
+
 def _write(tmp_path, items, name="gold.jsonl"):
     path = tmp_path / name
     path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items))
@@ -39,6 +43,14 @@ def test_evaluate_json_gives_every_figure_overall_and_per_language(tmp_path, cap
     assert overall["phase"]["accuracy"] == 1.0
     assert figures["fr"]["touchpoints"]["micro_f1"] == 1.0
     assert overall["touchpoint_sentiment"] == {"accuracy": 1.0, "n_labels": 2, "n_items": 1}
+    assert "signals" not in overall  # no intent / effort / churn labels in this file
+
+
+def test_evaluate_gives_the_cx_signal_figures_when_the_file_has_them(tmp_path, capsys):
+    assert main(["evaluate", str(_write(tmp_path, _with_signals(ITEMS))), "--json"]) == 0
+    signals = json.loads(capsys.readouterr().out)["all"]["signals"]
+    assert signals["intent_accuracy"] == 1.0  # four plain complaints
+    assert set(signals) == {"intent_accuracy", "intent_macro_f1", "effort_f1", "churn_risk_f1"}
 
 
 def test_wrong_gold_labels_lower_the_figures(tmp_path, capsys):

@@ -189,4 +189,4 @@ def test_enrich_taxonomy_flag_reports_a_broken_file(tmp_path, capsys):
     broken.write_text(PARKING.replace("phase: retention", "phase: after_sales"))
     assert main(["enrich", str(data), "-o", str(tmp_path / "out.jsonl"), "--taxonomy", str(broken), "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert "broken.yaml:4:" in err and "unknown default phase 'after_sales'" in err
+    assert "broken.yaml:3:" in err and "unknown default phase 'after_sales'" in err

@@ -31,6 +31,8 @@ FIGURES = [
     (("signals", "intent_macro_f1"), "intent macro-F1 (complaint, question, praise, other)"),
     (("signals", "effort_f1"), "effort F1"),
     (("signals", "churn_risk_f1"), "churn risk F1"),
+    (("pain_point", "share_of_gold_negative"), "pain point on gold-negative items (share)"),
+    (("pain_point", "share_of_gold_positive"), "pain point on gold-positive items (share)"),
 ]
 
 

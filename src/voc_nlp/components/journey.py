@@ -126,7 +126,7 @@ class JourneyTagger(Component):
                "record.touchpoint_scores", "record.touchpoint_evidence", "record.touchpoint_sentiment")
 
     def __init__(self, taxonomy: Taxonomy, encoder: Encoder, model: str, max_touchpoints: int = 4,
-                 prototype_threshold: float = 0.5, top_k: int = 3, unit_max: bool = False):
+                 prototype_threshold: float = 0.3, top_k: int = 3, unit_max: bool = False):
         if not taxonomy.touchpoints:
             raise ValueError(f"the taxonomy ({taxonomy.source or 'default'}) has no touchpoints; the journey "
                              "component needs `phases` and `touchpoints` sections")
