@@ -20,7 +20,8 @@ def add_parser(sub) -> None:
         help="enrich a feedback export (CSV, JSONL, Parquet) into one record per item",
         description="Read feedback files, write one enriched record per input row.",
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or globs (CSV/TSV, JSONL, JSON, Parquet)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="files or globs (CSV/TSV, JSONL, JSON, Parquet, XLSX)")
     p.add_argument("-o", "--output", required=True,
                    help="output file: .parquet, .jsonl, .csv or .duckdb")
     p.add_argument("--table", default="feedback", help="DuckDB table name (default: feedback)")
@@ -30,7 +31,10 @@ def add_parser(sub) -> None:
                         "start it with `extends: default` to add to the default one")
     for field in ("text", "id", "time", "channel", "rating", "lang", "turns"):
         p.add_argument(f"--{field}-col", default=None, help=f"input column holding the {field}")
-    p.add_argument("--encoding", default=None, help="input text encoding (default: UTF-8, BOM or not)")
+    p.add_argument("--encoding", default=None,
+                   help="input text encoding (default: UTF-8, BOM or not; rows that are not "
+                        "UTF-8 are read as cp1252)")
+    p.add_argument("--sheet", default=None, help=".xlsx input: the sheet to read (default: the first)")
     p.add_argument("--chunk-size", type=int, default=None, help="rows per chunk (default from config: 1000)")
     p.add_argument("--max-text-chars", type=int, default=None,
                    help="longer texts are truncated and their row flagged (default from config: 20000)")
@@ -42,13 +46,22 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so `voc-nlp --help` stays fast.
-    from voc_nlp.io.readers import read_feedback
+    from voc_nlp.io.readers import check_inputs, read_feedback
     from voc_nlp.io.writers import open_writer
     from voc_nlp.pipeline import ConfigError, Pipeline
     from voc_nlp.taxonomy import TaxonomyError
 
     if problem := topics.check_args(args):
         return _fail(problem)
+    columns = ColumnMap(
+        text=args.text_col, id=args.id_col, time=args.time_col, channel=args.channel_col,
+        rating=args.rating_col, lang=args.lang_col, turns=args.turns_col,
+    )
+    try:
+        # Before the models load: a wrong path or an empty export fails in a second.
+        check_inputs(args.inputs, columns, encoding=args.encoding, sheet=args.sheet)
+    except InputError as exc:
+        return _fail(str(exc))
     encoder_overrides = {k: v for k, v in (("threads", args.threads), ("batch_size", args.batch_size)) if v}
     try:
         overrides = {"encoder": encoder_overrides}
@@ -62,10 +75,6 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as exc:
         return _fail(str(exc))
     chunk_size = args.chunk_size or pipe.chunk_size
-    columns = ColumnMap(
-        text=args.text_col, id=args.id_col, time=args.time_col, channel=args.channel_col,
-        rating=args.rating_col, lang=args.lang_col, turns=args.turns_col,
-    )
 
     started = time.perf_counter()
     rows_in = errors = 0
@@ -73,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         chunks = read_feedback(
             args.inputs, columns, chunk_size=chunk_size, encoding=args.encoding,
-            max_text_chars=args.max_text_chars or pipe.max_text_chars,
+            max_text_chars=args.max_text_chars or pipe.max_text_chars, sheet=args.sheet,
         )
         # With topics, records go to a temporary Parquet first (see cli/topics.py).
         first_output = str(topic_job.records_path) if topic_job else args.output
@@ -140,6 +149,8 @@ def _estimate_rows(inputs: list[str]) -> int | None:
             path = Path(name)
             if not path.is_file():
                 return None
+            if path.suffix == ".xlsx":
+                return None  # a zip: no cheap row count; the bar shows rows without ETA
             if path.suffix == ".parquet":
                 import pyarrow.parquet as pq
 
