@@ -138,7 +138,7 @@ def test_xlsx_first_sheet(workbook):
     assert list(frame["text"]) == ["Colis jamais arrivé", "Parfait"]
     assert list(frame["rating"]) == [1.0, 5.0]
     assert frame.loc[0, "created_at"] == pd.Timestamp("2026-03-01 09:30", tz="UTC")
-    assert list(frame["source_row"]) == [1, 2]
+    assert list(frame["source_row"]) == [1, 3]  # the empty row is skipped, not renumbered
 
 
 def test_xlsx_named_sheet(workbook):

@@ -791,9 +791,10 @@ def _iter_xlsx(ctx: _FileContext, columns: ColumnMap) -> Iterator[_RawRow]:
     """Rows of one sheet of an .xlsx workbook (`ctx.sheet`, or the first).
 
     As in CSV, the first non-empty row is the header and `source_row`
-    counts the rows after it; wholly empty rows are skipped. Cells keep
-    their types (dates as datetimes, numbers as numbers); formulas give
-    their last computed value.
+    counts the rows after it (so the sheet's row number is `source_row`
+    plus the header's); wholly empty rows are skipped but counted. Cells
+    keep their types (dates as datetimes, numbers as numbers); formulas
+    give their last computed value.
     """
     try:
         import openpyxl
@@ -813,9 +814,8 @@ def _iter_xlsx(ctx: _FileContext, columns: ColumnMap) -> Iterator[_RawRow]:
         else:
             raise InputError(f"{ctx.path}: no sheet named {ctx.sheet!r}; sheets present: "
                              f"{', '.join(workbook.sheetnames)}")
-        rows = (row for row in worksheet.iter_rows(values_only=True)
-                if any(not _is_missing(cell) and str(cell).strip() for cell in row))
-        header_cells = next(rows, None)
+        rows = worksheet.iter_rows(values_only=True)
+        header_cells = next((row for row in rows if not _empty_cells(row)), None)
         if header_cells is None:
             return
         header = [str(cell).strip() if cell is not None else f"column {i}"
@@ -823,10 +823,16 @@ def _iter_xlsx(ctx: _FileContext, columns: ColumnMap) -> Iterator[_RawRow]:
         ctx.columns = resolve_columns(header, columns, ctx.path)
         positions = {f: header.index(col) for f, col in ctx.columns.items() if col is not None}
         for number, cells in enumerate(rows, start=1):
+            if _empty_cells(cells):
+                continue
             values = {f: cells[i] if i < len(cells) else None for f, i in positions.items()}
             yield _RawRow(number, values)
     finally:
         workbook.close()
+
+
+def _empty_cells(cells: tuple) -> bool:
+    return all(_is_missing(cell) or not str(cell).strip() for cell in cells)
 
 
 # --------------------------------------------------------------------------
