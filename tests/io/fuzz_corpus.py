@@ -21,7 +21,6 @@ item starts; the file is refused whole).
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
