@@ -6,17 +6,37 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo test models bench clean browser
+.PHONY: install demo test models bench clean browser lock
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# Every package comes from requirements.lock, so two machines get the same
+# tree (floating umap/hdbscan/numba/scipy versions changed the topics); the
+# project itself is installed on top without letting pip resolve anything.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# CPU torch first, pinned: an unpinned torch pulls a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e '.[test]'
 	touch $@
+
+# Re-resolve pyproject.toml's dependencies in a throwaway venv and pin the
+# result in requirements.lock (run after changing a dependency, then commit).
+LOCK_VENV := .lock-venv
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PY) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/pip install --quiet torch==2.13.0
+	$(LOCK_VENV)/bin/pip install --quiet '.[test]'
+	{ echo '# The whole dependency tree of voc-nlp, pinned: what `make install` installs.'; \
+	  echo '# Regenerate with `make lock` after changing pyproject.toml dependencies.'; \
+	  echo '# torch is pinned to the CPU build and installed first (see Makefile).'; \
+	  $(LOCK_VENV)/bin/pip freeze --exclude-editable | grep -v -i '^voc[-_]nlp' \
+	    | sed -E 's/^(torch==[^+]*)\+cpu$$/\1/' | sort -f; } > requirements.lock
+	rm -rf $(LOCK_VENV)
 
 demo: install
 	mkdir -p out
@@ -48,4 +68,4 @@ bench: install
 	$(BIN)/python scripts/bench_enrich.py
 
 clean:
-	rm -rf out .pytest_cache
+	rm -rf out .pytest_cache $(LOCK_VENV)

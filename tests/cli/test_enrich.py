@@ -101,7 +101,9 @@ def test_broken_csv_keeps_one_row_per_input_row(tmp_path, capsys):
     assert by_id["a"]["error"] is None and by_id["a"]["sentiment"]
     assert "empty" in by_id["b"]["error"]
     assert by_id["f"]["error"] is None and by_id["f"]["sentiment"] == "positive"
-    assert by_id["e"]["error"] and "undecodable" in by_id["e"]["error"]
+    # Not UTF-8: this row alone is read as cp1252, with a warning.
+    assert by_id["e"]["error"] is None and by_id["e"]["text"] == "bad bytes \u00ff\u00fe here"
+    assert by_id["e"]["warnings"] == ["column text: not valid UTF-8, read as cp1252"]
     summary = capsys.readouterr().err
     assert "6 rows in, 6 rows out" in summary
 
@@ -114,3 +116,33 @@ def test_max_text_chars_flag_flags_long_texts(tmp_path):
     a, b = [json.loads(line) for line in out.read_text().splitlines()]
     assert a["error"] is None
     assert "limit of 20" in b["error"] and len(b["text"]) == 20
+
+
+@pytest.mark.parametrize("content", [b"", b"id,text,rating\n"])
+def test_empty_export_exits_2_with_a_message(tmp_path, capsys, content):
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    out = tmp_path / "o.parquet"
+    assert main(["enrich", str(path), "-o", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "export.csv: no data rows" in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_mixed_encodings_and_ragged_rows_with_text_col(tmp_path):
+    # The file from issue 21 that was refused whole: one Latin-1 row among
+    # UTF-8 ones, one row with two extra fields, one with a missing field.
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        "id,text,rating\n1,Très bon accueil,5\n".encode("utf-8")
+        + "2,Café froid et service très lent,2\n".encode("latin-1")
+        + b"3,Late again, no refund, no answer,1\n4,Missing its rating\n"
+    )
+    out = tmp_path / "o.jsonl"
+    assert main(["enrich", str(path), "-o", str(out), "--text-col", "text", "--quiet"]) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in records] == ["1", "2", "3", "4"]
+    assert all(r["error"] is None and r["sentiment"] for r in records)
+    assert records[1]["text"] == "Café froid et service très lent"
+    assert records[2]["text"] == "Late again, no refund, no answer"
+    assert records[3]["warnings"] == ["expected 3 fields, found 2; the missing ones left empty"]

@@ -57,12 +57,20 @@ def test_requested_column_missing_names_file_and_columns():
 
 def test_no_text_column_message():
     with pytest.raises(InputError) as caught:
-        resolve_columns(["Id", "Commentaire", "Stars"], ColumnMap(), "reviews.csv")
-    assert str(caught.value) == (
-        "reviews.csv: no text column found (tried text, review, review_text, body, content, "
-        "comment, message, feedback, verbatim); columns present: Id, Commentaire, Stars. "
-        "Use --text-col to name it."
-    )
+        resolve_columns(["Id", "Remarks", "Stars"], ColumnMap(), "reviews.csv")
+    message = str(caught.value)
+    assert message.startswith("reviews.csv: no text column found (tried text, review, review_text, ")
+    assert message.endswith("); columns present: Id, Remarks, Stars. Use --text-col to name it.")
+
+
+def test_french_and_export_headers_are_recognised():
+    resolved = resolve_columns(["Identifiant", "Date", "Canal", "Texte", "Note"], ColumnMap(), "avis.csv")
+    assert resolved == {"text": "Texte", "id": "Identifiant", "time": "Date", "channel": "Canal",
+                        "rating": "Note", "lang": None, "turns": None}
+    for text_column in ("commentaire", "Avis", "VERBATIM", "Review Body", "Comments"):
+        assert resolve_columns(["id", text_column], ColumnMap(), "f.csv")["text"] == text_column
+    # An English rating column wins over a French "note".
+    assert resolve_columns(["text", "note", "rating"], ColumnMap(), "f.csv")["rating"] == "rating"
 
 
 def test_turns_column_is_enough_without_text():

@@ -79,20 +79,31 @@ def test_broken_csv_unclosed_quote(broken):
     assert broken.loc[2, "text"] == "Unclosed quote starts here,3"
 
 
-def test_broken_csv_wrong_field_counts(broken):
-    source = broken.loc[5, "source_file"]
-    assert broken.loc[5, "error"] == f"{source} row 5: expected 3 fields, found 5 (broken quoting?)"
-    assert broken.loc[5, "text"] == "too"
-    assert broken.loc[6, "error"] == f"{source} row 6: expected 3 fields, found 2 (broken quoting?)"
+def test_broken_csv_wrong_field_counts_are_kept_with_a_warning(broken):
+    # Extra fields go back to the text (an unquoted comma), missing ones are empty.
+    assert broken.loc[5, "error"] is None
+    assert broken.loc[5, "text"] == "too,many,fields"
+    assert broken.loc[5, "warnings"][0] == "expected 3 fields, found 5; the text taken to hold 2 unquoted ','"
+    assert broken.loc[6, "error"] is None
     assert broken.loc[6, "text"] == "too few"
     assert broken.loc[6, "rating"] is None
+    assert broken.loc[6, "warnings"] == ["expected 3 fields, found 2; the missing ones left empty"]
 
 
-def test_broken_csv_undecodable_bytes(broken):
-    assert broken.loc[7, "error"].endswith(
-        "row 7: undecodable bytes in column text for encoding utf-8; use --encoding")
-    assert broken.loc[7, "text"] == "Bad bytes \ufffd\ufffd here"
+def test_broken_csv_bytes_not_utf8_are_read_as_cp1252(broken):
+    assert broken.loc[7, "error"] is None
+    assert broken.loc[7, "text"] == "Bad bytes \u00ff\u00fe here"
+    assert broken.loc[7, "warnings"] == ["column text: not valid UTF-8, read as cp1252"]
     assert broken.loc[7, "rating"] == 1.0
+
+
+def test_bytes_no_encoding_can_read_are_an_error(tmp_path):
+    # 0x81 and 0x8d are neither UTF-8 nor cp1252.
+    frame = read_all([write(tmp_path / "f.csv", b"id,text\n1,odd \x81\x8d bytes\n2,fine\n")])
+    assert frame.loc[0, "error"].endswith(
+        "row 1: undecodable bytes in column text for encoding utf-8; use --encoding")
+    assert frame.loc[0, "text"] == "odd \ufffd\ufffd bytes"
+    assert frame.loc[1, "error"] is None
 
 
 def test_broken_csv_empty_and_long_text(broken):
@@ -135,7 +146,9 @@ def test_multiline_record_with_wrong_field_count_is_split(tmp_path):
     frame = read_all([path])
     assert list(frame["source_row"]) == [1, 2, 3]
     assert "quote opened on line 2" in frame.loc[0, "error"]
-    assert frame.loc[1, "error"].endswith("row 2: expected 3 fields, found 4 (broken quoting?)")
+    # Line 2 read on its own has 4 fields: kept, with the extra one in the text.
+    assert frame.loc[1, "error"] is None
+    assert frame.loc[1, "warnings"][0] == "expected 3 fields, found 4; the text taken to hold 1 unquoted ','"
     assert frame.loc[2, "text"] == "fine" and frame.loc[2, "error"] is None
 
 
@@ -413,23 +426,32 @@ def test_path_errors_are_raised_before_reading(tmp_path):
         read_feedback([str(tmp_path / "missing.csv")])
     with pytest.raises(InputError, match=r"\*\.jsonl: no files match this pattern"):
         read_feedback([str(tmp_path / "*.jsonl")])
-    with pytest.raises(InputError, match=r"unsupported file type '\.xlsx'"):
-        read_feedback([str(write(tmp_path / "f.xlsx", b""))])
+    with pytest.raises(InputError, match=r"unsupported file type '\.xls'"):
+        read_feedback([str(write(tmp_path / "f.xls", b""))])
 
 
 def test_missing_text_column_names_the_file(tmp_path):
-    path = write(tmp_path / "f.csv", "Id,Commentaire\n1,x\n")
-    expected = r"f\.csv: no text column found .* columns present: Id, Commentaire"
+    path = write(tmp_path / "f.csv", "Id,Remarks\n1,x\n")
+    expected = r"f\.csv: no text column found .* columns present: Id, Remarks"
     with pytest.raises(InputError, match=expected):
         read_all([path])
 
 
 @pytest.mark.parametrize("name, content", [
-    ("empty.csv", ""), ("header.csv", "id,text\n"), ("empty.jsonl", "\n"),
-    ("empty.json", "[]"),
+    ("empty.csv", ""), ("header.csv", "id,text\n"), ("blank_rows.csv", "id,text\n\n\r\n"),
+    ("empty.jsonl", "\n"), ("empty.json", "[]"), ("empty.csv.gz", gzip.compress(b"")),
 ])
-def test_empty_files_yield_nothing(tmp_path, name, content):
-    assert list(read_feedback([str(write(tmp_path / name, content))])) == []
+def test_empty_files_are_refused_before_reading(tmp_path, name, content):
+    write(tmp_path / "good.csv", "text\nfine\n")
+    with pytest.raises(InputError, match=f"{re.escape(name)}: no data rows"):
+        read_feedback([str(tmp_path / "good.csv"), str(write(tmp_path / name, content))])
+
+
+def test_empty_parquet_is_refused(tmp_path):
+    path = tmp_path / "empty.parquet"
+    pq.write_table(pa.table({"text": pa.array([], pa.string())}), path)
+    with pytest.raises(InputError, match="empty.parquet: no data rows"):
+        read_feedback([str(path)])
 
 
 @pytest.mark.parametrize("name", ["bad.parquet", "bad.csv.gz"])

@@ -56,6 +56,9 @@ APP_CRASH = [
 
 THEMES = {"late_delivery": LATE_DELIVERY, "wrong_charge": WRONG_CHARGE, "app_crash": APP_CRASH}
 
+# The French items: 8th to 13th and the last of each theme.
+FRENCH = {text for items in THEMES.values() for text in items[7:13] + items[14:]}
+
 # A later batch: same themes in new words, plus something unrelated.
 NEW_BATCH = {
     "late_delivery": ["My order is three weeks late and the parcel has vanished.",

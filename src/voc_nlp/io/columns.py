@@ -19,15 +19,21 @@ FIELDS = ("text", "id", "time", "channel", "rating", "lang", "turns")
 # Usual column names for each field, best first. Matching ignores case and the
 # characters "_", "-" and " ", so "review_text" also matches "Review Text".
 CANDIDATES: dict[str, tuple[str, ...]] = {
-    "text": ("text", "review", "review_text", "body", "content", "comment",
-             "message", "feedback", "verbatim"),
+    # French exports (texte, commentaire, avis, note, canal...) and the usual
+    # survey and review-platform export names are listed too.
+    "text": ("text", "review", "review_text", "review_body", "body", "content", "comment",
+             "comments", "message", "feedback", "verbatim", "texte", "commentaire",
+             "commentaires", "avis", "contenu", "response"),
     "id": ("id", "review_id", "item_id", "message_id", "tweet_id",
-           "conversation_id", "dialog_id", "uuid"),
+           "conversation_id", "dialog_id", "uuid", "identifiant", "id_avis"),
     "time": ("date", "created_at", "timestamp", "time", "datetime",
-             "review_date", "tweet_created", "posted_at"),
-    "channel": ("channel", "source", "platform"),
-    "rating": ("rating", "stars", "score", "star_rating", "nps", "csat"),
-    "lang": ("lang", "language"),
+             "review_date", "tweet_created", "posted_at", "date_avis", "date_creation",
+             "submitted_at"),
+    "channel": ("channel", "source", "platform", "canal", "plateforme"),
+    # "note" is French for rating; it is last so an English "rating" wins.
+    "rating": ("rating", "stars", "score", "star_rating", "nps", "csat", "note", "etoiles",
+               "étoiles"),
+    "lang": ("lang", "language", "langue"),
     "turns": ("turns", "messages", "dialog", "conversation"),
 }
 

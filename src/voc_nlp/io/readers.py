@@ -1,7 +1,8 @@
 """Read customer feedback files into chunks of canonical rows.
 
 `read_feedback` is the only public entry point. It takes CSV/TSV/TXT, JSON
-Lines, JSON arrays and Parquet files (text formats optionally gzipped) and
+Lines, JSON arrays, Parquet and Excel .xlsx files (text formats optionally
+gzipped) and
 yields pandas DataFrames of at most `chunk_size` rows with the columns in
 `FEEDBACK_COLUMNS`.
 
@@ -13,8 +14,11 @@ Two promises shape this module:
 * **One output row per input row, in order.** A bad row is never dropped or
   raised on: it comes out with `error` set ("<file> row <n>: <reason>") and
   whatever content could be recovered, so the user can find and fix it, and
-  the rows around it are unaffected. `InputError` is kept for problems with
-  the whole file (missing, unknown type, no text column, not JSON at all).
+  the rows around it are unaffected. A row that can be read with a guess
+  (a Latin-1 row in a UTF-8 file, a row with too many or too few fields)
+  is kept with a warning saying what was guessed. `InputError` is kept for
+  problems with the whole file (missing, unknown type, no text column, not
+  JSON at all, no data rows).
 
 How each file is read:
 
@@ -64,7 +68,11 @@ FORMATS = {
     ".jsonl": "jsonl", ".ndjson": "jsonl",
     ".json": "json",
     ".parquet": "parquet",
+    ".xlsx": "xlsx",
 }
+
+# Formats that are binary containers: never gzipped, no text encoding.
+BINARY_FORMATS = {"parquet", "xlsx"}
 
 # A CSV record still open after this many physical lines is taken to be an
 # unclosed quote swallowing the rest of the file, not a long multi-line review
@@ -76,6 +84,11 @@ CSV_DELIMITERS = ",;\t|"
 
 # Lines looked at to guess the CSV delimiter.
 SNIFF_LINES = 50
+
+# The csv module refuses fields over 128 KiB by default; a pasted log or
+# e-mail thread can be longer. Over-long texts are cut (max_text_chars) and
+# flagged later, so let the parser read them whole.
+csv.field_size_limit(2**31 - 1)
 
 # A delimiter that never occurs in real text, for single-column files: their
 # text is then never split at a comma or semicolon it happens to contain.
@@ -96,6 +109,14 @@ PARQUET_BATCH_ROWS = 1024
 # invalid \ud800-style escapes in JSON. Neither can be written out as UTF-8.
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
+# A run of bytes that did not decode: surrogateescape maps byte b to U+DC00+b.
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
+
+# Encoding tried, row by row, for bytes that are not UTF-8: Windows-1252 is
+# what Excel and most Western European exports write (a superset of Latin-1's
+# printable characters).
+FALLBACK_ENCODING = "cp1252"
+
 
 # --------------------------------------------------------------------------
 # Public entry point
@@ -108,6 +129,7 @@ def read_feedback(
     chunk_size: int = 1000,
     encoding: str | None = None,
     max_text_chars: int = 20000,
+    sheet: str | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Stream the rows of `paths` as DataFrames of at most `chunk_size` rows.
 
@@ -115,12 +137,15 @@ def read_feedback(
     given, each pattern's matches sorted. `columns` names the input columns to
     use (None fields are auto-detected, see `columns.resolve_columns`).
     `encoding` applies to text formats; by default UTF-8, with or without BOM
-    (UTF-16 is recognised by its BOM). Text longer than `max_text_chars` is
-    truncated and its row flagged.
+    (UTF-16 is recognised by its BOM or its NUL bytes), and a row that is not
+    UTF-8 is read as cp1252. Text longer than `max_text_chars` is
+    truncated and its row flagged. `sheet` names the sheet of .xlsx files
+    (default: the first).
 
-    Paths, file types and options are checked before this returns, so a typo
-    fails at once rather than after the first files have been processed. The
-    columns of each file are checked when the file is reached.
+    Paths, file types, options, each file's columns and that each file has
+    at least one data row are checked before this returns (by reading each
+    file's first row), so a typo or an empty export fails at once rather
+    than after the first files have been processed.
 
     Each chunk has the columns `FEEDBACK_COLUMNS`:
 
@@ -133,8 +158,10 @@ def read_feedback(
     - rating: float or None
     - source_file: the path as given (or as matched by a glob)
     - source_row: 1-based row number (CSV: record after the header; JSONL:
-      line number; JSON: item number; Parquet: row number)
-    - warnings: list of str, about values set to None because unparseable
+      line number; JSON: item number; Parquet: row number; xlsx: row after
+      the header)
+    - warnings: list of str: values set to None because unparseable, fields
+      added or merged in a ragged CSV row, a row read as cp1252, NULs removed
     - error: None, or "<file> <row|line|item> <n>: <reasons>" for a row that
       should not be analysed
     """
@@ -142,10 +169,35 @@ def read_feedback(
         raise InputError(f"chunk size must be at least 1, got {chunk_size}")
     if max_text_chars < 1:
         raise InputError(f"max_text_chars must be at least 1, got {max_text_chars}")
+    columns = columns or ColumnMap()
+    files = check_inputs(paths, columns, encoding, sheet)
+    return _stream_chunks(files, columns, chunk_size, encoding, max_text_chars, sheet)
+
+
+def check_inputs(
+    paths: list[str], columns: ColumnMap | None = None, encoding: str | None = None,
+    sheet: str | None = None,
+) -> list[str]:
+    """The files `paths` name, each checked by reading its first row.
+
+    Raises `InputError` for a missing file, an unknown type, a column that is
+    not there, or a file without a single data row (empty, or a header
+    only): an empty export is nearly always a failed export, better said
+    at once than answered with an empty output.
+    """
     if encoding is not None:
         _check_encoding(encoding)
     files = expand_paths(paths)
-    return _stream_chunks(files, columns or ColumnMap(), chunk_size, encoding, max_text_chars)
+    for path in files:
+        rows = _read_file(path, columns or ColumnMap(), encoding, 20000, sheet)
+        try:
+            first = next(rows, None)
+        finally:
+            rows.close()  # closes the file now, not whenever the generator is collected
+        if first is None:
+            raise InputError(f"{path}: no data rows (the file is empty or has only a header); "
+                             "nothing to enrich")
+    return files
 
 
 def expand_paths(paths: list[str]) -> list[str]:
@@ -185,7 +237,7 @@ def file_format(path: str) -> tuple[str, bool]:
         name = name[: -len(".gz")]
     extension = os.path.splitext(name)[1]
     fmt = FORMATS.get(extension)
-    if fmt is None or (gzipped and fmt == "parquet"):
+    if fmt is None or (gzipped and fmt in BINARY_FORMATS):
         known = ", ".join(FORMATS)
         raise InputError(
             f"{path}: unsupported file type {extension + ('.gz' if gzipped else '')!r}; "
@@ -238,6 +290,7 @@ class _FileContext:
     label: str = "row"  # how a position is named in messages: row, line, item
     columns: dict[str, str | None] = field(default_factory=dict)  # set after the header
     encoding_name: str = "utf-8"  # the encoding actually used, for messages
+    sheet: str | None = None  # .xlsx: the sheet to read; None = the first
 
 
 @dataclass
@@ -251,12 +304,13 @@ class _RawRow:
 
 
 def _stream_chunks(
-    files: list[str], columns: ColumnMap, chunk_size: int, encoding: str | None, max_text_chars: int
+    files: list[str], columns: ColumnMap, chunk_size: int, encoding: str | None,
+    max_text_chars: int, sheet: str | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Concatenate the rows of all files and cut them into chunks."""
     chunk: list[dict] = []
     for path in files:
-        for row in _read_file(path, columns, encoding, max_text_chars):
+        for row in _read_file(path, columns, encoding, max_text_chars, sheet):
             chunk.append(row)
             if len(chunk) == chunk_size:
                 yield _to_frame(chunk)
@@ -266,13 +320,15 @@ def _stream_chunks(
 
 
 def _read_file(
-    path: str, columns: ColumnMap, encoding: str | None, max_text_chars: int
+    path: str, columns: ColumnMap, encoding: str | None, max_text_chars: int,
+    sheet: str | None = None,
 ) -> Iterator[dict]:
     """The canonical rows of one file."""
     fmt, gzipped = file_format(path)
-    ctx = _FileContext(path, gzipped, encoding, max_text_chars)
+    ctx = _FileContext(path, gzipped, encoding, max_text_chars, sheet=sheet)
     format_reader = {
         "csv": _iter_csv, "jsonl": _iter_jsonl, "json": _iter_json, "parquet": _iter_parquet,
+        "xlsx": _iter_xlsx,
     }[fmt]
     try:
         for raw in format_reader(ctx, columns):
@@ -305,12 +361,24 @@ def _open_text(ctx: _FileContext) -> io.TextIOWrapper:
 
 
 def _detect_encoding(binary) -> str:
-    """UTF-8 unless a BOM says otherwise; "utf-8-sig" drops a UTF-8 BOM."""
-    start = binary.peek(4)[:4]
-    if start.startswith(codecs.BOM_UTF8):
+    """UTF-8 unless a BOM says otherwise; "utf-8-sig" drops a UTF-8 BOM.
+
+    UTF-16 without a BOM (some Windows exports) is recognised by its NUL
+    bytes: ASCII text in UTF-16-LE has a NUL after every character.
+    """
+    head = binary.peek(4096)[:4096]
+    if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    pairs = len(head) // 2
+    if pairs >= 2:
+        odd_nuls = head[1::2].count(0) / pairs
+        even_nuls = head[0::2].count(0) / pairs
+        if odd_nuls > 0.9 and even_nuls < 0.1:
+            return "utf-16-le"
+        if even_nuls > 0.9 and odd_nuls < 0.1:
+            return "utf-16-be"
     return "utf-8"
 
 
@@ -386,25 +454,59 @@ def _iter_csv(ctx: _FileContext, columns: ColumnMap) -> Iterator[_RawRow]:
         ctx.columns = resolve_columns(header, columns, ctx.path)
         # The first column of that name, like resolve_columns picks.
         positions = {f: header.index(col) for f, col in ctx.columns.items() if col is not None}
+        width = len(header)
         for number, (fields, problems, warnings) in enumerate(
-            _csv_records(lines, delimiter, len(header)), start=1
+            _csv_records(lines, delimiter, width), start=1
         ):
+            if not problems and not _fits(fields, width):
+                fields, ragged = _realign(fields, width, positions.get("text"), delimiter)
+                warnings = warnings + [ragged]
             values = {f: fields[i] if i < len(fields) else None for f, i in positions.items()}
             yield _RawRow(number, values, problems, warnings)
+
+
+def _realign(
+    fields: list[str], width: int, text_index: int | None, delimiter: str
+) -> tuple[list[str | None], str]:
+    """Fit a one-line record with the wrong number of fields to the header.
+
+    Missing fields are left empty. Extra fields are most often a review
+    holding the delimiter unquoted ("Late, no refund"), so they are given
+    back to the text column; without a text column they are dropped.
+    Returns the fields and a warning saying what was done.
+    """
+    found = len(fields)
+    while len(fields) > width and not fields[-1].strip():
+        fields = fields[:-1]  # a trailing delimiter adds nothing
+    said = f"expected {width} fields, found {found}"
+    if len(fields) < width:
+        return fields + [None] * (width - len(fields)), f"{said}; the missing ones left empty"
+    extra = len(fields) - width
+    if text_index is None:
+        return fields[:width], f"{said}; the last {extra} ignored"
+    end = text_index + extra + 1
+    merged = fields[:text_index] + [delimiter.join(fields[text_index:end])] + fields[end:]
+    return merged, f"{said}; the text taken to hold {extra} unquoted {delimiter!r}"
 
 
 def _sniff_delimiter(head: list[str], default: str) -> str:
     """Guess the delimiter from the first lines of the file.
 
-    Each candidate splits the header into some number of fields; the winner
-    is the one whose following rows most often have that same number, then
-    the one giving more fields. A header no candidate splits means a
-    single-column file. (csv.Sniffer guesses wrong too often on prose.)
+    The header decides when exactly one candidate splits it: column names
+    rarely hold delimiters, while ragged or messy rows below it would mislead
+    any count. Otherwise each candidate splits the header into some number
+    of fields; the winner is the one whose following rows most often have
+    that same number, then the one giving more fields. A header no candidate
+    splits means a single-column file. (csv.Sniffer guesses wrong too often
+    on prose.)
     """
     sample = [line for line in head if line.strip()]
     if not sample:
         return default
     candidates = default + CSV_DELIMITERS.replace(default, "")
+    splitting = [d for d in candidates if len(_split_line(sample[0], d)) >= 2]
+    if len(splitting) == 1:
+        return splitting[0]
     best, best_score = None, None
     for delimiter in candidates:
         try:
@@ -470,15 +572,15 @@ def _csv_records(
             continue
         if not fields:
             continue  # a blank line is not a row
-        if _fits(fields, width):
+        if _fits(fields, width) or len(lines.taken) == 1:
+            # A one-line record with the wrong number of fields is ragged,
+            # not broken: the caller fits it to the header with a warning.
             yield fields, [], []
-        elif len(lines.taken) > 1:
+        else:
             yield _recover_record(
                 lines, delimiter, width,
                 f"the record spans {len(lines.taken)} lines and has {len(fields)} fields",
             )
-        else:
-            yield fields, [f"expected {width} fields, found {len(fields)} (broken quoting?)"], []
 
 
 def _fits(fields: list[str], width: int) -> bool:
@@ -502,12 +604,11 @@ def _recover_record(
         problem = (f"a quote opened on line {first_number} is not closed properly ({why}); "
                    f"line {first_number} read on its own (broken quoting?)")
         return fields, [problem], []
-    if _fits(fields, width):
-        # E.g. `1,"He said "hi"",5`: quotes inside a field not doubled. The
-        # line still splits into the right fields, so keep it, with a warning.
-        warning = f"stray quote characters on line {first_number} ({why}); read leniently"
-        return fields, [], [warning]
-    return fields, [f"expected {width} fields, found {len(fields)} (broken quoting?)"], []
+    # E.g. `1,"He said "hi"",5`: quotes inside a field not doubled. The line
+    # is read leniently and kept, with a warning (fitted to the header by
+    # the caller if its field count is off too).
+    warning = f"stray quote characters on line {first_number} ({why}); read leniently"
+    return fields, [], [warning]
 
 
 # --------------------------------------------------------------------------
@@ -682,6 +783,59 @@ def _iter_parquet(ctx: _FileContext, columns: ColumnMap) -> Iterator[_RawRow]:
 
 
 # --------------------------------------------------------------------------
+# Excel
+# --------------------------------------------------------------------------
+
+
+def _iter_xlsx(ctx: _FileContext, columns: ColumnMap) -> Iterator[_RawRow]:
+    """Rows of one sheet of an .xlsx workbook (`ctx.sheet`, or the first).
+
+    As in CSV, the first non-empty row is the header and `source_row`
+    counts the rows after it (so the sheet's row number is `source_row`
+    plus the header's); wholly empty rows are skipped but counted. Cells
+    keep their types (dates as datetimes, numbers as numbers); formulas
+    give their last computed value.
+    """
+    try:
+        import openpyxl
+    except ImportError:
+        raise InputError(f"{ctx.path}: reading .xlsx files needs openpyxl "
+                         "(pip install openpyxl), or save the sheet as CSV") from None
+    try:
+        # read_only streams the rows instead of building the whole sheet.
+        workbook = openpyxl.load_workbook(ctx.path, read_only=True, data_only=True)
+    except Exception as exc:  # a corrupt file fails in many ways (zip, XML, missing parts)
+        raise InputError(f"{ctx.path}: could not read the file as .xlsx ({exc})") from exc
+    try:
+        if ctx.sheet is None:
+            worksheet = workbook.worksheets[0]
+        elif ctx.sheet in workbook.sheetnames:
+            worksheet = workbook[ctx.sheet]
+        else:
+            raise InputError(f"{ctx.path}: no sheet named {ctx.sheet!r}; sheets present: "
+                             f"{', '.join(workbook.sheetnames)}")
+        rows = worksheet.iter_rows(values_only=True)
+        header_cells = next((row for row in rows if not _empty_cells(row)), None)
+        if header_cells is None:
+            return
+        header = [str(cell).strip() if cell is not None else f"column {i}"
+                  for i, cell in enumerate(header_cells, start=1)]
+        ctx.columns = resolve_columns(header, columns, ctx.path)
+        positions = {f: header.index(col) for f, col in ctx.columns.items() if col is not None}
+        for number, cells in enumerate(rows, start=1):
+            if _empty_cells(cells):
+                continue
+            values = {f: cells[i] if i < len(cells) else None for f, i in positions.items()}
+            yield _RawRow(number, values)
+    finally:
+        workbook.close()
+
+
+def _empty_cells(cells: tuple) -> bool:
+    return all(_is_missing(cell) or not str(cell).strip() for cell in cells)
+
+
+# --------------------------------------------------------------------------
 # From a raw row to a canonical row
 # --------------------------------------------------------------------------
 
@@ -690,7 +844,7 @@ def _build_row(raw: _RawRow, ctx: _FileContext) -> dict:
     """Clean one raw row into the canonical columns, collecting its problems."""
     problems = list(raw.problems)
     warnings = list(raw.warnings)
-    values = _repair_undecodable(raw.values, ctx, problems)
+    values = _repair_undecodable(raw.values, ctx, problems, warnings)
 
     text = _text_value(values.get("text"))
     turns, turns_problem = _parse_turns(values.get("turns"))
@@ -742,29 +896,60 @@ def generated_id(source_file: str, row: int, text: str) -> str:
     return "vc-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
 
-def _repair_undecodable(values: dict[str, Any], ctx: _FileContext, problems: list[str]) -> dict:
-    """Replace undecodable bytes by U+FFFD, noting each column that had some."""
+def _repair_undecodable(
+    values: dict[str, Any], ctx: _FileContext, problems: list[str], warnings: list[str]
+) -> dict:
+    """Clean the text of one row's values, column by column.
+
+    - Bytes that were not UTF-8 are decoded as cp1252, this row only: one
+      Latin-1 row pasted into a UTF-8 export should not spoil the file (a
+      warning says so).
+    - NUL characters are removed (a warning says so): they are never text,
+      and break CSV tools and databases downstream.
+    - Bytes still undecodable become U+FFFD and make the row an error.
+    """
     repaired = {}
     for name, value in values.items():
-        repaired[name], found = _replace_surrogates(value)
+        column = ctx.columns.get(name, name)
+        if ctx.encoding_name == "utf-8":
+            value, decoded = _map_strings(value, _decode_escaped_bytes)
+            if decoded:
+                warnings.append(f"column {column}: not valid UTF-8, read as {FALLBACK_ENCODING}")
+        value, had_nul = _map_strings(value, lambda text: text.replace("\x00", ""))
+        if had_nul:
+            warnings.append(f"column {column}: NUL characters removed")
+        repaired[name], found = _map_strings(value, lambda text: _SURROGATES.sub("\ufffd", text))
         if found:
             problems.append(
-                f"undecodable bytes in column {ctx.columns[name]} for encoding "
+                f"undecodable bytes in column {column} for encoding "
                 f"{ctx.encoding_name}; use --encoding"
             )
     return repaired
 
 
-def _replace_surrogates(value: Any) -> tuple[Any, bool]:
-    """`value` with lone surrogates replaced, looking inside lists and dicts."""
+def _decode_escaped_bytes(text: str) -> str:
+    """Decode the bytes surrogateescape kept in `text` as FALLBACK_ENCODING.
+
+    Bytes that encoding cannot decode either stay escaped (and are flagged).
+    """
+    def decode(match: re.Match) -> str:
+        raw = bytes(ord(char) - 0xDC00 for char in match.group())
+        return raw.decode(FALLBACK_ENCODING, errors="surrogateescape")
+
+    return _ESCAPED_BYTES.sub(decode, text)
+
+
+def _map_strings(value: Any, change) -> tuple[Any, bool]:
+    """`change` applied to every string in `value`, looking inside lists and
+    dicts; returns (new value, whether anything changed)."""
     if isinstance(value, str):
-        fixed = _SURROGATES.sub("\ufffd", value)
+        fixed = change(value)
         return fixed, fixed != value
     if isinstance(value, list):
-        pairs = [_replace_surrogates(item) for item in value]
+        pairs = [_map_strings(item, change) for item in value]
         return [item for item, _ in pairs], any(found for _, found in pairs)
     if isinstance(value, dict):
-        pairs = {key: _replace_surrogates(item) for key, item in value.items()}
+        pairs = {key: _map_strings(item, change) for key, item in value.items()}
         return {key: item for key, (item, _) in pairs.items()}, any(f for _, f in pairs.values())
     return value, False
 

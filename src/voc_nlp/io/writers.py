@@ -9,11 +9,23 @@ it is what every format is written from, so all formats hold the same values.
     with open_writer("out.parquet") as writer:
         for chunk in chunks:
             writer.write(records_to_frame(chunk))
+
+Writing is atomic, so a killed or failed run never leaves a partial file at
+the output path and never destroys the file that was there:
+
+- Parquet, JSONL and CSV are written to a hidden temporary file beside the
+  target (".out.parquet.<pid>.tmp") and renamed over it by `close`; leaving
+  the `with` block with an exception deletes the temporary file instead. A
+  temporary file left by a killed run is deleted by the next run.
+- DuckDB writes the whole run in one transaction, committed by `close`:
+  DuckDB discards a transaction that was never committed, so after a kill
+  the table is as it was before the run.
 """
 
 from __future__ import annotations
 
 import csv
+import glob
 import json
 import math
 import os
@@ -62,11 +74,12 @@ def to_arrow(records: pd.DataFrame) -> pa.Table:
 class RecordWriter(ABC):
     """Base class: writes tables chunk by chunk to one output.
 
-    Subclasses implement `_write_table` (returning the rows written) and
-    `_close`. Use as a context manager so the output is always closed
-    (Parquet files are unreadable until closed). `rows_written` counts the
-    rows written so far (for DuckDB, after dropping an id repeated within
-    one `write` call).
+    Subclasses implement `_write_table` (returning the rows written),
+    `_close` and `_abort`. Use as a context manager: the output is
+    completed when the block ends normally and abandoned, leaving any
+    previous output untouched, when it ends with an exception.
+    `rows_written` counts the rows written so far (for DuckDB, after
+    dropping an id repeated within one `write` call).
     """
 
     def __init__(self, path: str):
@@ -76,23 +89,35 @@ class RecordWriter(ABC):
 
     def write(self, records: pd.DataFrame) -> None:
         """Append the rows of `records` (columns of ARROW_SCHEMA)."""
+        self.write_table(to_arrow(records))
+
+    def write_table(self, table: pa.Table) -> None:
+        """Append the rows of an Arrow table that has ARROW_SCHEMA (as `to_arrow` makes)."""
         if self._closed:
             raise ValueError(f"{self.path}: writer is closed")
-        table = to_arrow(records)
         if table.num_rows:
             self.rows_written += self._write_table(table)
 
     def close(self) -> None:
-        """Finish the output; calling it again does nothing."""
+        """Complete the output (it appears at `path` only now); calling it again does nothing."""
         if not self._closed:
             self._closed = True
             self._close()
 
+    def abort(self) -> None:
+        """Abandon the output: whatever was at `path` before stays as it was."""
+        if not self._closed:
+            self._closed = True
+            self._abort()
+
     def __enter__(self) -> RecordWriter:
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
     @abstractmethod
     def _write_table(self, table: pa.Table) -> int:
@@ -100,31 +125,100 @@ class RecordWriter(ABC):
 
     @abstractmethod
     def _close(self) -> None:
-        """Flush and release the output."""
+        """Flush, release and publish the output."""
+
+    @abstractmethod
+    def _abort(self) -> None:
+        """Release the output without publishing anything."""
 
 
-class ParquetRecordWriter(RecordWriter):
+class _FileRecordWriter(RecordWriter):
+    """A writer of one file, written as a temporary file renamed at the end.
+
+    The temporary file is in the target's folder, so the rename is on one
+    file system, where `os.replace` is atomic: a reader sees the old file or
+    the new one, never half of one.
+    """
+
+    def __init__(self, path: str):
+        super().__init__(path)
+        _remove_stale_temporaries(path)
+        self.temp_path = _temp_path(path, os.getpid())
+
+    def _close(self) -> None:
+        self._close_file()
+        # On disk before the rename, or a power cut could publish an empty file.
+        with open(self.temp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(self.temp_path, self.path)
+
+    def _abort(self) -> None:
+        try:
+            self._close_file()
+        finally:
+            if os.path.exists(self.temp_path):
+                os.remove(self.temp_path)
+
+    @abstractmethod
+    def _close_file(self) -> None:
+        """Flush and close the temporary file."""
+
+
+def _temp_path(path: str, pid: int) -> str:
+    folder, name = os.path.split(path)
+    return os.path.join(folder, f".{name}.{pid}.tmp")
+
+
+def _remove_stale_temporaries(path: str) -> None:
+    """Delete temporary files that killed runs left beside `path`.
+
+    A temporary file carries its writer's process id; one whose process
+    still runs belongs to a run in progress and is left alone.
+    """
+    folder, name = os.path.split(path)
+    for temp in glob.glob(os.path.join(glob.escape(folder), f".{glob.escape(name)}.*.tmp")):
+        pid = temp[: -len(".tmp")].rsplit(".", 1)[-1]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            try:
+                os.remove(temp)
+            except FileNotFoundError:
+                pass  # another run got there first
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # ours, left by an earlier writer of this process
+    try:
+        os.kill(pid, 0)  # signal 0: no signal sent, only checks the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, belongs to another user
+    return True
+
+
+class ParquetRecordWriter(_FileRecordWriter):
     """One Parquet file, one row group per `write` call."""
 
     def __init__(self, path: str):
         super().__init__(path)
-        self._writer = pq.ParquetWriter(path, ARROW_SCHEMA, compression="zstd")
+        self._writer = pq.ParquetWriter(self.temp_path, ARROW_SCHEMA, compression="zstd")
 
     def _write_table(self, table: pa.Table) -> int:
         self._writer.write_table(table)
         return table.num_rows
 
-    def _close(self) -> None:
+    def _close_file(self) -> None:
         self._writer.close()
 
 
-class JsonlRecordWriter(RecordWriter):
+class JsonlRecordWriter(_FileRecordWriter):
     """One JSON object per line, UTF-8: maps as objects, timestamps in ISO
     8601, NaN and missing values as null."""
 
     def __init__(self, path: str):
         super().__init__(path)
-        self._file = open(path, "w", encoding="utf-8", newline="\n")
+        self._file = open(self.temp_path, "w", encoding="utf-8", newline="\n")
         self._convert = _row_converter(ARROW_SCHEMA)
 
     def _write_table(self, table: pa.Table) -> int:
@@ -133,16 +227,16 @@ class JsonlRecordWriter(RecordWriter):
             self._file.write(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")
         return table.num_rows
 
-    def _close(self) -> None:
+    def _close_file(self) -> None:
         self._file.close()
 
 
-class CsvRecordWriter(RecordWriter):
+class CsvRecordWriter(_FileRecordWriter):
     """A CSV file with a header; nested columns hold JSON text."""
 
     def __init__(self, path: str):
         super().__init__(path)
-        self._file = open(path, "w", encoding="utf-8", newline="")
+        self._file = open(self.temp_path, "w", encoding="utf-8", newline="")
         self._csv = csv.writer(self._file)
         self._convert = _row_converter(ARROW_SCHEMA)
         # Written now, so even a run with no records leaves a valid file.
@@ -154,7 +248,7 @@ class CsvRecordWriter(RecordWriter):
             self._csv.writerow(_csv_cell(name, record[name]) for name in ARROW_SCHEMA.names)
         return table.num_rows
 
-    def _close(self) -> None:
+    def _close_file(self) -> None:
         self._file.close()
 
 
@@ -164,6 +258,10 @@ class DuckDBRecordWriter(RecordWriter):
     Appending never duplicates an id: a record whose id is already in the
     table replaces the old row, so re-running on updated input updates it.
     Within one `write` call the last record of an id wins.
+
+    The whole run is one transaction, committed by `close`: other readers,
+    and the database after a crash or a kill, see the table as it was
+    before the run until then.
     """
 
     def __init__(self, path: str, table: str = "feedback"):
@@ -174,6 +272,7 @@ class DuckDBRecordWriter(RecordWriter):
             self._con = duckdb.connect(path)
         except duckdb.Error as exc:
             raise InputError(f"{path}: cannot open as a DuckDB database ({exc})") from exc
+        self._con.execute("BEGIN TRANSACTION")
         # Letting DuckDB derive the table from an empty Arrow table maps
         # every type (LIST, STRUCT, MAP, TIMESTAMPTZ) the way it maps data.
         self._con.register("voc_empty", ARROW_SCHEMA.empty_table())
@@ -186,24 +285,33 @@ class DuckDBRecordWriter(RecordWriter):
         table = _last_row_per_id(table)
         self._con.register("voc_batch", table)
         try:
-            # One transaction: a reader never sees the old rows deleted but
-            # the new ones not yet inserted, and a failure changes nothing.
-            self._con.execute("BEGIN TRANSACTION")
+            # Inside the run's transaction: a reader never sees the old rows
+            # deleted but the new ones not yet inserted.
             self._con.execute(f"DELETE FROM {self._name} WHERE id IN (SELECT id FROM voc_batch)")
             self._con.execute(f"INSERT INTO {self._name} BY NAME SELECT * FROM voc_batch")
-            self._con.execute("COMMIT")
         except duckdb.Error as exc:
-            self._con.execute("ROLLBACK")
             raise InputError(
-                f"{self.path}: could not add records to table {self.table!r} ({exc}); "
-                "if it was made by another program or version, write to a new table with --table"
+                f"{self.path}: could not add records to table {self.table!r} ({exc}); nothing "
+                "was written; if the table was made by another program or version, write to a "
+                "new table with --table"
             ) from exc
         finally:
             self._con.unregister("voc_batch")
         return table.num_rows
 
     def _close(self) -> None:
-        self._con.close()
+        try:
+            self._con.execute("COMMIT")
+        finally:
+            self._con.close()
+
+    def _abort(self) -> None:
+        try:
+            self._con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # a failed statement may have ended the transaction already
+        finally:
+            self._con.close()
 
 
 WRITERS: dict[str, type[RecordWriter]] = {
@@ -217,8 +325,8 @@ WRITERS: dict[str, type[RecordWriter]] = {
 def open_writer(path: str, table: str = "feedback") -> RecordWriter:
     """A writer for `path`, chosen by its extension; `table` is for DuckDB.
 
-    Parquet, JSONL and CSV outputs are overwritten; a DuckDB table is
-    appended to. Missing parent folders are created.
+    Parquet, JSONL and CSV outputs are replaced when the writer closes; a
+    DuckDB table is appended to. Missing parent folders are created.
     """
     extension = os.path.splitext(path.lower())[1]
     writer_class = WRITERS.get(extension)
