@@ -2,10 +2,9 @@
 
     python scripts/eval_touchpoints_weak.py [--data-dir ../shared/data] [--split dev]
 
-journey_dev (205 items) is what the journey cues were refined on, so its
-figures flatter the tagger. This script checks it on two sets it was not
-tuned on, through a mapping written here (one touchpoint per label; labels
-whose topic is unclear are left out):
+A check of the touchpoint tagger on two sets beyond journey_dev, through a
+mapping written here (one touchpoint per label; labels whose topic is unclear
+are left out):
 
 - bitext_customer_support: each intent -> the touchpoint it asks about;
 - airline_tweets (measure-only), negative tweets: each negative reason -> the

@@ -9,7 +9,7 @@ views) are chosen by 5-fold cross-validation on journey_train, stratified by
 phase, through the real components (each fold's model is saved to a temporary
 folder and run as the pipeline runs it). journey_dev is never used to choose:
 with --dev it is enriched once, at the end, by the shipped pipeline.
-CPU only; about 10 minutes on 2 cores.
+CPU only; about 15 minutes on 2 cores (the encoder pass is cached in --cache).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from voc_nlp.components.journey import JourneyTagger  # noqa: E402
 from voc_nlp.components.signals import CXSignals  # noqa: E402
 from voc_nlp.pipeline import Pipeline  # noqa: E402
 from voc_nlp.training.data import DEFAULT_DATA_DIR  # noqa: E402
-from voc_nlp.training.journey import (JourneyTrainer, embed_items, example_texts,  # noqa: E402
-                                      read_labels)
+from voc_nlp.training.journey import (JourneyTrainer, canonical_items, embed_items,  # noqa: E402
+                                      example_texts, read_labels)
 from voc_nlp.evaluation import labelled_metrics, signal_metrics  # noqa: E402
 from voc_nlp.text import normalize_social  # noqa: E402
 
@@ -45,8 +45,9 @@ TRAINER_GRID = {"l2": [1e-2], "lexical_weight": [0.7], "views": [("base",), ("ba
 # touchpoint / effort / churn risk needs, and whether a touchpoint one unit alone
 # is about counts (the component's unit_max).
 DECISION_GRID = {"threshold": [0.5, 0.4, 0.3], "unit_max": [False, True]}
-
-
+# Measured and left out: 1,500 bitext_customer_support train requests with weak
+# touchpoint labels (their intent mapped to a touchpoint) in every training
+# fold: touchpoint micro-F1 0.707 -> 0.697, touchpoint sentiment 0.548 -> 0.535.
 def combos(grid: dict) -> list[dict]:
     return [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
 
@@ -165,20 +166,9 @@ def main() -> int:
         # The final check: the shipped pipeline (new models loaded afresh) over journey_dev, once.
         dev = read_labels(args.data_dir / "journey_dev" / "journey_dev.jsonl", taxonomy)
         pipe = Pipeline.from_config()
-        records = [r.to_dict() for r in pipe.enrich_records(_canonical(dev))]
+        records = [r.to_dict() for r in pipe.enrich_records(canonical_items(dev))]
         print("journey_dev (final check):", json.dumps({k: round(v, 3) for k, v in summary(dev, records, taxonomy).items()}))
     return 0
-
-
-def _canonical(items):
-    from voc_nlp.io.columns import ColumnMap
-    from voc_nlp.io.readers import canonical_frame
-    import pandas as pd
-
-    frame = pd.DataFrame({"id": [i["id"] for i in items], "text": [i.get("text") or "" for i in items],
-                          "lang": [i.get("lang") for i in items], "channel": [i.get("channel") for i in items],
-                          "turns": [json.dumps(i["turns"]) if i.get("turns") else None for i in items]})
-    return canonical_frame(frame, ColumnMap(), source="journey_dev", first_row=1, max_text_chars=20000)
 
 
 def write_cards(out: Path, params: dict, cv: dict, n: int, seconds: float, results, objective) -> None:

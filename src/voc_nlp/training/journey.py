@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from voc_nlp.components.journey import PARTS as JOURNEY_PARTS
-from voc_nlp.components.journey import SIGNALS, clauses, evidence_units, journey_features
+from voc_nlp.components.journey import SIGNALS, evidence_units, journey_features
 from voc_nlp.doc import FeedbackDoc
 from voc_nlp.lexical import LexicalHead
 from voc_nlp.taxonomy import Taxonomy
@@ -77,15 +77,10 @@ def read_labels(path: str | Path, taxonomy: Taxonomy) -> list[dict]:
     return items
 
 
-def embed_items(pipeline, items: list[dict], cache_dir: str | Path | None = None) -> list[FeedbackDoc]:
-    """Run the pipeline's steps up to the encoder over labelled items: the same units,
-    normalised texts and vectors the journey and signal components read at run time.
-
-    `cache_dir`: the vectors are kept there (npz, keyed by the encoder's views and the
-    unit texts), so a second run skips the encoder."""
+def canonical_items(items: list[dict], max_text_chars: int = 20000):
+    """Labelled items as a canonical input chunk (what `io.read_feedback` yields)."""
     from voc_nlp.io.columns import ColumnMap
     from voc_nlp.io.readers import canonical_frame
-    from voc_nlp.pipeline import to_doc
 
     frame = pd.DataFrame({
         "id": [str(i["id"]) for i in items],
@@ -94,9 +89,19 @@ def embed_items(pipeline, items: list[dict], cache_dir: str | Path | None = None
         "channel": [i.get("channel") for i in items],
         "turns": [json.dumps(i["turns"]) if i.get("turns") else None for i in items],
     })
-    chunk = canonical_frame(frame, ColumnMap(), source="<labels>", first_row=1,
-                            max_text_chars=pipeline.max_text_chars)
-    docs = [to_doc(row) for row in chunk.to_dict("records")]
+    return canonical_frame(frame, ColumnMap(), source="<labels>", first_row=1, max_text_chars=max_text_chars)
+
+
+def embed_items(pipeline, items: list[dict], cache_dir: str | Path | None = None) -> list[FeedbackDoc]:
+    """Run the pipeline's steps up to the encoder over labelled items: the same units,
+    normalised texts and vectors the journey and signal components read at run time.
+
+    `cache_dir`: the vectors are kept there (npz, keyed by the encoder's views and the
+    unit texts), so a second run skips the encoder."""
+    from voc_nlp.pipeline import to_doc
+
+    chunk = canonical_items(items, pipeline.max_text_chars)
+    docs = [to_doc(row, mask=pipeline.mask_pii) for row in chunk.to_dict("records")]
     for step in pipeline.steps:
         if step.name == "embed":
             _embed(step, docs, cache_dir)
@@ -278,5 +283,5 @@ def example_texts(taxonomy: Taxonomy) -> tuple[list[str], list[int]]:
     return texts, owners
 
 
-__all__ = ["INTENTS", "JourneyTrainer", "LabelFileError", "clauses", "embed_items", "example_texts",
+__all__ = ["INTENTS", "JourneyTrainer", "LabelFileError", "canonical_items", "embed_items", "example_texts",
            "read_labels"]
