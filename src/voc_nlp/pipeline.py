@@ -229,6 +229,15 @@ class Pipeline:
             yield from self._pipe_batch(batch, offset, columns or ColumnMap(), source)
 
     def _pipe_batch(self, items: list, offset: int, columns: ColumnMap, source: str) -> list[dict]:
+        return self.enrich_json(self.canonical_items(items, columns, source, first_row=offset + 1))
+
+    def canonical_items(
+        self, items: list, columns: ColumnMap | None = None, source: str = "<items>", first_row: int = 1
+    ) -> pd.DataFrame:
+        """Input items (dicts, strings or `InvalidItem`s) as one canonical chunk,
+        checked like a file's rows; `first_row` numbers the first item in
+        generated ids and error messages."""
+        columns = columns or ColumnMap()
         rows: list[dict] = []
         invalid: dict[int, InvalidItem] = {}
         for i, item in enumerate(items):
@@ -238,22 +247,26 @@ class Pipeline:
                 rows.append({columns.text or "text": item})
             else:
                 if not isinstance(item, InvalidItem):
-                    item = InvalidItem(f"{source} item {offset + i + 1}: expected a dict or a string, "
+                    item = InvalidItem(f"{source} row {first_row + i}: expected a dict or a string, "
                                        f"found {type(item).__name__}")
                 invalid[i] = item
                 rows.append({})
         frame = pd.DataFrame(rows, index=range(len(rows)))
-        chunk = self._canonical_items(frame, columns, source, offset)
+        chunk = self._canonical_frame(frame, columns, source, first_row)
         for i, bad in invalid.items():
             chunk.at[i, "error"] = bad.error
             if bad.id is not None:
                 chunk.at[i, "id"] = bad.id
+        return chunk
+
+    def enrich_json(self, chunk: pd.DataFrame) -> list[dict]:
+        """Enrich a canonical chunk into JSON-ready dicts, as the JSONL output holds them."""
         records = records_to_frame(self.enrich_records(chunk))
         return [_JSON_ROW(row) for row in to_arrow(records).to_pylist()]
 
-    def _canonical_items(self, frame: pd.DataFrame, columns: ColumnMap, source: str, offset: int) -> pd.DataFrame:
+    def _canonical_frame(self, frame: pd.DataFrame, columns: ColumnMap, source: str, first_row: int) -> pd.DataFrame:
         def build() -> pd.DataFrame:
-            return canonical_frame(frame, columns, source=source, first_row=offset + 1,
+            return canonical_frame(frame, columns, source=source, first_row=first_row,
                                    max_text_chars=self.max_text_chars)
 
         try:

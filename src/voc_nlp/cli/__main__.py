@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from voc_nlp.cli import enrich, evaluate, report
+from voc_nlp.cli import enrich, evaluate, report, serve
 
-COMMANDS = {"enrich": enrich, "report": report, "evaluate": evaluate}
+COMMANDS = {"enrich": enrich, "report": report, "evaluate": evaluate, "serve": serve}
 
 
 def main(argv: list[str] | None = None) -> int:
