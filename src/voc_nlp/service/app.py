@@ -201,7 +201,10 @@ def create_app(
                                  "request (max_items); split them over several requests")
         request.state.items = len(items)
         checked = [_check_item(n, item) for n, item in enumerate(items, start=1)]
-        records = await asyncio.wrap_future(worker.submit(checked, SERVICE_COLUMNS, SOURCE)) if checked else []
+        try:
+            records = await asyncio.wrap_future(worker.submit(checked, SERVICE_COLUMNS, SOURCE)) if checked else []
+        except Exception as exc:  # noqa: BLE001 - a bug in the pipeline, logged by the worker
+            return _problem(500, f"internal error while enriching ({type(exc).__name__}); see the service log")
         errors = sum(record["error"] is not None for record in records)
         request.state.item_errors = errors
         metrics.enriched(len(records), errors)

@@ -90,7 +90,16 @@ class EnrichWorker:
                     break
                 jobs.append(more)
                 count += len(more.items)
-            self._process(jobs)
+            # A request whose client went away was cancelled: skip it. The
+            # others can no longer be cancelled, so their results always land.
+            jobs = [j for j in jobs if j.future.set_running_or_notify_cancel()]
+            try:
+                self._process(jobs)
+            except BaseException as exc:  # noqa: BLE001 - the thread must live on
+                log.exception("enrichment failed")
+                for j in jobs:
+                    if not j.future.done():
+                        j.future.set_exception(exc)
             if stop:
                 return
 
