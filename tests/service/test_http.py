@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-httpx = pytest.importorskip("httpx")
-uvicorn = pytest.importorskip("uvicorn")
-pytest.importorskip("fastapi")
+_EXTRA = "the [service] extra is not installed: pip install '.[service]'"
+httpx = pytest.importorskip("httpx", reason=_EXTRA)
+uvicorn = pytest.importorskip("uvicorn", reason=_EXTRA)
+pytest.importorskip("fastapi", reason=_EXTRA)
 
 from voc_nlp.service.app import create_app  # noqa: E402
 
@@ -232,7 +233,7 @@ def test_concurrent_clients_all_get_their_own_records_in_order(server):
         with httpx.Client(timeout=120) as client:
             for request in range(5):
                 items = [{"id": f"w{worker}-r{request}-i{i}", "text": texts[(worker + request + i) % 5]}
-                         for i in range(6)]
+                         for i in range(3)]
                 response = client.post(f"{server.url}/v1/enrich", json={"items": items}, headers=AUTH)
                 ok = response.status_code == 200
                 records = response.json()["records"] if ok else []
