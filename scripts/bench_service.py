@@ -37,6 +37,7 @@ def main() -> int:
     p.add_argument("--requests", type=int, default=20, help="requests per client")
     p.add_argument("--items", type=int, default=20, help="items per request")
     p.add_argument("--workers", type=int, default=1, help="server worker processes (when started here)")
+    p.add_argument("--threads", type=int, default=None, help="encoder threads per server worker (serve --threads)")
     p.add_argument("--url", default=None, help="a running server (loopback only); default: start one")
     p.add_argument("--key", default=None, help="API key for --url")
     p.add_argument("--timeout", type=float, default=300.0, help="per-request timeout, s")
@@ -52,7 +53,7 @@ def main() -> int:
         url, key = args.url.rstrip("/"), args.key
     else:
         key = "bench-" + os.urandom(8).hex()
-        server, url = _start_server(args.workers, key)
+        server, url = _start_server(args.workers, key, args.threads)
     try:
         _wait_ready(url, workers=args.workers if server else 1)
         result = asyncio.run(_run(url, key, texts, args))
@@ -70,7 +71,7 @@ def _sample_texts() -> list[str]:
         return [row["text"] for row in csv.DictReader(fh) if row["text"].strip()]
 
 
-def _start_server(workers: int, key: str):
+def _start_server(workers: int, key: str, threads: int | None):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -80,7 +81,7 @@ def _start_server(workers: int, key: str):
     print(f"server log: {log.name}", file=sys.stderr)
     proc = subprocess.Popen(
         [sys.executable, "-m", "voc_nlp.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers)],
+         "--workers", str(workers), *(["--threads", str(threads)] if threads else [])],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     return proc, f"http://127.0.0.1:{port}"

@@ -326,7 +326,7 @@ def test_voc_nlp_serve_subprocess_end_to_end(tmp_path):
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "voc_nlp.cli", "serve", "--port", str(port), "--api-keys-file", str(keys),
-             "--max-items", "3"],
+             "--max-items", "3", "--threads", "1"],
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"

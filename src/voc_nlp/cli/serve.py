@@ -29,6 +29,9 @@ def add_parser(sub) -> None:
                    help="items per request (default: config service.max_items, 100)")
     p.add_argument("--max-body-bytes", type=int, default=None,
                    help="request body size limit (default: config service.max_body_bytes, 4 MiB)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="encoder threads per worker (default: config encoder.threads, 2); "
+                        "1 when the cores are shared with other work")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
 
@@ -38,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"the HTTP service needs {' and '.join(missing)}, not installed: {INSTALL_HINT}")
     if args.workers < 1:
         return _fail("--workers must be at least 1")
-    for name in ("max_items", "max_body_bytes"):
+    for name in ("max_items", "max_body_bytes", "threads"):
         value = getattr(args, name)
         if value is not None and value < 1:
             return _fail(f"--{name.replace('_', '-')} must be at least 1")
@@ -64,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         env["VOC_NLP_MAX_ITEMS"] = str(args.max_items)
     if args.max_body_bytes:
         env["VOC_NLP_MAX_BODY_BYTES"] = str(args.max_body_bytes)
+    if args.threads:
+        env["VOC_NLP_THREADS"] = str(args.threads)
     os.environ.update(env)  # the workers read their settings from here
 
     from voc_nlp.service.app import load_api_keys

@@ -11,7 +11,8 @@ Settings, each from the argument, else the environment (what `voc-nlp serve`
 sets for its workers), else the config's `service:` section, else the default:
 config file or folder (VOC_NLP_CONFIG), API keys (VOC_API_KEYS, comma-separated,
 and/or VOC_API_KEYS_FILE, one per line), max_items (VOC_NLP_MAX_ITEMS, 100),
-max_body_bytes (VOC_NLP_MAX_BODY_BYTES, 4 MiB), batch_items (VOC_NLP_BATCH_ITEMS, 256).
+max_body_bytes (VOC_NLP_MAX_BODY_BYTES, 4 MiB), batch_items (VOC_NLP_BATCH_ITEMS, 256),
+encoder threads (VOC_NLP_THREADS; default the config's encoder.threads).
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def create_app(
     max_items: int | None = None,
     max_body_bytes: int | None = None,
     batch_items: int | None = None,
+    threads: int | None = None,
     loader: Callable[[], Any] | None = None,
 ) -> FastAPI:
     """The service app. The pipeline loads in the background at startup (one
@@ -87,11 +89,12 @@ def create_app(
                             ("batch_items", batch_items))
     }
     keys = frozenset(api_keys) if api_keys is not None else load_api_keys()
+    threads = threads or (int(os.environ["VOC_NLP_THREADS"]) if os.environ.get("VOC_NLP_THREADS") else None)
     if loader is None:
         def loader():
             from voc_nlp.pipeline import Pipeline
 
-            return Pipeline.load(config)
+            return Pipeline.load(config, overrides={"encoder": {"threads": threads}} if threads else None)
 
     metrics = Metrics()
     worker = EnrichWorker(loader, batch_items=settings["batch_items"], on_batch=metrics.batch_done)
