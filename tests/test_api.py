@@ -133,3 +133,9 @@ def test_pipe_streams_lazily_and_batching_does_not_change_records(pipeline):
 def test_pipe_rejects_a_bad_batch_size(pipeline):
     with pytest.raises(ValueError, match="batch_size"):
         list(pipeline.pipe(["x"], batch_size=-1))
+
+
+def test_pipe_reports_lone_surrogates_per_item(pipeline):
+    records = list(pipeline.pipe([{"text": "half \ud800 pair"}, {"text": "Fine"}]))
+    assert "undecodable" in records[0]["error"] and records[1]["error"] is None
+    json.dumps(records).encode("utf-8")

@@ -251,7 +251,9 @@ class Pipeline:
                                        f"found {type(item).__name__}")
                 invalid[i] = item
                 rows.append({})
-        frame = pd.DataFrame(rows, index=range(len(rows)))
+        # dtype=object: no type inference (pandas' Arrow strings reject lone
+        # surrogates; the row checks below report them per item instead).
+        frame = pd.DataFrame(rows, index=range(len(rows)), dtype=object)
         chunk = self._canonical_frame(frame, columns, source, first_row)
         for i, bad in invalid.items():
             chunk.at[i, "error"] = bad.error

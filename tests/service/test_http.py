@@ -368,3 +368,48 @@ def test_serve_with_a_missing_config_exits_2(tmp_path, capsys):
 
     assert main(["serve", "--config", str(tmp_path / "nope.yaml")]) == 2
     assert "config file not found" in capsys.readouterr().err
+
+
+def test_seeded_fuzz_never_gets_a_500(server):
+    """Random JSON shapes, types and lone surrogates: every answer is 200 or a 4xx with a reason."""
+    import random
+
+    rng = random.Random(22)
+    atoms = [None, True, 0, -1, 2**70, 1.5, float("1e308"), "", " ", "\ud800", "x\udfffy", "Parcel late",
+             "é" * 50, [], {}, ["a"], {"speaker": "customer"}, {"speaker": 3, "text": None}]
+
+    def value(depth=0):
+        if depth > 2 or rng.random() < 0.6:
+            return rng.choice(atoms)
+        if rng.random() < 0.5:
+            return [value(depth + 1) for _ in range(rng.randint(0, 3))]
+        return {rng.choice(["text", "id", "turns", "\ud834", "x"]): value(depth + 1) for _ in range(rng.randint(0, 3))}
+
+    fields = ["id", "text", "channel", "created_at", "turns", "lang", "rating", "extra", "\udc80"]
+    bodies = []
+    for _ in range(25):
+        items = []
+        for _ in range(rng.randint(0, 6)):
+            if rng.random() < 0.15:
+                items.append(value())
+            else:
+                items.append({rng.choice(fields): value() for _ in range(rng.randint(0, 5))})
+        body = {"items": items} if rng.random() < 0.85 else {rng.choice(fields): items}
+        bodies.append(json.dumps(body))  # ensure_ascii: lone surrogates travel as \ud800 escapes
+    for body in bodies:
+        response = post(server, body, raw=True)
+        assert response.status_code in (200, 400, 413, 422), (response.status_code, body, response.text)
+        if response.status_code == 200:
+            assert len(response.json()["records"]) == len(json.loads(body)["items"])
+        else:
+            assert response.json()["detail"]
+
+
+def test_lone_surrogates_are_an_item_error(server):
+    body = '{"items": [{"id": "s1", "text": "bad \\ud800 half"}, {"id": "x\\udfff", "text": 1}, {"id": "ok", "text": "fine"}]}'
+    response = post(server, body, raw=True)
+    assert response.status_code == 200
+    records = response.json()["records"]
+    assert "text holds invalid Unicode" in records[0]["error"]
+    assert records[1]["id"] == "x?" and "text must be a string" in records[1]["error"]
+    assert records[2]["error"] is None

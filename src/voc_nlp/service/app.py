@@ -194,7 +194,7 @@ def create_app(
             return _problem(400, "invalid JSON: nested too deeply")
         if not isinstance(payload, dict) or "items" not in payload:
             return _problem(422, 'expected a JSON object {"items": [...]}, found '
-                                 + (f"an object with keys {sorted(payload)[:5]}" if isinstance(payload, dict)
+                                 + (f"an object with keys {_printable(str(sorted(payload)[:5]))}" if isinstance(payload, dict)
                                     else _json_type(payload)))
         items = payload["items"]
         if not isinstance(items, list):
@@ -288,11 +288,34 @@ def _check_item(number: int, item: Any):
         value = item.get(name)
         if value is not None and (isinstance(value, bool) or not isinstance(value, types)):
             problems.append(f"{name} must be {_describe(types)}, found {_json_type(value)}")
+    for name in ITEM_FIELDS:
+        if name in item and _has_lone_surrogate(item[name]):
+            # JSON may escape half a UTF-16 pair ("\ud800"): not text, and not encodable in the answer.
+            problems.append(f"{name} holds invalid Unicode (a lone surrogate escape such as \\ud800)")
     if problems:
         raw_id = item.get("id")
         good_id = isinstance(raw_id, (str, int)) and not isinstance(raw_id, bool) and str(raw_id).strip()
-        return InvalidItem(f"{where}: {'; '.join(problems)}", id=str(raw_id).strip() if good_id else None)
+        return InvalidItem(f"{where}: {'; '.join(problems)}", id=_printable(str(raw_id).strip()) if good_id else None)
     return {name: item.get(name) for name in ITEM_FIELDS}
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    return False
+
+
+def _printable(text: str) -> str:
+    """`text` safe to send back as UTF-8 (lone surrogates become "?")."""
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _describe(types: tuple) -> str:
