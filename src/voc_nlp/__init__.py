@@ -1,4 +1,13 @@
-"""voc-nlp: voice-of-the-customer analysis for English and French feedback."""
+"""voc-nlp: voice-of-the-customer analysis for English and French feedback.
+
+    import voc_nlp
+    nlp = voc_nlp.load()                       # the default pipeline (or a config file / folder)
+    frame = nlp.enrich(df)                     # DataFrame in, DataFrame of records out
+    records = nlp.enrich_texts(["Parcel late again"])
+    for record in nlp.pipe(dicts, batch_size=64): ...
+
+Importing the package loads no model and no heavy library; `load()` does.
+"""
 
 from voc_nlp.schema import SCHEMA_VERSION, EnrichedRecord, Unit
 
@@ -15,4 +24,12 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-__all__ = ["EnrichedRecord", "Pipeline", "SCHEMA_VERSION", "Unit"]
+def load(path=None, overrides: dict | None = None):
+    """The enrichment pipeline: the default one, or the one of a config file
+    or of a pipeline folder (holding config.yaml). Loads the models."""
+    from voc_nlp.pipeline import Pipeline
+
+    return Pipeline.load(path, overrides=overrides)
+
+
+__all__ = ["EnrichedRecord", "Pipeline", "SCHEMA_VERSION", "Unit", "load"]

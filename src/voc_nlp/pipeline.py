@@ -3,7 +3,10 @@
     pipe = Pipeline.from_config()                 # configs/default.yaml
     records = pipe.enrich_texts(["Parcel arrived broken.", "Merci !"])
     frame = pipe.enrich(dataframe)                # same columns as the CLI writes
+    for record in pipe.pipe(dicts, batch_size=64): ...   # JSON-ready dicts, streamed
     for chunk in pipe.enrich_stream(read_feedback(["reviews.csv"])): ...
+
+`voc_nlp.load(path)` is the public way in: `Pipeline.load`.
 
 A pipeline is an encoder plus an ordered list of named components, built from
 a YAML config through the registries (see `configs/default.yaml`).
@@ -12,8 +15,11 @@ a YAML config through the registries (see `configs/default.yaml`).
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import pandas as pd
 import yaml
@@ -21,21 +27,53 @@ import yaml
 from voc_nlp.components.base import Component
 from voc_nlp.doc import FeedbackDoc
 from voc_nlp.encoders import encoder_from_config
-from voc_nlp.io.columns import ColumnMap
+from voc_nlp.io.columns import ColumnMap, normalise_name
+from voc_nlp.io.errors import InputError
 from voc_nlp.io.readers import canonical_frame
-from voc_nlp.io.writers import records_to_frame
+from voc_nlp.io.writers import _row_converter, records_to_frame, to_arrow
 from voc_nlp.registry import components as component_registry
-from voc_nlp.schema import EnrichedRecord
+from voc_nlp.schema import ARROW_SCHEMA, EnrichedRecord
 from voc_nlp.taxonomy import Taxonomy
 from voc_nlp.text.pii import PII_TYPES, mask_pii
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_ROOT.parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "default.yaml"
+# In a pipeline folder given to `load()`, the config is the first of these.
+FOLDER_CONFIG_NAMES = ("config.yaml", "pipeline.yaml", "default.yaml")
 
 
 class ConfigError(ValueError):
     """A config file that cannot build a pipeline; the message says why."""
+
+
+@dataclass(frozen=True)
+class InvalidItem:
+    """An input item already known to be bad, for `Pipeline.pipe`.
+
+    Passed in place of an item, it comes out as a record at the same position
+    carrying `error` (and `id`, when known), without being enriched; the
+    HTTP service uses it for items of the wrong shape.
+    """
+
+    error: str
+    id: str | None = None
+
+
+def config_path(path: str | Path | None = None) -> Path:
+    """The config file for `load(path)`: the default one, the file given, or
+    the config inside a pipeline folder (config.yaml, pipeline.yaml or default.yaml)."""
+    if path is None:
+        return DEFAULT_CONFIG
+    path = Path(path)
+    if path.is_dir():
+        for name in FOLDER_CONFIG_NAMES:
+            if (path / name).is_file():
+                return path / name
+        raise ConfigError(f"no pipeline config in folder {path} (looked for {', '.join(FOLDER_CONFIG_NAMES)})")
+    if not path.exists():
+        raise ConfigError(f"config file not found: {path}")
+    return path
 
 
 class Pipeline:
@@ -47,6 +85,12 @@ class Pipeline:
         _check_requirements(steps)
 
     # -- construction --------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, overrides: dict | None = None) -> "Pipeline":
+        """The pipeline of `path`: None for the default one, a config file, or
+        a pipeline folder holding one (see `config_path`)."""
+        return cls.from_config(config_path(path), overrides=overrides)
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, overrides: dict | None = None) -> "Pipeline":
@@ -151,6 +195,100 @@ class Pipeline:
             frame, ColumnMap(), source="<texts>", first_row=1, max_text_chars=self.max_text_chars
         )
         return self.enrich_records(chunk)
+
+    def pipe(
+        self,
+        items: Iterable[Mapping[str, Any] | str],
+        batch_size: int | None = None,
+        columns: ColumnMap | None = None,
+        source: str = "<items>",
+    ) -> Iterator[dict]:
+        """Stream enriched records for a stream of input items.
+
+        `items` are dicts with the CLI's input fields (text, id, created_at,
+        rating, channel, lang, turns), found by the same column auto-detection
+        or named by `columns`; a plain string is a text. Items are read
+        `batch_size` at a time (default: `input.chunk_size`, 1000), so an
+        endless iterable is fine. Yields one JSON-ready dict per item, in
+        input order, exactly as a line of the JSONL output: an item that
+        cannot be enriched (no text, not a dict, a bad turns list) yields a
+        record carrying `error` instead of stopping the stream.
+        """
+        size = int(batch_size or self.chunk_size)
+        if size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        batch: list = []
+        offset = 0
+        for item in items:
+            batch.append(item)
+            if len(batch) == size:
+                yield from self._pipe_batch(batch, offset, columns or ColumnMap(), source)
+                offset += len(batch)
+                batch = []
+        if batch:
+            yield from self._pipe_batch(batch, offset, columns or ColumnMap(), source)
+
+    def _pipe_batch(self, items: list, offset: int, columns: ColumnMap, source: str) -> list[dict]:
+        return self.enrich_json(self.canonical_items(items, columns, source, first_row=offset + 1))
+
+    def canonical_items(
+        self, items: list, columns: ColumnMap | None = None, source: str = "<items>", first_row: int = 1
+    ) -> pd.DataFrame:
+        """Input items (dicts, strings or `InvalidItem`s) as one canonical chunk,
+        checked like a file's rows; `first_row` numbers the first item in
+        generated ids and error messages."""
+        columns = columns or ColumnMap()
+        rows: list[dict] = []
+        invalid: dict[int, InvalidItem] = {}
+        for i, item in enumerate(items):
+            if isinstance(item, Mapping):
+                rows.append({str(key): value for key, value in item.items()})
+            elif isinstance(item, str):
+                rows.append({columns.text or "text": item})
+            else:
+                if not isinstance(item, InvalidItem):
+                    item = InvalidItem(f"{source} row {first_row + i}: expected a dict or a string, "
+                                       f"found {type(item).__name__}")
+                invalid[i] = item
+                rows.append({})
+        # dtype=object: no type inference (pandas' Arrow strings reject lone
+        # surrogates; the row checks below report them per item instead).
+        frame = pd.DataFrame(rows, index=range(len(rows)), dtype=object)
+        chunk = self._canonical_frame(frame, columns, source, first_row)
+        for i, bad in invalid.items():
+            chunk.at[i, "error"] = bad.error
+            if bad.id is not None:
+                chunk.at[i, "id"] = bad.id
+        return chunk
+
+    def enrich_json(self, chunk: pd.DataFrame) -> list[dict]:
+        """Enrich a canonical chunk into JSON-ready dicts, as the JSONL output holds them."""
+        records = records_to_frame(self.enrich_records(chunk))
+        return [_JSON_ROW(row) for row in to_arrow(records).to_pylist()]
+
+    def _canonical_frame(self, frame: pd.DataFrame, columns: ColumnMap, source: str, first_row: int) -> pd.DataFrame:
+        def build() -> pd.DataFrame:
+            return canonical_frame(frame, columns, source=source, first_row=first_row,
+                                   max_text_chars=self.max_text_chars)
+
+        try:
+            return build()
+        except InputError:
+            # A batch in which no item has the text column (or a named one):
+            # each item becomes an "empty text" error, not the whole stream.
+            present = {normalise_name(c) for c in frame.columns}
+            for f in dataclass_fields(ColumnMap):
+                name = getattr(columns, f.name)
+                if name is not None and normalise_name(name) not in present:
+                    frame[name] = None
+            if columns.text is None and columns.turns is None and "text" not in frame.columns:
+                frame["text"] = None
+            return build()
+
+
+# One record as JSON-ready values (maps as dicts, timestamps in ISO 8601,
+# NaN as None): what the JSONL writer writes.
+_JSON_ROW = _row_converter(ARROW_SCHEMA)
 
 
 def to_doc(row: dict, mask: bool = True) -> FeedbackDoc:

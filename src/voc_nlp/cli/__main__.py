@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from voc_nlp.cli import enrich, evaluate, report, train
+from voc_nlp.cli import enrich, evaluate, report, serve, train
 
-COMMANDS = {"enrich": enrich, "report": report, "evaluate": evaluate, "train": train}
+COMMANDS = {"enrich": enrich, "report": report, "evaluate": evaluate, "train": train, "serve": serve}
 
 
 def main(argv: list[str] | None = None) -> int:
