@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	# CPU torch first, pinned: an unpinned torch pulls a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e '.[test]'
+	$(BIN)/pip install --quiet --no-deps -e '.[test,service]'
 	touch $@
 
 # Re-resolve pyproject.toml's dependencies in a throwaway venv and pin the
@@ -30,7 +30,7 @@ lock:
 	$(PY) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/pip install --quiet --upgrade pip
 	$(LOCK_VENV)/bin/pip install --quiet torch==2.13.0
-	$(LOCK_VENV)/bin/pip install --quiet '.[test]'
+	$(LOCK_VENV)/bin/pip install --quiet '.[test,service]'
 	{ echo '# The whole dependency tree of voc-nlp, pinned: what `make install` installs.'; \
 	  echo '# Regenerate with `make lock` after changing pyproject.toml dependencies.'; \
 	  echo '# torch is pinned to the CPU build and installed first (see Makefile).'; \
