@@ -258,13 +258,14 @@ def test_english_units_also_read_the_words(pipeline):
     texts = ["@user the app keeps logging me out", "L'application me déconnecte sans arrêt."]
     english, french = pipeline.enrich_texts(texts)
     assert english.lang == "en" and french.lang == "fr"
-    # "keeps logging me out" is a complaint: the words say so, the sentence embedding reads a plain statement.
-    assert english.sentiment == "negative"
+    # "keeps logging me out" is a complaint: the words say so, the sentence embedding reads a plain
+    # statement. Read on the unit: the item's label is also moved by pain_points (a complaint intent).
+    assert english.units[0].sentiment == "negative"
     lexical, step.lexical = step.lexical, None
     try:
         heads_alone = pipeline.enrich_texts(texts)
     finally:
         step.lexical = lexical
-    assert heads_alone[0].sentiment == "neutral"
+    assert heads_alone[0].units[0].sentiment == "neutral"
     assert heads_alone[0].sentiment_probs != english.sentiment_probs
     assert heads_alone[1].sentiment_probs == french.sentiment_probs  # French units: the heads alone
