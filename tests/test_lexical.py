@@ -5,9 +5,10 @@ import pytest
 
 from voc_nlp.components.emotions import EmotionClassifier
 from voc_nlp.lexical import LexicalHead
-from voc_nlp.pipeline import PROJECT_ROOT, Pipeline
+from voc_nlp.paths import default_model
+from voc_nlp.pipeline import Pipeline
 
-MODEL = PROJECT_ROOT / "models" / "emotions"
+MODEL = default_model("emotions")
 
 TEXTS = [
     "this is so annoying, the app crashed again", "ugh, annoying delay again", "so disappointed with the order",

@@ -1,6 +1,6 @@
 """The enrichment pipeline: input rows in, one EnrichedRecord per row out.
 
-    pipe = Pipeline.from_config()                 # configs/default.yaml
+    pipe = Pipeline.from_config()                 # the default pipeline (voc_nlp.paths)
     records = pipe.enrich_texts(["Parcel arrived broken.", "Merci !"])
     frame = pipe.enrich(dataframe)                # same columns as the CLI writes
     for record in pipe.pipe(dicts, batch_size=64): ...   # JSON-ready dicts, streamed
@@ -31,14 +31,14 @@ from voc_nlp.io.columns import ColumnMap, normalise_name
 from voc_nlp.io.errors import InputError
 from voc_nlp.io.readers import canonical_frame
 from voc_nlp.io.writers import _row_converter, records_to_frame, to_arrow
+from voc_nlp.paths import default_config, default_pipeline_dir
 from voc_nlp.registry import components as component_registry
 from voc_nlp.schema import ARROW_SCHEMA, EnrichedRecord
 from voc_nlp.taxonomy import Taxonomy
 from voc_nlp.text.pii import PII_TYPES, mask_pii
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
-PROJECT_ROOT = PACKAGE_ROOT.parent.parent
-DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "default.yaml"
+# The default pipeline is package data (voc_nlp.paths: the one path root).
+DEFAULT_CONFIG = default_config()
 # In a pipeline folder given to `load()`, the config is the first of these.
 FOLDER_CONFIG_NAMES = ("config.yaml", "pipeline.yaml", "default.yaml")
 
@@ -81,7 +81,8 @@ class Pipeline:
         self.steps = steps
         self.config = config or {}
         self.taxonomy: Taxonomy | None = None
-        self.base_dir = PROJECT_ROOT  # relative paths in the config resolve against it
+        self.base_dir = default_pipeline_dir()  # relative paths in the config resolve against it
+        self.taxonomy_path: Path | None = None
         _check_requirements(steps)
 
     # -- construction --------------------------------------------------------
@@ -112,13 +113,17 @@ class Pipeline:
         return cls.from_dict(config, base_dir=path.parent)
 
     @classmethod
-    def from_dict(cls, config: dict, base_dir: Path = PROJECT_ROOT) -> "Pipeline":
+    def from_dict(cls, config: dict, base_dir: Path | None = None) -> "Pipeline":
+        """Build from a config dict; its relative paths resolve against `base_dir`
+        (default: the default pipeline's folder)."""
+        base_dir = Path(base_dir) if base_dir is not None else default_pipeline_dir()
         try:
             encoder = encoder_from_config(config, base_dir)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
 
-        taxonomy = Taxonomy.load(base_dir / config.get("taxonomy", "taxonomy.yaml"))
+        taxonomy_path = base_dir / config.get("taxonomy", "taxonomy.yaml")
+        taxonomy = Taxonomy.load(taxonomy_path)
         shared = {"encoder": encoder, "taxonomy": taxonomy}
 
         settings = config.get("components") or {}
@@ -139,6 +144,7 @@ class Pipeline:
             steps.append(factory(**kwargs))
         pipe = cls(steps, config)
         pipe.taxonomy = taxonomy
+        pipe.taxonomy_path = taxonomy_path
         pipe.base_dir = base_dir
         return pipe
 

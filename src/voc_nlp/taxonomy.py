@@ -1,7 +1,7 @@
 """The taxonomy an analyst can edit: sentiment scale, CX emotions, journey
 phases and touchpoints. Ids live in the YAML, never in code.
 
-    Taxonomy.load()                      # configs/taxonomy.yaml
+    Taxonomy.load()                      # the default one (configs/taxonomy.yaml)
     Taxonomy.load("my_taxonomy.yaml")    # a full file, or one that starts with
                                          # `extends: default` and changes a few things
 
@@ -24,7 +24,10 @@ from pathlib import Path
 
 import yaml
 
-DEFAULT_TAXONOMY = Path(__file__).resolve().parent.parent.parent / "configs" / "taxonomy.yaml"
+from voc_nlp.paths import default_taxonomy
+
+# The default pipeline's taxonomy (package data; voc_nlp.paths is the one path root).
+DEFAULT_TAXONOMY = default_taxonomy()
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 

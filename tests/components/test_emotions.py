@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from voc_nlp.components.emotions import EmotionClassifier
-from voc_nlp.pipeline import PROJECT_ROOT
+from voc_nlp.paths import default_model
 
-MODEL = str(PROJECT_ROOT / "models" / "emotions")
+MODEL = str(default_model("emotions"))
 
 
 def _scores(classifier, **values):

@@ -4,7 +4,8 @@ import pytest
 
 from voc_nlp.components.pain_points import PainPointDetector
 from voc_nlp.components.problems import ProblemReportDetector
-from voc_nlp.pipeline import PROJECT_ROOT, ConfigError, Pipeline
+from voc_nlp.paths import default_model, default_pipeline_dir
+from voc_nlp.pipeline import ConfigError, Pipeline
 from voc_nlp.taxonomy import Taxonomy
 
 
@@ -31,7 +32,7 @@ def test_calm_problem_report_is_a_pain_point_plain_question_is_not(pipeline):
 
 def test_problems_head_without_the_label_is_refused():
     with pytest.raises(ValueError, match="no label 'complaint'"):
-        ProblemReportDetector(str(PROJECT_ROOT / "models" / "pain_point"), problem_label="complaint")
+        ProblemReportDetector(str(default_model("pain_point")), problem_label="complaint")
 
 
 def test_moods_and_units(pipeline):
@@ -74,7 +75,7 @@ def test_pipeline_refuses_pain_points_before_what_they_read(earlier, missing):
     config = {"encoder": {"backend": "use_m3"}, "pipeline": steps,
               "components": {name: {"model": f"../models/{models[name]}"} for name in ("sentiment", earlier)}}
     with pytest.raises(ConfigError, match=missing):
-        Pipeline.from_dict(config, base_dir=PROJECT_ROOT / "configs")
+        Pipeline.from_dict(config, base_dir=default_pipeline_dir())
 
 
 def test_a_calm_complaint_reads_as_negative(pipeline):

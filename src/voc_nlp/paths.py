@@ -1,0 +1,35 @@
+"""The one root every default path resolves from: the default pipeline's folder.
+
+    default_pipeline_dir()   # holds default.yaml and taxonomy.yaml; its config
+                             # reaches the model folders as ../models/...
+
+Installed from a wheel it is package data (site-packages/voc_nlp/default_pipeline/configs,
+models beside it); in a source checkout it is the project's `configs/`. A
+pipeline folder given to `voc_nlp.load(path)` is the other root: paths in its
+config resolve against that folder.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+
+@cache
+def default_pipeline_dir() -> Path:
+    """The folder of the default pipeline's config (default.yaml, taxonomy.yaml)."""
+    return Path(str(files("voc_nlp.default_pipeline.configs"))).resolve()
+
+
+def default_config() -> Path:
+    return default_pipeline_dir() / "default.yaml"
+
+
+def default_taxonomy() -> Path:
+    return default_pipeline_dir() / "taxonomy.yaml"
+
+
+def default_model(name: str) -> Path:
+    """A model folder of the default pipeline, e.g. `default_model("emotions")`."""
+    return (default_pipeline_dir() / ".." / "models" / name).resolve()
