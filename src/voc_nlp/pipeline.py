@@ -14,7 +14,11 @@ a YAML config through the registries (see `configs/default.yaml`).
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import json
+import re
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
@@ -31,9 +35,9 @@ from voc_nlp.io.columns import ColumnMap, normalise_name
 from voc_nlp.io.errors import InputError
 from voc_nlp.io.readers import canonical_frame
 from voc_nlp.io.writers import _row_converter, records_to_frame, to_arrow
-from voc_nlp.paths import default_config, default_pipeline_dir
+from voc_nlp.paths import default_config, default_pipeline_dir, default_taxonomy
 from voc_nlp.registry import components as component_registry
-from voc_nlp.schema import ARROW_SCHEMA, EnrichedRecord
+from voc_nlp.schema import ARROW_SCHEMA, SCHEMA_VERSION, EnrichedRecord
 from voc_nlp.taxonomy import Taxonomy
 from voc_nlp.text.pii import PII_TYPES, mask_pii
 
@@ -147,6 +151,65 @@ class Pipeline:
         pipe.taxonomy_path = taxonomy_path
         pipe.base_dir = base_dir
         return pipe
+
+    def to_disk(self, path: str | Path) -> Path:
+        """Save the pipeline as one self-contained folder that `voc_nlp.load(path)`
+        reads back: config.yaml (its paths relative to the folder), taxonomy.yaml
+        (with any file it extends) and every model folder the config names,
+        under models/. `path` must not exist or be empty."""
+        out = Path(path)
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):
+            raise FileExistsError(f"{out}: exists and is not an empty folder")
+        out.mkdir(parents=True, exist_ok=True)
+        copied: dict[Path, str] = {}
+
+        def relocate(value):
+            if isinstance(value, dict):
+                return {k: relocate(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [relocate(v) for v in value]
+            if isinstance(value, str) and "/" in value and (self.base_dir / value).is_dir():
+                source = (self.base_dir / value).resolve()
+                if source not in copied:
+                    name, n = source.name, 1
+                    while f"models/{name}" in copied.values():
+                        n += 1
+                        name = f"{source.name}_{n}"
+                    shutil.copytree(source, out / "models" / name,
+                                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                    copied[source] = f"models/{name}"
+                return copied[source]
+            return value
+
+        config = relocate({k: v for k, v in self.config.items() if k != "taxonomy"})
+        _copy_taxonomy(self.taxonomy_path or default_taxonomy(), out / "taxonomy.yaml", out)
+        config = {"taxonomy": "taxonomy.yaml", **config}
+        (out / "config.yaml").write_text(
+            "# Written by voc_nlp Pipeline.to_disk; load with voc_nlp.load(\"<this folder>\").\n"
+            "# Paths are relative to this folder.\n"
+            + yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
+            encoding="utf-8",
+        )
+        return out
+
+    def provenance(self) -> dict[str, str]:
+        """What made this pipeline's records, as string key-values for an output's
+        metadata (Parquet key-value metadata, the JSONL/CSV sidecar, DuckDB's
+        voc_nlp_meta table): versions, the config's hash and the taxonomy itself."""
+        from voc_nlp import __version__
+
+        taxonomy = Path(self.taxonomy_path or default_taxonomy())
+        text = taxonomy.read_text(encoding="utf-8") if taxonomy.is_file() else ""
+        config = json.dumps(self.config, sort_keys=True, default=str, ensure_ascii=False)
+        return {
+            "voc_nlp.version": __version__,
+            "voc_nlp.schema_version": SCHEMA_VERSION,
+            "voc_nlp.model_version": self.model_version,
+            "voc_nlp.config_sha256": hashlib.sha256(config.encode("utf-8")).hexdigest(),
+            "voc_nlp.taxonomy_path": str(taxonomy.resolve()),
+            "voc_nlp.taxonomy_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            "voc_nlp.taxonomy": text,
+        }
 
     # -- running -------------------------------------------------------------
 
@@ -326,6 +389,20 @@ def _masked(text: str, found: set[str], mask: bool) -> str:
     result = mask_pii(text)
     found.update(result.types)
     return result.text if mask else text
+
+
+def _copy_taxonomy(source: Path, dest: Path, folder: Path) -> None:
+    """Copy a taxonomy file and the chain of files it extends (`extends: default`
+    included) into `folder`, so the copy loads without the original files."""
+    text = source.read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    parent = data.get("extends") if isinstance(data, dict) else None
+    if isinstance(parent, str):
+        parent_source = default_taxonomy() if parent == "default" else (source.parent / parent).resolve()
+        name = f"{dest.stem}_extends.yaml"
+        _copy_taxonomy(parent_source, folder / name, folder)
+        text = re.sub(r"(?m)^extends:.*$", f"extends: {name}", text, count=1)
+    dest.write_text(text, encoding="utf-8")
 
 
 def _check_requirements(steps: list[Component]) -> None:
