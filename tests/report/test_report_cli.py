@@ -99,3 +99,28 @@ def test_bad_input_exits_2(tmp_path, capsys):
     pd.DataFrame({"text": ["hello"]}).to_parquet(raw)
     assert main(["report", str(raw), "-o", str(tmp_path / "r.html")]) == 2
     assert "not enriched" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("ext", ["parquet", "jsonl", "duckdb"])
+def test_taxonomy_comes_from_the_outputs_metadata(filled_parquet, tmp_path, ext):
+    """Without --taxonomy the report labels with the taxonomy the output records
+    (io.writers metadata): here one without phases, so they are title-cased ids."""
+    import yaml
+
+    import pyarrow.parquet as pq
+
+    from voc_nlp.io.writers import open_writer, read_metadata
+    from voc_nlp.taxonomy import DEFAULT_TAXONOMY
+
+    full = yaml.safe_load(DEFAULT_TAXONOMY.read_text(encoding="utf-8"))
+    text = yaml.safe_dump({k: full[k] for k in ("sentiment", "emotions")}, allow_unicode=True)
+    meta = {"voc_nlp.taxonomy": text, "voc_nlp.taxonomy_path": str(tmp_path / "gone" / "minimal.yaml"),
+            "voc_nlp.schema_version": "1.0"}
+    path = tmp_path / f"out.{ext}"
+    with open_writer(str(path), metadata=meta) as writer:
+        writer.write_table(pq.read_table(filled_parquet))
+    assert read_metadata(str(path)) == meta
+    html, _ = build_report(str(path), None)
+    assert ">Customer Support<" in html
+    html, _ = build_report(str(path), None, taxonomy=DEFAULT_TAXONOMY)
+    assert ">Customer Support<" not in html

@@ -25,7 +25,8 @@ def add_parser(sub) -> None:
     p.add_argument("-o", "--output", required=True,
                    help="output file: .parquet, .jsonl, .csv or .duckdb")
     p.add_argument("--table", default="feedback", help="DuckDB table name (default: feedback)")
-    p.add_argument("--config", default=None, help="pipeline config YAML (default: configs/default.yaml)")
+    p.add_argument("--config", default=None,
+                   help="pipeline config YAML or pipeline folder (default: the packaged configs/default.yaml)")
     p.add_argument("--taxonomy", default=None,
                    help="taxonomy YAML replacing the config's (phases, touchpoints, emotions); "
                         "start it with `extends: default` to add to the default one")
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from voc_nlp.io import checkpoints
     from voc_nlp.io.readers import check_inputs, read_feedback
     from voc_nlp.io.writers import open_writer, to_arrow
-    from voc_nlp.pipeline import ConfigError, Pipeline
+    from voc_nlp.pipeline import ConfigError, Pipeline, config_path
     from voc_nlp.taxonomy import TaxonomyError
 
     if problem := topics.check_args(args):
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             overrides["taxonomy"] = str(Path(args.taxonomy).resolve())
         if args.no_mask:
             overrides["privacy"] = {"mask": False}
-        pipe = Pipeline.from_config(args.config, overrides=overrides)
+        pipe = Pipeline.from_config(config_path(args.config) if args.config else None, overrides=overrides)
     except (ConfigError, TaxonomyError, FileNotFoundError, KeyError) as exc:
         return _fail(str(exc))
     try:
@@ -118,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
         )
         # With topics, records go to a temporary Parquet first (see cli/topics.py).
         first_output = str(topic_job.records_path) if topic_job else args.output
-        with open_writer(first_output, table=args.table) as writer:
+        provenance = pipe.provenance()  # what made the records, stored with them
+        with open_writer(first_output, table=args.table, metadata=provenance) as writer:
             for index, chunk in enumerate(chunks):
                 table = saved.load(index) if saved is not None and index < chunks_done else None
                 if table is not None and table.num_rows == len(chunk):
@@ -149,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
         saved.remove()  # the output is complete: nothing left to resume
     if topic_job is not None:
         try:
-            with open_writer(args.output, table=args.table) as writer:
+            with open_writer(args.output, table=args.table, metadata=provenance) as writer:
                 rows_out = topics.finish(topic_job, args, writer)
         except InputError as exc:
             return _fail(str(exc))

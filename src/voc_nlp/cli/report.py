@@ -20,7 +20,9 @@ def add_parser(sub) -> None:
     p.add_argument("--tables", metavar="DIR", default=None,
                    help="also write every aggregate table as CSV and Parquet into DIR")
     p.add_argument("--table", default=None, help="DuckDB table name (default: feedback, or the only table)")
-    p.add_argument("--taxonomy", default=None, help="taxonomy YAML for labels (default: configs/taxonomy.yaml)")
+    p.add_argument("--taxonomy", default=None,
+                   help="taxonomy YAML for labels (default: the one the enriched output records in its "
+                        "metadata, else the packaged default)")
     p.add_argument("--title", default=None, help="report title")
     p.add_argument("--top", type=int, default=10, help="pain points shown (default: 10)")
     p.add_argument("--grain", choices=("auto", "week", "month"), default="auto",

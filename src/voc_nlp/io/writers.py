@@ -20,6 +20,11 @@ the output path and never destroys the file that was there:
 - DuckDB writes the whole run in one transaction, committed by `close`:
   DuckDB discards a transaction that was never committed, so after a kill
   the table is as it was before the run.
+
+`metadata` (string key-values; `Pipeline.provenance()`: versions, config hash,
+taxonomy) says what made the records: Parquet key-value metadata, a sidecar
+`OUTPUT.meta.json` beside a JSONL or CSV file, or rows of the DuckDB table
+`voc_nlp_meta` (table_name, key, value). `read_metadata` reads it back.
 """
 
 from __future__ import annotations
@@ -82,8 +87,9 @@ class RecordWriter(ABC):
     dropping an id repeated within one `write` call).
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, metadata: dict[str, str] | None = None):
         self.path = path
+        self.metadata = {str(k): str(v) for k, v in (metadata or {}).items()}
         self.rows_written = 0
         self._closed = False
 
@@ -140,8 +146,8 @@ class _FileRecordWriter(RecordWriter):
     the new one, never half of one.
     """
 
-    def __init__(self, path: str):
-        super().__init__(path)
+    def __init__(self, path: str, metadata: dict[str, str] | None = None):
+        super().__init__(path, metadata)
         _remove_stale_temporaries(path)
         self.temp_path = _temp_path(path, os.getpid())
 
@@ -151,6 +157,19 @@ class _FileRecordWriter(RecordWriter):
         with open(self.temp_path, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(self.temp_path, self.path)
+        self._write_sidecar()
+
+    def _write_sidecar(self) -> None:
+        """JSONL and CSV: the metadata in OUTPUT.meta.json (an old one removed when there is none)."""
+        sidecar = metadata_sidecar(self.path)
+        if not self.metadata:
+            if os.path.exists(sidecar):
+                os.remove(sidecar)
+            return
+        temp = _temp_path(sidecar, os.getpid())
+        with open(temp, "w", encoding="utf-8") as fh:
+            json.dump(self.metadata, fh, ensure_ascii=False, indent=1)
+        os.replace(temp, sidecar)
 
     def _abort(self) -> None:
         try:
@@ -200,9 +219,10 @@ def _process_alive(pid: int) -> bool:
 class ParquetRecordWriter(_FileRecordWriter):
     """One Parquet file, one row group per `write` call."""
 
-    def __init__(self, path: str):
-        super().__init__(path)
-        self._writer = pq.ParquetWriter(self.temp_path, ARROW_SCHEMA, compression="zstd")
+    def __init__(self, path: str, metadata: dict[str, str] | None = None):
+        super().__init__(path, metadata)
+        schema = ARROW_SCHEMA.with_metadata(self.metadata) if self.metadata else ARROW_SCHEMA
+        self._writer = pq.ParquetWriter(self.temp_path, schema, compression="zstd")
 
     def _write_table(self, table: pa.Table) -> int:
         self._writer.write_table(table)
@@ -211,13 +231,16 @@ class ParquetRecordWriter(_FileRecordWriter):
     def _close_file(self) -> None:
         self._writer.close()
 
+    def _write_sidecar(self) -> None:
+        pass  # in the file's own key-value metadata
+
 
 class JsonlRecordWriter(_FileRecordWriter):
     """One JSON object per line, UTF-8: maps as objects, timestamps in ISO
     8601, NaN and missing values as null."""
 
-    def __init__(self, path: str):
-        super().__init__(path)
+    def __init__(self, path: str, metadata: dict[str, str] | None = None):
+        super().__init__(path, metadata)
         self._file = open(self.temp_path, "w", encoding="utf-8", newline="\n")
         self._convert = _row_converter(ARROW_SCHEMA)
 
@@ -234,8 +257,8 @@ class JsonlRecordWriter(_FileRecordWriter):
 class CsvRecordWriter(_FileRecordWriter):
     """A CSV file with a header; nested columns hold JSON text."""
 
-    def __init__(self, path: str):
-        super().__init__(path)
+    def __init__(self, path: str, metadata: dict[str, str] | None = None):
+        super().__init__(path, metadata)
         self._file = open(self.temp_path, "w", encoding="utf-8", newline="")
         self._csv = csv.writer(self._file)
         self._convert = _row_converter(ARROW_SCHEMA)
@@ -264,8 +287,8 @@ class DuckDBRecordWriter(RecordWriter):
     before the run until then.
     """
 
-    def __init__(self, path: str, table: str = "feedback"):
-        super().__init__(path)
+    def __init__(self, path: str, table: str = "feedback", metadata: dict[str, str] | None = None):
+        super().__init__(path, metadata)
         self.table = table
         self._name = _quote_identifier(table)
         try:
@@ -280,6 +303,12 @@ class DuckDBRecordWriter(RecordWriter):
             self._con.execute(f"CREATE TABLE IF NOT EXISTS {self._name} AS SELECT * FROM voc_empty")
         finally:
             self._con.unregister("voc_empty")
+        if self.metadata:
+            self._con.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} "
+                              "(table_name VARCHAR, key VARCHAR, value VARCHAR)")
+            self._con.execute(f"DELETE FROM {META_TABLE} WHERE table_name = ?", [table])
+            self._con.executemany(f"INSERT INTO {META_TABLE} VALUES (?, ?, ?)",
+                                  [[table, k, v] for k, v in self.metadata.items()])
 
     def _write_table(self, table: pa.Table) -> int:
         table = _last_row_per_id(table)
@@ -322,8 +351,9 @@ WRITERS: dict[str, type[RecordWriter]] = {
 }
 
 
-def open_writer(path: str, table: str = "feedback") -> RecordWriter:
-    """A writer for `path`, chosen by its extension; `table` is for DuckDB.
+def open_writer(path: str, table: str = "feedback", metadata: dict[str, str] | None = None) -> RecordWriter:
+    """A writer for `path`, chosen by its extension; `table` is for DuckDB;
+    `metadata` is stored with the records (see the module's docstring).
 
     Parquet, JSONL and CSV outputs are replaced when the writer closes; a
     DuckDB table is appended to. Missing parent folders are created.
@@ -339,8 +369,49 @@ def open_writer(path: str, table: str = "feedback") -> RecordWriter:
     if folder:
         os.makedirs(folder, exist_ok=True)
     if writer_class is DuckDBRecordWriter:
-        return DuckDBRecordWriter(path, table)
-    return writer_class(path)
+        return DuckDBRecordWriter(path, table, metadata)
+    return writer_class(path, metadata)
+
+
+# The DuckDB table holding each records table's metadata.
+META_TABLE = "voc_nlp_meta"
+
+
+def metadata_sidecar(path: str) -> str:
+    """Where a JSONL or CSV output's metadata goes: OUTPUT.meta.json."""
+    return path + ".meta.json"
+
+
+def read_metadata(path: str, table: str | None = None) -> dict[str, str]:
+    """The metadata a writer stored with the records at `path` ({} when none):
+    a Parquet file's (the first of a glob), a JSONL/CSV sidecar's, or a DuckDB
+    table's rows in voc_nlp_meta (`table`, default: feedback, or the only one)."""
+    matches = sorted(glob.glob(path)) if any(ch in path for ch in "*?[") else [path]
+    if not matches or not os.path.exists(matches[0]):
+        return {}
+    first = matches[0]
+    lower = first.lower()
+    try:
+        if lower.endswith((".parquet", ".pq")):
+            raw = pq.read_schema(first).metadata or {}
+            return {k.decode("utf-8"): v.decode("utf-8") for k, v in raw.items()
+                    if k.startswith(b"voc_nlp.")}
+        if lower.endswith((".duckdb", ".db")):
+            with duckdb.connect(first, read_only=True) as con:
+                if not con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = ?", [META_TABLE]).fetchall():
+                    return {}
+                rows = con.execute(f"SELECT table_name, key, value FROM {META_TABLE}").fetchall()
+            names = {r[0] for r in rows}
+            name = table or ("feedback" if "feedback" in names or len(names) != 1 else next(iter(names)))
+            return {k: v for t, k, v in rows if t == name}
+        sidecar = metadata_sidecar(first)
+        if os.path.exists(sidecar):
+            with open(sidecar, encoding="utf-8") as fh:
+                data = json.load(fh)
+            return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    except (OSError, ValueError, pa.ArrowException, duckdb.Error):
+        return {}  # no readable metadata: the caller falls back to its defaults
+    return {}
 
 
 # --------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def build_report(
     tables to `tables_dir`) when given. Returns (html, data)."""
     opt = options or Options()
     opt.lang = lang
-    tax = Taxonomy.load(taxonomy)
+    tax = Taxonomy.load(taxonomy) if taxonomy else output_taxonomy(source, table)
     con = load(source, table=table, threads=opt.threads)
     try:
         data = compute(con, tax, opt)
@@ -50,4 +50,28 @@ def build_report(
     return html, data
 
 
-__all__ = ["Options", "ReportData", "ReportInputError", "build_report", "compute", "load", "render", "write_tables"]
+def output_taxonomy(source: str, table: str | None = None) -> Taxonomy:
+    """The taxonomy the enriched output at `source` was made with, from its
+    metadata (`io.writers.read_metadata`): its file when it still holds the
+    same text (files it extends resolve there), else the stored text; the
+    default taxonomy when the output records none."""
+    import hashlib
+    import tempfile
+
+    from voc_nlp.io.writers import read_metadata
+
+    meta = read_metadata(source, table)
+    text = meta.get("voc_nlp.taxonomy")
+    if not text:
+        return Taxonomy.load()
+    path = Path(meta.get("voc_nlp.taxonomy_path") or "")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if path.name and path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == digest:
+        return Taxonomy.load(path)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / (path.name or "taxonomy.yaml")
+        copy.write_text(text, encoding="utf-8")
+        return Taxonomy.load(copy)
+
+
+__all__ = ["output_taxonomy", "Options", "ReportData", "ReportInputError", "build_report", "compute", "load", "render", "write_tables"]

@@ -116,7 +116,8 @@ def load(path: str, table: str | None = None, threads: int | None = None) -> duc
     if lower.endswith(".duckdb") or lower.endswith(".db"):
         con.execute(f"ATTACH {_lit(path)} AS srcdb (READ_ONLY)")
         tables = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'srcdb'").fetchall()]
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'srcdb'").fetchall()
+            if r[0] != "voc_nlp_meta"]  # the records' metadata (io.writers), not records
         name = table or ("feedback" if "feedback" in tables else (tables[0] if len(tables) == 1 else None))
         if name not in tables:
             raise ReportInputError(
