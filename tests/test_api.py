@@ -139,3 +139,24 @@ def test_pipe_reports_lone_surrogates_per_item(pipeline):
     records = list(pipeline.pipe([{"text": "half \ud800 pair"}, {"text": "Fine"}]))
     assert "undecodable" in records[0]["error"] and records[1]["error"] is None
     json.dumps(records).encode("utf-8")
+
+
+def test_to_disk_folder_loads_back_and_enriches_the_same(pipeline, tmp_path):
+    """`to_disk` writes a self-contained folder (relative paths only) that `load` reads back."""
+    import yaml
+
+    import voc_nlp
+
+    folder = pipeline.to_disk(tmp_path / "pipe")
+    config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
+    assert config["taxonomy"] == "taxonomy.yaml" and (folder / "taxonomy.yaml").is_file()
+    assert config["components"]["emotions"]["model"] == "models/emotions"
+    assert "../" not in (folder / "config.yaml").read_text(encoding="utf-8")
+    copy = voc_nlp.load(folder)
+    assert copy.base_dir == folder
+    texts = ["Parcel late again", "Merci, livraison rapide !", "The app crashes when I pay. So frustrated.",
+             "How do I change my address?"]
+    assert [r.to_dict() for r in copy.enrich_texts(texts)] == [r.to_dict() for r in pipeline.enrich_texts(texts)]
+    assert copy.provenance()["voc_nlp.taxonomy"] == pipeline.provenance()["voc_nlp.taxonomy"]
+    with pytest.raises(FileExistsError):
+        pipeline.to_disk(folder)
