@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from voc_nlp.cli import enrich, evaluate, report, serve, train
+from voc_nlp.cli import enrich, evaluate, report, serve, spark_enrich, train
 
-COMMANDS = {"enrich": enrich, "report": report, "evaluate": evaluate, "train": train, "serve": serve}
+COMMANDS = {"enrich": enrich, "report": report, "evaluate": evaluate, "train": train, "serve": serve,
+            "spark-enrich": spark_enrich}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,189 @@
+"""`voc-nlp spark-enrich INPUT [INPUT ...] -o OUTPUT_DIR`: the batch job on Spark.
+
+The input is read as `voc-nlp enrich` reads it (same readers, column
+detection, ids, errors and warnings), streamed on the driver into a staging
+Parquet folder beside the output; Spark then spreads the rows over its
+workers (`voc_nlp.spark`), each enriching with its own pipeline, and writes a
+Parquet folder (one file per partition, in input order) holding the same
+records as `voc-nlp enrich -o out.parquet`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from voc_nlp.io.columns import ColumnMap
+from voc_nlp.io.errors import InputError
+
+NAME = "voc-nlp spark-enrich"
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "spark-enrich",
+        help="enrich a feedback export on Spark into a Parquet folder (needs voc-nlp[spark])",
+        description="Read feedback files as `enrich` does, enrich them on Spark, write a "
+                    "Parquet folder of one record per input row.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="files or globs (CSV/TSV, JSONL, JSON, Parquet, XLSX)")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT_DIR",
+                   help="output Parquet folder (replaced if it exists)")
+    p.add_argument("--master", default="local[2]",
+                   help="Spark master (default: local[2]); under spark-submit, the one it sets")
+    p.add_argument("--partitions", type=int, default=None,
+                   help="Spark partitions (default: the larger of the default parallelism and "
+                        "rows / chunk size)")
+    p.add_argument("--config", default=None, help="pipeline config YAML or pipeline folder "
+                   "(default: the default pipeline); must be at the same path on the executors")
+    p.add_argument("--taxonomy", default=None, help="taxonomy YAML replacing the config's")
+    for field in ("text", "id", "time", "channel", "rating", "lang", "turns"):
+        p.add_argument(f"--{field}-col", default=None, help=f"input column holding the {field}")
+    p.add_argument("--encoding", default=None, help="input text encoding (as for enrich)")
+    p.add_argument("--sheet", default=None, help=".xlsx input: the sheet to read")
+    p.add_argument("--chunk-size", type=int, default=None,
+                   help="rows enriched at a time by a worker (default from config: 1000)")
+    p.add_argument("--max-text-chars", type=int, default=None,
+                   help="longer texts are truncated and their row flagged (default from config)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="encoder threads per Spark task (default: 1; Spark runs a task per core)")
+    p.add_argument("--batch-size", type=int, default=None, help="encoder batch size")
+    p.add_argument("--no-mask", action="store_true", help="keep personal data in the output text")
+    p.add_argument("--quiet", action="store_true", help="no summary line")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        from voc_nlp import spark as voc_spark
+
+        voc_spark.require_pyspark()
+    except ImportError as exc:
+        return _fail(str(exc))
+    import yaml
+
+    from voc_nlp.io.readers import check_inputs
+    from voc_nlp.pipeline import ConfigError, config_path
+
+    columns = ColumnMap(
+        text=args.text_col, id=args.id_col, time=args.time_col, channel=args.channel_col,
+        rating=args.rating_col, lang=args.lang_col, turns=args.turns_col,
+    )
+    for name in ("partitions", "chunk_size", "max_text_chars", "threads"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            return _fail(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    try:
+        check_inputs(args.inputs, columns, encoding=args.encoding, sheet=args.sheet)
+    except InputError as exc:
+        return _fail(str(exc))
+    # The driver reads the config (and checks it parses); the workers build the pipeline.
+    try:
+        path = config_path(args.config)
+        config = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(config, dict):
+            raise ConfigError(f"{path}: not a mapping of settings")
+    except (ConfigError, OSError, yaml.YAMLError) as exc:
+        return _fail(str(exc))
+    overrides: dict = {}
+    if args.batch_size:
+        overrides["encoder"] = {"batch_size": args.batch_size}
+    if args.taxonomy:
+        if not Path(args.taxonomy).is_file():
+            return _fail(f"taxonomy file not found: {args.taxonomy}")
+        overrides["taxonomy"] = str(Path(args.taxonomy).resolve())
+    if args.no_mask:
+        overrides["privacy"] = {"mask": False}
+    input_settings = config.get("input") or {}
+    chunk_size = args.chunk_size or int(input_settings.get("chunk_size", 1000))
+    max_text_chars = args.max_text_chars or int(input_settings.get("max_text_chars", 20000))
+
+    output = args.output.rstrip("/") or args.output
+    staging = _staging_folder(output)
+    started = time.perf_counter()
+    try:
+        try:
+            rows_in = stage_input(args.inputs, columns, staging, chunk_size, args.encoding,
+                                  max_text_chars, args.sheet)
+        except InputError as exc:
+            return _fail(str(exc))
+        session = voc_spark.local_session(args.master, app_name="voc-nlp spark-enrich")
+        try:
+            partitions = args.partitions or max(session.sparkContext.defaultParallelism,
+                                                math.ceil(rows_in / chunk_size))
+            staged = session.read.parquet(staging)
+            staged = staged.repartitionByRange(partitions, "_seq").sortWithinPartitions("_seq")
+            records = voc_spark._enrich_canonical(
+                staged.drop("_seq"), config=args.config, overrides=overrides,
+                threads=args.threads, batch_size=chunk_size,
+            )
+            try:
+                records.write.mode("overwrite").option("compression", "zstd").parquet(output)
+            except Exception as exc:  # a worker's error arrives as a Java/Python exception
+                return _fail(f"the Spark job failed: {_last_line(exc)}")
+            written = session.read.parquet(output)
+            rows_out = written.count()
+            errors = written.filter("error IS NOT NULL").count()
+        finally:
+            session.stop()
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    seconds = time.perf_counter() - started
+    if not args.quiet or errors:
+        print(f"{NAME}: {rows_in} rows in, {rows_out} rows out, {errors} with errors, "
+              f"{seconds:.1f} s, {rows_in / max(seconds, 1e-9):.0f} rows/s "
+              f"({partitions} partitions, {args.master}) -> {output}", file=sys.stderr)
+    return 0
+
+
+def stage_input(inputs: list[str], columns: ColumnMap, folder: str, chunk_size: int,
+                encoding: str | None, max_text_chars: int, sheet: str | None) -> int:
+    """Read the inputs as `voc-nlp enrich` does into Parquet files of canonical
+    rows (turns as JSON text, `_seq` the row's position); returns the rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from voc_nlp.io.readers import read_feedback
+
+    schema = pa.schema([
+        ("id", pa.string()), ("text", pa.string()), ("turns", pa.string()),
+        ("lang", pa.string()), ("channel", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")), ("rating", pa.float64()),
+        ("source_file", pa.string()), ("source_row", pa.int64()),
+        ("warnings", pa.list_(pa.string())), ("error", pa.string()), ("_seq", pa.int64()),
+    ])
+    os.makedirs(folder, exist_ok=True)
+    rows = 0
+    chunks = read_feedback(inputs, columns, chunk_size=chunk_size, encoding=encoding,
+                           max_text_chars=max_text_chars, sheet=sheet)
+    for index, chunk in enumerate(chunks):
+        chunk = chunk.copy()
+        chunk["turns"] = [None if t is None else json.dumps(t, ensure_ascii=False)
+                          for t in chunk["turns"]]
+        chunk["_seq"] = range(rows, rows + len(chunk))
+        table = pa.Table.from_pandas(chunk[schema.names], schema=schema, preserve_index=False)
+        pq.write_table(table, os.path.join(folder, f"part-{index:06d}.parquet"))
+        rows += len(chunk)
+    return rows
+
+
+def _staging_folder(output: str) -> str:
+    folder, name = os.path.split(os.path.abspath(output))
+    return os.path.join(folder, f".{name}.staging-{os.getpid()}")
+
+
+def _last_line(exc: Exception) -> str:
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    errors = [line for line in lines if "Error:" in line or "Exception:" in line]
+    return (errors or lines or [type(exc).__name__])[-1][:500]
+
+
+def _fail(message: str) -> int:
+    print(f"{NAME}: error: {message}", file=sys.stderr)
+    return 2
