@@ -113,6 +113,11 @@ def run(args: argparse.Namespace) -> int:
                                   max_text_chars, args.sheet)
         except InputError as exc:
             return _fail(str(exc))
+        from pyspark.sql import SparkSession
+
+        # A session already running in this process (a notebook, the tests) is
+        # used as it is, and left running.
+        own_session = SparkSession.getActiveSession() is None
         session = voc_spark.local_session(args.master, app_name="voc-nlp spark-enrich")
         try:
             partitions = args.partitions or max(session.sparkContext.defaultParallelism,
@@ -131,7 +136,8 @@ def run(args: argparse.Namespace) -> int:
             rows_out = written.count()
             errors = written.filter("error IS NOT NULL").count()
         finally:
-            session.stop()
+            if own_session:
+                session.stop()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     seconds = time.perf_counter() - started
