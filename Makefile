@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	# CPU torch first, pinned: an unpinned torch pulls a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e '.[test,service]'
+	$(BIN)/pip install --quiet --no-deps -e '.[test,service,spark]'
 	touch $@
 
 # Re-resolve pyproject.toml's dependencies in a throwaway venv and pin the

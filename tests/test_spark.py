@@ -15,6 +15,10 @@ import pytest
 
 os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
 
+# pyspark 4.3 warns that it does not fully support pandas 3 (the lock's); what
+# these tests use works, as they check.
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
+
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = 1000
 
