@@ -133,7 +133,7 @@ def test_cli_writes_the_records_enrich_writes(spark, rows, tmp_path):
     got = table.to_pylist()
     assert [r["id"] for r in got] == [r["id"] for r in expected.to_pylist()]  # input order kept
     assert bench.compare(expected.to_pylist(), got) == []
-    assert not list(tmp_path.glob(".spark_out.staging-*"))  # staging folder removed
+    assert not list(tmp_path.glob("spark_out.voc-staging-*"))  # staging folder removed
 
 
 @pytest.mark.slow

@@ -337,10 +337,18 @@ def _spark_frame(records, as_json: tuple[str, ...]):
 # --------------------------------------------------------------------------
 
 
-def local_session(master: str = "local[2]", app_name: str = "voc-nlp", conf: dict | None = None):
+def under_spark_submit() -> bool:
+    """Whether this Python was started by spark-submit (its JVM is already running)."""
+    import os
+
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def local_session(master: str | None = "local[2]", app_name: str = "voc-nlp", conf: dict | None = None):
     """A Spark session for `voc-nlp spark-enrich` and the tests.
 
-    Local masters bind to loopback only (SPARK_LOCAL_IP=127.0.0.1, no UI);
+    `master` None keeps the one configured (by spark-submit). Local masters
+    bind to loopback only (SPARK_LOCAL_IP=127.0.0.1, no UI);
     the workers run this Python (PYSPARK_PYTHON), the session time zone is
     UTC, and Parquet timestamps are written as microseconds with a UTC
     adjustment, as `voc-nlp enrich` writes them.
@@ -349,7 +357,7 @@ def local_session(master: str = "local[2]", app_name: str = "voc-nlp", conf: dic
     import sys
 
     require_pyspark()
-    local = master.startswith("local")
+    local = master is not None and master.startswith("local")
     if local:
         os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -357,11 +365,13 @@ def local_session(master: str = "local[2]", app_name: str = "voc-nlp", conf: dic
     from pyspark.sql import SparkSession
 
     builder = (
-        SparkSession.builder.master(master).appName(app_name)
+        SparkSession.builder.appName(app_name)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
+    if master is not None:
+        builder = builder.master(master)
     if local:
         builder = (builder.config("spark.driver.host", "127.0.0.1")
                    .config("spark.driver.bindAddress", "127.0.0.1")

@@ -2,7 +2,7 @@
 
 The input is read as `voc-nlp enrich` reads it (same readers, column
 detection, ids, errors and warnings), streamed on the driver into a staging
-Parquet folder beside the output; Spark then spreads the rows over its
+Parquet folder beside the output (OUTPUT_DIR.voc-staging-<pid>, removed at the end); Spark then spreads the rows over its
 workers (`voc_nlp.spark`), each enriching with its own pipeline, and writes a
 Parquet folder (one file per partition, in input order) holding the same
 records as `voc-nlp enrich -o out.parquet`.
@@ -36,8 +36,8 @@ def add_parser(sub) -> None:
                    help="files or globs (CSV/TSV, JSONL, JSON, Parquet, XLSX)")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT_DIR",
                    help="output Parquet folder (replaced if it exists)")
-    p.add_argument("--master", default="local[2]",
-                   help="Spark master (default: local[2]); under spark-submit, the one it sets")
+    p.add_argument("--master", default=None,
+                   help="Spark master (default: the one spark-submit sets, else local[2])")
     p.add_argument("--partitions", type=int, default=None,
                    help="Spark partitions (default: the larger of the default parallelism and "
                         "rows / chunk size)")
@@ -118,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
         # A session already running in this process (a notebook, the tests) is
         # used as it is, and left running.
         own_session = SparkSession.getActiveSession() is None
-        session = voc_spark.local_session(args.master, app_name="voc-nlp spark-enrich")
+        master = args.master or (None if voc_spark.under_spark_submit() else "local[2]")
+        session = voc_spark.local_session(master, app_name="voc-nlp spark-enrich")
         try:
             partitions = args.partitions or max(session.sparkContext.defaultParallelism,
                                                 math.ceil(rows_in / chunk_size))
@@ -144,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet or errors:
         print(f"{NAME}: {rows_in} rows in, {rows_out} rows out, {errors} with errors, "
               f"{seconds:.1f} s, {rows_in / max(seconds, 1e-9):.0f} rows/s "
-              f"({partitions} partitions, {args.master}) -> {output}", file=sys.stderr)
+              f"({partitions} partitions, {session.sparkContext.master}) -> {output}", file=sys.stderr)
     return 0
 
 
@@ -181,7 +182,8 @@ def stage_input(inputs: list[str], columns: ColumnMap, folder: str, chunk_size: 
 
 def _staging_folder(output: str) -> str:
     folder, name = os.path.split(os.path.abspath(output))
-    return os.path.join(folder, f".{name}.staging-{os.getpid()}")
+    # Not hidden: Spark ignores paths starting with "." or "_".
+    return os.path.join(folder, f"{name}.voc-staging-{os.getpid()}")
 
 
 def _last_line(exc: Exception) -> str:
