@@ -2,10 +2,12 @@
 
 The input is read as `voc-nlp enrich` reads it (same readers, column
 detection, ids, errors and warnings), streamed on the driver into a staging
-Parquet folder beside the output (OUTPUT_DIR.voc-staging-<pid>, removed at the end); Spark then spreads the rows over its
-workers (`voc_nlp.spark`), each enriching with its own pipeline, and writes a
-Parquet folder (one file per partition, in input order) holding the same
-records as `voc-nlp enrich -o out.parquet`.
+Parquet folder beside the output (OUTPUT_DIR.voc-staging-<pid>, removed at
+the end); Spark then spreads the rows over its workers (`voc_nlp.spark`),
+each enriching with its own pipeline, and writes a Parquet folder (one file
+per partition, in input order) holding the same records as
+`voc-nlp enrich -o out.parquet`. The staging folder must be readable by the
+executors: local mode, or an output on a file system they share.
 """
 
 from __future__ import annotations
