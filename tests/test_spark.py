@@ -41,6 +41,16 @@ def test_missing_pyspark_names_the_extra(monkeypatch):
         voc_spark.require_pyspark()
 
 
+def test_a_type_spark_lacks_would_be_json_text():
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'voc-nlp[spark]')")
+    import pyarrow as pa
+
+    from voc_nlp.spark import _spark_type
+
+    assert _spark_type(pa.map_(pa.string(), pa.float32())).simpleString() == "map<string,float>"
+    assert _spark_type(pa.list_(pa.decimal128(5, 2))) is None  # -> a JSON string column
+
+
 @pytest.fixture(scope="module")
 def spark():
     pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'voc-nlp[spark]')")

@@ -237,13 +237,15 @@ def enrich_partition(frames: Iterator, settings: dict, how: dict) -> Iterator:
     from voc_nlp.io.readers import canonical_frame
     from voc_nlp.io.writers import records_to_frame
 
-    pipe = worker_pipeline(settings)
-    size = int(how.get("batch_size") or pipe.chunk_size)
     context = TaskContext.get()
     source = f"<spark partition {context.partitionId() if context else 0}>"
     columns = ColumnMap(**how["columns"]) if how["mode"] == "frame" else None
+    pipe = None
     done = 0
     for frame in frames:
+        if pipe is None:  # on the first batch: an empty partition loads nothing
+            pipe = worker_pipeline(settings)
+            size = int(how.get("batch_size") or pipe.chunk_size)
         frame = _plain_frame(frame, how.get("time_zone"))
         for start in range(0, len(frame), size):
             part = frame.iloc[start : start + size]
