@@ -138,7 +138,9 @@ def main() -> int:
         spark_records = ds.dataset(tmp / "spark_out", format="parquet").to_table().to_pylist()
 
         sample = write_csv(rows[: args.sample], tmp / "sample.csv")
+        started = time.perf_counter()
         code = cli(["enrich", str(sample), "-o", str(tmp / "cli.parquet"), "--quiet"])
+        cli_seconds = time.perf_counter() - started
         if code:
             return code
         cli_records = pq.read_table(tmp / "cli.parquet").to_pylist()
@@ -150,6 +152,8 @@ def main() -> int:
     print(f"spark-enrich {args.master}: {len(spark_records)} rows of {args.rows} in {seconds:.1f} s "
           f"= {args.rows / seconds:.0f} rows/s (end to end: JVM start, model loading per worker, "
           f"enrichment, Parquet)")
+    print(f"voc-nlp enrich (one process, config threads) on the first {len(cli_records)} rows: "
+          f"{cli_seconds:.1f} s = {len(cli_records) / cli_seconds:.0f} rows/s (model loading included)")
     print(f"records vs voc-nlp enrich on the first {len(cli_records)} rows: "
           + ("match (floats within 1e-5)" if not problems else f"{len(problems)} differences"))
     for line in problems[:10]:

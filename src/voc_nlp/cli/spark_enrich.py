@@ -122,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
         own_session = SparkSession.getActiveSession() is None
         master = args.master or (None if voc_spark.under_spark_submit() else "local[2]")
         session = voc_spark.local_session(master, app_name="voc-nlp spark-enrich")
+        if own_session:
+            session.sparkContext.setLogLevel("ERROR")  # Spark's warnings are not the user's
         try:
             partitions = args.partitions or max(session.sparkContext.defaultParallelism,
                                                 math.ceil(rows_in / chunk_size))
