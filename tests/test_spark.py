@@ -144,6 +144,11 @@ def test_cli_writes_the_records_enrich_writes(spark, rows, tmp_path):
     assert [r["id"] for r in got] == [r["id"] for r in expected.to_pylist()]  # input order kept
     assert bench.compare(expected.to_pylist(), got) == []
     assert not list(tmp_path.glob("spark_out.voc-staging-*"))  # staging folder removed
+    from voc_nlp.io.writers import read_metadata
+
+    meta, cli_meta = read_metadata(str(out / "*.parquet")), read_metadata(str(tmp_path / "cli.parquet"))
+    for key in ("voc_nlp.model_version", "voc_nlp.schema_version", "voc_nlp.taxonomy_sha256"):
+        assert meta[key] == cli_meta[key]
 
 
 @pytest.mark.slow

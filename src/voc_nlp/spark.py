@@ -201,6 +201,37 @@ def pipeline_settings(config=None, overrides=None, threads=1, base_dir=None) -> 
             "overrides": overrides}
 
 
+def provenance(session, config=None, overrides=None, threads: int | None = 1, base_dir=None) -> dict[str, str]:
+    """`Pipeline.provenance()` of the pipeline the workers build for these
+    arguments (as `enrich` takes them), computed in a worker: the driver loads
+    no model. The worker keeps the pipeline for the tasks that follow."""
+    require_pyspark()
+    settings = pipeline_settings(config, overrides, threads, base_dir)
+    return (session.sparkContext.parallelize([0], 1)
+            .map(lambda _: worker_pipeline(settings).provenance()).collect()[0])
+
+
+def add_parquet_metadata(folder: str, metadata: dict[str, str]) -> int:
+    """Add `metadata` to the key-value metadata of every Parquet file in a
+    local `folder` (Spark cannot write its own), each file rewritten to a
+    temporary file renamed over it; returns the files changed. `voc-nlp
+    report 'OUTPUT_DIR/*.parquet'` then finds the taxonomy as for `enrich`."""
+    import glob
+    import os
+
+    import pyarrow.parquet as pq
+
+    files = sorted(glob.glob(os.path.join(glob.escape(folder), "*.parquet")))
+    for path in files:
+        table = pq.read_table(path)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}),
+                                               **{k.encode(): v.encode() for k, v in metadata.items()}})
+        temp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+        pq.write_table(table, temp, compression="zstd")
+        os.replace(temp, path)
+    return len(files)
+
+
 def worker_pipeline(settings: dict):
     """This process's pipeline for `settings`, built on first use."""
     key = json.dumps(settings, sort_keys=True, default=str)

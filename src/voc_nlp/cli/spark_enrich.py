@@ -6,8 +6,10 @@ Parquet folder beside the output (OUTPUT_DIR.voc-staging-<pid>, removed at
 the end); Spark then spreads the rows over its workers (`voc_nlp.spark`),
 each enriching with its own pipeline, and writes a Parquet folder (one file
 per partition, in input order) holding the same records as
-`voc-nlp enrich -o out.parquet`. The staging folder must be readable by the
-executors: local mode, or an output on a file system they share.
+`voc-nlp enrich -o out.parquet`, with the same provenance in each file's
+key-value metadata (added by the driver after Spark wrote them). The staging
+folder must be readable by the executors: local mode, or an output on a file
+system they share.
 """
 
 from __future__ import annotations
@@ -137,6 +139,15 @@ def run(args: argparse.Namespace) -> int:
                 records.write.mode("overwrite").option("compression", "zstd").parquet(output)
             except Exception as exc:  # a worker's error arrives as a Java/Python exception
                 return _fail(f"the Spark job failed: {_last_line(exc)}")
+            # The provenance `enrich` writes (versions, config hash, taxonomy),
+            # from a worker's pipeline, in every part file's metadata.
+            try:
+                meta = voc_spark.provenance(session, config=args.config, overrides=overrides,
+                                            threads=args.threads)
+            except Exception as exc:
+                return _fail(f"the Spark job failed: {_last_line(exc)}")
+            if "://" not in output or output.startswith("file:"):
+                voc_spark.add_parquet_metadata(output.removeprefix("file://"), meta)
             written = session.read.parquet(output)
             rows_out = written.count()
             errors = written.filter("error IS NOT NULL").count()
