@@ -229,6 +229,10 @@ def add_parquet_metadata(folder: str, metadata: dict[str, str]) -> int:
         temp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
         pq.write_table(table, temp, compression="zstd")
         os.replace(temp, path)
+        # Hadoop's local checksum of the old file would fail Spark's next read.
+        crc = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.crc")
+        if os.path.exists(crc):
+            os.remove(crc)
     return len(files)
 
 
