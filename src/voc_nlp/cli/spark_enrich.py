@@ -123,7 +123,9 @@ def run(args: argparse.Namespace) -> int:
         # used as it is, and left running.
         own_session = SparkSession.getActiveSession() is None
         master = args.master or (None if voc_spark.under_spark_submit() else "local[2]")
-        session = voc_spark.local_session(master, app_name="voc-nlp spark-enrich")
+        _quiet_pandas_warning()
+        conf = {"spark.ui.showConsoleProgress": "false"} if args.quiet else None
+        session = voc_spark.local_session(master, app_name="voc-nlp spark-enrich", conf=conf)
         if own_session:
             session.sparkContext.setLogLevel("ERROR")  # Spark's warnings are not the user's
         try:
@@ -193,6 +195,22 @@ def stage_input(inputs: list[str], columns: ColumnMap, folder: str, chunk_size: 
         pq.write_table(table, os.path.join(folder, f"part-{index:06d}.parquet"))
         rows += len(chunk)
     return rows
+
+
+# pyspark 4.3 warns, in the driver and in every worker, that it does not
+# fully support pandas 3 (the lock's); what the job uses works (tests/test_spark.py).
+_PANDAS_WARNING = "PySpark does not yet fully support pandas"
+
+
+def _quiet_pandas_warning() -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore", message=_PANDAS_WARNING, category=FutureWarning)
+    # Python workers started from now on inherit it (local mode).
+    rule = f"ignore:{_PANDAS_WARNING}:FutureWarning"
+    current = os.environ.get("PYTHONWARNINGS")
+    if rule not in (current or ""):
+        os.environ["PYTHONWARNINGS"] = f"{current},{rule}" if current else rule
 
 
 def _staging_folder(output: str) -> str:
