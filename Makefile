@@ -30,7 +30,7 @@ lock:
 	$(PY) -m venv $(LOCK_VENV)
 	$(LOCK_VENV)/bin/pip install --quiet --upgrade pip
 	$(LOCK_VENV)/bin/pip install --quiet torch==2.13.0
-	$(LOCK_VENV)/bin/pip install --quiet '.[test,service]'
+	$(LOCK_VENV)/bin/pip install --quiet '.[test,service,spark]'
 	{ echo '# The whole dependency tree of voc-nlp, pinned: what `make install` installs.'; \
 	  echo '# Regenerate with `make lock` after changing pyproject.toml dependencies.'; \
 	  echo '# torch is pinned to the CPU build and installed first (see Makefile).'; \
