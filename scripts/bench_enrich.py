@@ -6,7 +6,8 @@ Generates N tweet-length feedback rows (recombined from the bundled sample,
 deterministically), runs the same path as `voc-nlp enrich` (read CSV ->
 pipeline -> Parquet) and prints rows/s and peak RSS; then encodes the same
 unit texts with the bare encoder (all its views, as the pipeline does; then
-the base view alone), so the pipeline's overhead is visible.
+the base view alone), so the pipeline's overhead is visible; then the CPU
+time of each component on the same rows.
 """
 
 from __future__ import annotations
@@ -86,6 +87,24 @@ def main() -> None:
           f"({encoder_seconds:.1f} s) -> pipeline overhead {100 * (seconds / encoder_seconds - 1):.0f}%; "
           f"base view alone: {len(units) / base_seconds:.0f} texts/s")
     print(f"peak RSS of the pipeline run: {rss_pipeline:.0f} MB (after warm-up: {rss_before:.0f} MB)")
+    costs = component_costs(pipe, frame)
+    print("CPU ms per 1,000 rows by component (process time, so other jobs on the machine count little): "
+          + ", ".join(f"{name} {1000 * 1000 * s / len(frame):.0f}" for name, s in costs.items()))
+
+
+def component_costs(pipe: Pipeline, frame: pd.DataFrame) -> dict[str, float]:
+    """CPU seconds each step spends on `frame`, reading docs as `to_doc` makes them (masking included)."""
+    records = canonical_frame(frame).to_dict("records")
+    costs = {"to_doc": 0.0}
+    for start in range(0, len(records), pipe.chunk_size):
+        began = time.process_time()
+        docs = [to_doc(row, mask=pipe.mask_pii) for row in records[start:start + pipe.chunk_size]]
+        costs["to_doc"] += time.process_time() - began
+        for step in pipe.steps:
+            began = time.process_time()
+            step(docs)
+            costs[step.name] = costs.get(step.name, 0.0) + time.process_time() - began
+    return costs
 
 
 def unit_inputs(pipe: Pipeline, frame: pd.DataFrame) -> list[str]:
