@@ -146,3 +146,16 @@ def test_mixed_encodings_and_ragged_rows_with_text_col(tmp_path):
     assert records[1]["text"] == "Café froid et service très lent"
     assert records[2]["text"] == "Late again, no refund, no answer"
     assert records[3]["warnings"] == ["expected 3 fields, found 2; the missing ones left empty"]
+
+
+def test_the_progress_total_counts_records_not_lines(tmp_path):
+    from voc_nlp.cli.enrich import _estimate_rows
+
+    # Quoted fields spanning lines made the bar start at 0/322 for a 200-row sample.
+    path = tmp_path / "multi.csv"
+    path.write_text('id,text\n1,"first line\nsecond line"\n2,plain\n3,"a\n\nb"\n')
+    jsonl = tmp_path / "rows.jsonl"
+    jsonl.write_text('{"text": "a"}\n\n{"text": "b"}\n')
+    assert _estimate_rows([str(path)]) == 3
+    assert _estimate_rows([str(path), str(jsonl)]) == 5
+    assert _estimate_rows([str(tmp_path / "missing.csv")]) is None

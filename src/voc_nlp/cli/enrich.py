@@ -188,23 +188,33 @@ def _progress_bar(inputs: list[str]):
 
 
 def _estimate_rows(inputs: list[str]) -> int | None:
-    """Rough total for the ETA: Parquet metadata, or line counts of text files."""
+    """Total for the bar and its ETA: Parquet metadata, JSONL lines, CSV records (a quoted
+    field may hold newlines, so CSV is counted by a csv reader, not by lines); None when
+    a file has no cheap count (JSON arrays, .xlsx): the bar then shows rows without ETA."""
+    import csv
+    import io
+
+    csv.field_size_limit(1 << 30)
     total = 0
     for pattern in inputs:
         for name in sorted(glob.glob(pattern)) or [pattern]:
             path = Path(name)
             if not path.is_file():
                 return None
-            if path.suffix == ".xlsx":
-                return None  # a zip: no cheap row count; the bar shows rows without ETA
-            if path.suffix == ".parquet":
+            suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+            if not suffixes or suffixes[-1] in (".xlsx", ".json"):
+                return None
+            if suffixes[-1] == ".parquet":
                 import pyarrow.parquet as pq
 
                 total += pq.ParquetFile(path).metadata.num_rows
                 continue
-            opener = gzip.open if path.suffix == ".gz" else open
+            opener = gzip.open if path.suffix.lower() == ".gz" else open
             with opener(path, "rb") as fh:
-                lines = sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
-            header = 0 if ".jsonl" in path.suffixes or ".ndjson" in path.suffixes else 1
-            total += max(lines - header, 0)
+                if suffixes[-1] in (".jsonl", ".ndjson"):
+                    total += sum(1 for line in fh if line.strip())
+                else:
+                    text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
+                    records = sum(1 for row in csv.reader(text) if any(field.strip() for field in row))
+                    total += max(records - 1, 0)  # the header
     return total or None
