@@ -21,6 +21,7 @@ FIGURES = [
     (("sentiment", "accuracy"), "sentiment accuracy"),
     (("sentiment", "macro_recall"), "sentiment macro-recall"),
     (("sentiment", "macro_f1"), "sentiment macro-F1"),
+    (("sentiment", "ece"), "sentiment calibration error (ECE, probabilities)"),
     (("emotions", "macro_f1"), "emotion macro-F1"),
     (("phase", "accuracy"), "phase accuracy"),
     (("phase", "macro_f1"), "phase macro-F1"),
