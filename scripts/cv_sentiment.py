@@ -57,10 +57,11 @@ SEED = 13
 # Domain weightings of the training mix (relative total weight of each domain; classes are balanced
 # within each domain). "tweets" is the previous recipe.
 MIXES = {
-    "tweets": {"tweets": 1.0},
     "equal": {"tweets": 1.0, "clothing": 1.0, "books": 1.0, "journey": 1.0},
+    "tweets": {"tweets": 1.0},
     "natural": None,  # each domain by its row count
     "journey2": {"tweets": 1.0, "clothing": 1.0, "books": 1.0, "journey": 2.0},
+    "tweets2": {"tweets": 2.0, "clothing": 1.0, "books": 1.0, "journey": 1.0},
 }
 
 
@@ -86,6 +87,30 @@ def rule_variants(sentiment: dict, pain: dict) -> dict[str, tuple[dict, dict]]:
         variants[f"no rules + mixed_above {m}"] = ({**bare, "mixed_above": m}, {**pain, "complaint_score": None})
     for c in (0.6, 0.9):
         variants[f"no rules + complaint_score {c}"] = (bare, {**pain, "complaint_score": c})
+    return variants
+
+
+def final_variants(sentiment: dict, pain: dict) -> dict[str, tuple[dict, dict]]:
+    """Second round, on the chosen mix: the lexical head in English only or in both languages, at several
+    weights, and each remaining rule on top of the best of them."""
+    bare = {**sentiment, "priors": None, "swearing": None, "verdicts": None, "mixed_above": None,
+            "lexical": None, "lexical_languages": ("en",)}
+    calm = {**pain, "complaint_score": None}
+    variants = {"no rules": (bare, calm)}
+    for languages in (("en",), ("en", "fr")):
+        for w in (0.25, 0.4, 0.5):
+            variants[f"lexical {'+'.join(languages)} {w}"] = ({**bare, "lexical": w, "lexical_languages": languages},
+                                                             calm)
+    for languages in (("en",), ("en", "fr")):
+        best = {**bare, "lexical": 0.4, "lexical_languages": languages}
+        tag = f"lexical {'+'.join(languages)} 0.4"
+        for key, value in (("priors", {"negative": 1.35}), ("swearing", sentiment.get("swearing")),
+                           ("verdicts", sentiment.get("verdicts")), ("mixed_above", 0.4), ("mixed_above", 0.6)):
+            variants[f"{tag} + {key} {value if key == 'mixed_above' else ''}".strip()] = ({**best, key: value}, calm)
+        variants[f"{tag} + swearing + verdicts"] = (
+            {**best, "swearing": sentiment.get("swearing"), "verdicts": sentiment.get("verdicts")}, calm)
+        variants[f"{tag} + complaint_score 0.8"] = (best, pain)
+        variants[f"{tag} + complaint_score 0.9"] = (best, {**pain, "complaint_score": 0.9})
     return variants
 
 
@@ -125,9 +150,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--mixes", default=",".join(MIXES))
     parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--round", type=int, default=1, help="1: every rule on and off; 2: `final_variants`")
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache")
-    parser.add_argument("--out", type=Path, default=ROOT / ".cache" / "cv_sentiment.json")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="default: .cache/cv_sentiment.json (round 1), .cache/cv_sentiment_round2.json")
     args = parser.parse_args()
+    args.out = args.out or ROOT / ".cache" / ("cv_sentiment.json" if args.round == 1 else "cv_sentiment_round2.json")
     import torch
 
     torch.set_num_threads(args.threads)
@@ -170,12 +198,13 @@ def main() -> None:
         for k in range(args.folds):
             train = (mix["fold"] != k).to_numpy()
             calib = ((mix["fold"] == k) & ~mix.index.isin(samples[k])).to_numpy()
-            weights = mix_weights(mix[train], LABELS, domain_weights)
+            weights = np.zeros(len(mix), dtype=np.float32)
+            weights[train] = mix_weights(mix[train], LABELS, domain_weights)
             keep = weights > 0
             heads, calib_probs = {}, []
             for view in views:
                 t0 = time.time()
-                head = fit_mlp_head(x[view][train][keep], y[train][keep], LABELS, hidden=512, seeds=(SEED,),
+                head = fit_mlp_head(x[view][keep], y[keep], LABELS, hidden=512, seeds=(SEED,),
                                     epochs=args.epochs, sample_weight=weights[keep], encoder=encoder.view(view).fingerprint,
                                     metadata={"version": "cv"})
                 head.temperature = best_temperature(head.logits(x[view][calib]), y[calib])
@@ -197,11 +226,25 @@ def main() -> None:
             heads_mean_en = np.mean([heads[v].predict_proba(x[v][calib_en]) for v in views], axis=0)
             shares = sharpen(shares_raw, lexical.temperature_)
             fused_t = {}
-            for w in (0.15, 0.25, 0.4):
-                fused_t[w] = best_temperature(np.log((1 - w) * heads_mean_en + w * shares), y[calib_en])
+            for w in (0.15, 0.25, 0.4, 0.5):
+                fused_t[("en",), w] = best_temperature(np.log((1 - w) * heads_mean_en + w * shares), y[calib_en])
+            lexicals = {("en",): lexical}
+            if args.round == 2:  # the same head on both languages' texts
+                both = train & keep
+                bilingual = LexicalHead(weight=0.25, languages=("en", "fr"), class_weight="balanced")
+                bilingual.fit([normalize_social(t) for t in mix["text"][both]],
+                              np.eye(3, dtype=np.float32)[y[both]], LABELS)
+                raw = bilingual.predict_proba([normalize_social(t) for t in mix["text"][calib]])
+                bilingual.temperature_ = best_temperature(np.log(raw / raw.sum(1, keepdims=True)), y[calib])
+                mean_all = np.mean(calib_probs, axis=0)
+                for w in (0.25, 0.4, 0.5):
+                    fused_t[("en", "fr"), w] = best_temperature(
+                        np.log((1 - w) * mean_all + w * sharpen(raw, bilingual.temperature_)), y[calib])
+                lexicals[("en", "fr")] = bilingual
 
             fold_docs = docs[k]
-            for name, (sent, pain) in rule_variants(settings, pain_settings).items():
+            variants = rule_variants if args.round == 1 else final_variants
+            for name, (sent, pain) in variants(settings, pain_settings).items():
                 component = step["sentiment"]
                 sentiment = copy.copy(component)
                 sentiment.heads, sentiment.head = heads, heads[views[0]]
@@ -210,9 +253,10 @@ def main() -> None:
                 sentiment.verdicts = component.verdicts if sent["verdicts"] else {}
                 sentiment.mixed_above = sent["mixed_above"]
                 if sent["lexical"]:
-                    lex = copy.copy(lexical)
+                    languages = tuple(sent.get("lexical_languages", ("en",)))
+                    lex = copy.copy(lexicals[languages])
                     lex.weight = sent["lexical"]
-                    lex.fused_temperature_ = fused_t[sent["lexical"]]
+                    lex.fused_temperature_ = fused_t[languages, sent["lexical"]]
                     sentiment.lexical = lex
                 else:
                     sentiment.lexical = None

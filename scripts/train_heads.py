@@ -72,6 +72,7 @@ EMOTION_SEEDS, EMOTION_HIDDEN = (13, 14, 15), 1024
 NEUTRAL_TWEETS = 3000
 STUDENT_HIDDEN = 512
 VERSION = dt.date.today().isoformat()
+FOLD0_PROBS = ROOT / ".cache" / "sentiment_fold0_heads_mean.npy"  # read by scripts/train_sentiment_lexical.py
 
 
 def train_sentiment(encoder, views: tuple[str, ...], taxonomy, data_dir, cache, seeds=SENTIMENT_SEEDS,
@@ -89,7 +90,7 @@ def train_sentiment(encoder, views: tuple[str, ...], taxonomy, data_dir, cache, 
     trained_on = {f"{SENTIMENT_DOMAINS[d]}/train": int(((mix["domain"] == d) & (weights > 0)).sum())
                   for d in SENTIMENT_DOMAINS if d in SENTIMENT_MIX}
     held_out = (mix["fold"] == 0).to_numpy()
-    out = {}
+    out, fold0 = {}, []
     for view in views:
         started = time.perf_counter()
         fingerprint = encoder.view(view).fingerprint
@@ -107,6 +108,7 @@ def train_sentiment(encoder, views: tuple[str, ...], taxonomy, data_dir, cache, 
         calib = held_out & (weights > 0)
         ece_before = expected_calibration_error(probe.predict_proba(x[view][calib]), y[calib])
         fit_temperature(probe, x[view][calib], y[calib])
+        fold0.append(probe.predict_proba(x[view][held_out]))
         held_out_figures = {d: sentiment_metrics(list(mix["label"][calib & (mix["domain"] == d).to_numpy()]),
                                                  [labels[i] for i in probe.predict_proba(
                                                      x[view][calib & (mix["domain"] == d).to_numpy()]).argmax(1)])
@@ -132,6 +134,10 @@ def train_sentiment(encoder, views: tuple[str, ...], taxonomy, data_dir, cache, 
         out[view] = (head, dev, time.perf_counter() - started)
         log(f"sentiment head over {view}: {out[view][2]:.0f} s; held-out fold 0: "
             f"{json.dumps(head.metadata['held_out_fold_0'])}", flush=True)
+    # The heads' mean on fold 0, from heads not trained on it: scripts/train_sentiment_lexical.py
+    # fits the fusion's temperature against it.
+    FOLD0_PROBS.parent.mkdir(parents=True, exist_ok=True)
+    np.save(FOLD0_PROBS, np.mean(fold0, axis=0))
     return out
 
 
