@@ -41,19 +41,32 @@ LABELS = ["negative", "neutral", "positive"]  # the sentiment heads' order
 FOLD0_PROBS = ROOT / ".cache" / "sentiment_fold0_heads_mean.npy"  # written by scripts/train_heads.py
 
 
+WEIGHT, LANGUAGES = 0.4, ("en", "fr")  # chosen by scripts/cv_sentiment.py (round 2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "sentiment_lexical")
-    parser.add_argument("--weight", type=float, default=0.4,
+    parser.add_argument("--weight", type=float, default=WEIGHT,
                         help="share of the lexical head in the fused probabilities (chosen by cross-validation)")
-    parser.add_argument("--languages", default="en,fr", help="unit languages it is fused for")
+    parser.add_argument("--languages", default=",".join(LANGUAGES), help="unit languages it is fused for")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from train_heads import SENTIMENT_MIX  # the domains the embedding heads are trained on
+    build(args.data_dir, args.out, args.weight, tuple(args.languages.split(",")))
 
+
+def build(data_dir: Path, out: Path, weight: float = WEIGHT, languages: tuple[str, ...] = LANGUAGES,
+          domain_weights: dict | None = None) -> LexicalHead:
+    """Train, calibrate and save the lexical head; `domain_weights`: the embedding heads' mix
+    (default: scripts/train_heads.py's SENTIMENT_MIX)."""
+    from types import SimpleNamespace
+
+    if domain_weights is None:
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from train_heads import SENTIMENT_MIX as domain_weights  # noqa: N811
+    SENTIMENT_MIX = domain_weights
+    args = SimpleNamespace(data_dir=data_dir, out=out, weight=weight)
     started = time.time()
-    languages = tuple(args.languages.split(","))
     mix = sentiment_mix(args.data_dir)
     mix = mix[mix["domain"].isin([d for d, w in SENTIMENT_MIX.items() if w > 0])
               & mix["lang"].isin(languages)].reset_index(drop=True)
@@ -105,6 +118,7 @@ def main() -> None:
     lexical.save(args.out)
     write_card(args.out, lexical, dev, seconds)
     print(json.dumps({"out": str(args.out), "terms": len(lexical.vocabulary_), "seconds": round(seconds, 1), **dev}))
+    return lexical
 
 
 def write_card(directory: Path, lexical: LexicalHead, dev: dict, seconds: float) -> None:
