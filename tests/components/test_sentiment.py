@@ -226,9 +226,10 @@ def test_a_stated_verdict_stands_whatever_the_heads_read(pipeline):
     assert all(sum(r.sentiment_probs.values()) == pytest.approx(1.0) for r in records)
     rule, step.verdicts = step.verdicts, {}
     try:
-        # The heads alone get every one of them wrong.
+        # The heads alone get the litotes and the negated recommendation wrong; "à éviter" they now read
+        # right (trained on French reviews; the heads trained on tweets alone read it neutral).
         assert [r.sentiment for r in pipeline.enrich_texts(texts)] == ["negative", "negative", "negative",
-                                                                        "neutral", "positive"]
+                                                                        "negative", "positive"]
     finally:
         step.verdicts = rule
 
@@ -255,19 +256,21 @@ def test_verdicts_name_known_labels():
         SentimentClassifier(str(DEFAULT_CONFIG.parent / "../models/sentiment"), verdicts={"great": {"en": ["wow"]}})
 
 
-def test_english_units_also_read_the_words(pipeline):
+def test_units_also_read_the_words_in_english_and_french(pipeline):
     step = next(s for s in pipeline.steps if s.name == "sentiment")
-    assert step.lexical.applies_to("en") and not step.lexical.applies_to("fr")
-    texts = ["@user the app keeps logging me out", "L'application me déconnecte sans arrêt."]
-    english, french = pipeline.enrich_texts(texts)
-    assert english.lang == "en" and french.lang == "fr"
-    # "keeps logging me out" is a complaint: the words say so, the sentence embedding reads a plain statement.
-    assert english.sentiment == "negative"
+    assert step.lexical.applies_to("en") and step.lexical.applies_to("fr") and not step.lexical.applies_to("de")
+    texts = ["@user the app keeps logging me out", "L'application me déconnecte sans arrêt.",
+             "Die App meldet mich ständig ab und der Kundendienst antwortet nicht."]
+    english, french, german = pipeline.enrich_texts(texts)
+    assert english.lang == "en" and french.lang == "fr" and german.lang not in ("en", "fr")
+    assert english.sentiment == "negative" and french.sentiment == "negative"
     lexical, step.lexical = step.lexical, None
     try:
         heads_alone = pipeline.enrich_texts(texts)
     finally:
         step.lexical = lexical
-    assert heads_alone[0].sentiment == "neutral"
+    # Both languages' units are fused (the head is trained on the EN + FR mix; the exact formula is in
+    # test_unit_probabilities_are_the_mean_of_the_heads); a language it does not know is left to the heads.
     assert heads_alone[0].sentiment_probs != english.sentiment_probs
-    assert heads_alone[1].sentiment_probs == french.sentiment_probs  # French units: the heads alone
+    assert heads_alone[1].sentiment_probs != french.sentiment_probs
+    assert heads_alone[2].sentiment_probs == german.sentiment_probs
