@@ -1,19 +1,32 @@
 """Train the sentiment and CX-emotion heads shipped in models/.
 
     python scripts/train_heads.py [--data-dir ../shared/data] [--config configs/default.yaml]
+    python scripts/train_heads.py --only sentiment --threads 1     # the sentiment heads alone
 
 Each head is one MLP over the frozen unit embeddings of the configured
 encoder (sentiment: one head per encoder view in
 `components.sentiment.models`, the base vectors and the `affect` and
 `affect_emotions` adapter views by default; the emotion head reads
-`components.emotions.view`; run scripts/train_affect_encoder.py first), distilled from a seed ensemble of wider MLPs
-(`voc_nlp.training.heads`), trained only
-on license-allowed sets (TweetEval sentiment, class-balanced; GoEmotions +
-TweetEval emotion mapped to the CX emotions). The sentiment temperature is
-fitted on TweetEval dev (calibrated probabilities); emotion thresholds are
-tuned on the GoEmotions dev split. Dev figures on every set, including the
-measure-only ones (airline tweets, French Amazon reviews, journey_dev), go
-into each model card.
+`components.emotions.view`; run scripts/train_affect_encoder.py first),
+trained only on license-allowed sets.
+
+Sentiment: one MLP per view on the sentiment mix
+(`voc_nlp.training.data.sentiment_mix`: TweetEval sentiment, women's clothing
+reviews, French book reviews, journey_train), each domain weighed
+`SENTIMENT_MIX` in total with its classes balanced, as
+scripts/cv_sentiment.py chose it by cross-validation on the train splits. The
+temperature is fitted on fold 0 of the mix with the same recipe trained on
+the other folds; no dev split is used to choose or fit anything. The lexical
+head fused with them (`components.sentiment.lexical`) is rebuilt right after
+(scripts/train_sentiment_lexical.py), as its fusion temperature reads these
+heads' fold-0 probabilities.
+
+Emotions: GoEmotions + TweetEval emotion mapped to the CX emotions, one MLP
+distilled from a seed ensemble of wider MLPs (`voc_nlp.training.heads`);
+thresholds are tuned on the GoEmotions dev split.
+
+Dev figures on every set, including the measure-only ones (airline tweets,
+French Amazon reviews, journey_dev), go into each model card.
 """
 
 from __future__ import annotations
