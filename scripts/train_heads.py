@@ -314,10 +314,12 @@ def write_card(directory: Path, title: str, head: ClassifierHead, dev: dict, jou
         + "`voc_nlp.training.heads`), "
         f"{len(head.labels)} labels: {', '.join(head.labels)}",
         f"- training data: {json.dumps(head.metadata['trained_on'])}",
-        "- licenses: TweetEval (released without restrictions, Twitter terms apply), "
-        "GoEmotions (Apache-2.0), women's clothing reviews and French book reviews (CC0-1.0 as stated by "
-        "their publishers), journey_train (written for this project, may be shipped). "
-        "No non-commercial set was used for training.",
+        ("- licenses: TweetEval (released without restrictions, Twitter terms apply), women's clothing reviews "
+         "and French book reviews (CC0-1.0 as stated by their publishers), journey_train (written for this "
+         "project, may be shipped). No non-commercial set was used for training."
+         if head.activation == "softmax" else
+         "- licenses: TweetEval (released without restrictions, Twitter terms apply), "
+         "GoEmotions (Apache-2.0). No non-commercial set was used for training."),
         f"- training time on this machine (2 cores; includes encoding the training texts unless "
         f"they were cached in .cache/embeddings): {seconds:.0f} s",
         "- rebuild: `make models` (runs `python scripts/train_affect_encoder.py` for each adapter, "
