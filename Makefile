@@ -58,8 +58,7 @@ browser:
 models: install
 	$(BIN)/python scripts/train_affect_encoder.py
 	$(BIN)/python scripts/train_affect_encoder.py --emotion-weight 1 --out models/affect_emotions_encoder
-	$(BIN)/python scripts/train_heads.py
-	$(BIN)/python scripts/train_sentiment_lexical.py
+	$(BIN)/python scripts/train_heads.py  # also rebuilds models/sentiment_lexical (scripts/train_sentiment_lexical.py)
 	$(BIN)/python scripts/train_pain_point.py
 	$(BIN)/python scripts/train_topic_space.py
 	$(BIN)/python scripts/train_journey.py

@@ -15,6 +15,23 @@ def sentiment_metrics(gold: list[str], predicted: list[str]) -> dict[str, float]
     }
 
 
+def sentiment_calibration_error(gold: list[str], probs: list[dict | None], bins: int = 10) -> float | None:
+    """Expected calibration error of the items' `sentiment_probs` (top-label confidence against accuracy,
+    10 equal-width bins), over the items that have probabilities; None when none has."""
+    pairs = [(g, p) for g, p in zip(gold, probs) if isinstance(p, dict) and p]
+    if not pairs:
+        return None
+    confidence = np.array([max(p.values()) for _, p in pairs], dtype=np.float64)
+    correct = np.array([max(p, key=p.get) == g for g, p in pairs], dtype=np.float64)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    ece = 0.0
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        inside = (confidence > lo) & (confidence <= hi)
+        if inside.any():
+            ece += inside.mean() * abs(confidence[inside].mean() - correct[inside].mean())
+    return float(ece)
+
+
 def multilabel_metrics(gold: list[list[str]], predicted: list[list[str]], labels: list[str],
                        exclude: tuple[str, ...] = ()) -> dict:
     """Per-label F1, macro-F1 over `labels` minus `exclude`, and micro-F1."""
@@ -142,6 +159,13 @@ def _figures(gold: list[dict], predicted: list[dict], keep: list[int], taxonomy)
              if isinstance(gold[k].get("sentiment"), str) and gold[k].get("sentiment")]
     if pairs:
         figures["sentiment"] = sentiment_metrics([g for g, _ in pairs], [p or "" for _, p in pairs])
+        ece = sentiment_calibration_error(
+            [gold[k].get("sentiment") for k in keep if isinstance(gold[k].get("sentiment"), str)
+             and gold[k].get("sentiment")],
+            [predicted[k].get("sentiment_probs") for k in keep if isinstance(gold[k].get("sentiment"), str)
+             and gold[k].get("sentiment")])
+        if ece is not None:
+            figures["sentiment"]["ece"] = ece
     for column, ids, exclude in (("emotions", taxonomy.emotion_ids, ()),
                                  ("touchpoints", taxonomy.touchpoint_ids, ())):
         rows = [(_as_list(gold[k].get(column)), list(predicted[k].get(column) or [])) for k in keep]

@@ -108,3 +108,23 @@ def test_figures_by_any_column(tmp_path, capsys):
     assert "by channel: chat n=2, review n=2" in out
     assert main(["evaluate", str(path), "--by", "source"]) == 2
     assert "no 'source' column" in capsys.readouterr().err
+
+
+def test_a_gzipped_review_export_gives_calibration_error_and_figures_per_column(tmp_path, capsys):
+    # Shaped like shared/data/womens_clothing_reviews/dev.csv.gz: text, rating, sentiment, a department column.
+    rows = [{"text": "Love this top, the fabric is soft and it fits perfectly.", "rating": 5,
+             "sentiment": "positive", "department_name": "Tops"},
+            {"text": "The seams came apart after one wash, returning it.", "rating": 1,
+             "sentiment": "negative", "department_name": "Tops"},
+            {"text": "Robe magnifique, je la porte tout l'été.", "rating": 5,
+             "sentiment": "positive", "department_name": "Dresses"}]
+    path = tmp_path / "reviews.csv.gz"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    assert main(["evaluate", str(path), "--by", "department_name", "--json", "--threads", "1"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["all"]["sentiment"]["n"] == 3
+    assert 0.0 <= figures["all"]["sentiment"]["ece"] <= 1.0
+    assert figures["fr"]["sentiment"]["n"] == 1  # language from the text when the file has no lang column
+    assert {k: v["n"] for k, v in figures["by"]["groups"].items()} == {"Dresses": 1, "Tops": 2}
+    assert main(["evaluate", str(path), "--threads", "1"]) == 0
+    assert "sentiment calibration error (ECE, probabilities)" in capsys.readouterr().out

@@ -191,9 +191,17 @@ def test_thanks_in_a_complaint_is_a_sign_off_not_gratitude(pipeline):
         "My card was declined at the shop and the app shows an error. Thanks.",
         "Thank you so much for sorting out my refund so quickly!",
     ])
-    assert complaint.sentiment == card.sentiment == "negative"
+    # The first is negative; the second is a calm problem report, neutral by the taxonomy's convention
+    # (issue 20), and a complaint all the same (`not_in_complaints.sentiments`: negative and neutral).
+    assert complaint.sentiment == "negative" and card.sentiment == "neutral" and card.pain_point
     assert "gratitude" not in complaint.emotions and "gratitude" not in card.emotions
     assert "gratitude" in thanks.emotions
+    emotions = next(s for s in pipeline.steps if s.name == "emotions")
+    kept, emotions.complaint_sentiments = emotions.complaint_sentiments, frozenset({"negative"})
+    try:  # gated on negative alone, the neutral report's sign-off would read as gratitude
+        assert "gratitude" in pipeline.enrich_texts([card.text])[0].emotions
+    finally:
+        emotions.complaint_sentiments = kept
 
 
 def test_complaint_rule_reads_sentiment_and_problem_score():

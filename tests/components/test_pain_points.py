@@ -78,12 +78,19 @@ def test_pipeline_refuses_pain_points_before_what_they_read(earlier, missing):
         Pipeline.from_dict(config, base_dir=default_pipeline_dir())
 
 
-def test_a_calm_complaint_reads_as_negative(pipeline):
+def test_a_calm_problem_report_stays_neutral_unless_the_complaint_flip_is_on(pipeline):
     step = _step(pipeline, "pain_points")
-    assert step.complaint_score is not None
-    (record,) = pipeline.enrich_texts(["My transfer has been pending for three days."])
+    # Off by default: the taxonomy calls a calm problem report neutral (cross-validated on journey_train,
+    # the flip costs 0.03 accuracy); it is a pain point all the same.
+    assert step.complaint_score is None
+    text = "My transfer has been pending for three days."
+    (record,) = pipeline.enrich_texts([text])
     probs = record.sentiment_probs
-    # The sentiment model (default prior included) calls it neutral; it is a complaint all the same.
-    assert max(probs, key=probs.get) == "neutral"
-    assert record.pain_point_score >= step.complaint_score
-    assert record.sentiment == "negative"
+    assert max(probs, key=probs.get) == "neutral" and record.sentiment == "neutral"
+    assert record.pain_point and record.pain_point_score >= 0.8
+    step.complaint_score = 0.8  # feedback labelled the airline way: a calm complaint is negative
+    try:
+        (flipped,) = pipeline.enrich_texts([text])
+    finally:
+        step.complaint_score = None
+    assert flipped.sentiment == "negative" and flipped.sentiment_probs == probs

@@ -28,12 +28,15 @@ def test_unit_probabilities_are_the_mean_of_the_heads(pipeline):
                         sentiment.heads["affect"].predict_proba(np.vstack([d.views["affect"] for d in docs])),
                         sentiment.heads["affect_emotions"].predict_proba(
                             np.vstack([d.views["affect_emotions"] for d in docs]))], axis=0)
-    # English units (the first) also average in the lexical head's label shares.
+    # Units in the lexical head's languages (English and French) also average in its label shares,
+    # then the priors (none by default) and the fusion's temperature apply.
     w = sentiment.lexical.weight
-    expected[0] = (1 - w) * expected[0] + w * sentiment.lexical.label_shares(docs[0].scored_texts)[0]
-    expected = expected * np.array([sentiment.priors.get(label, 1.0) for label in sentiment.labels])
+    assert all(sentiment.lexical.applies_to(d.record.lang) for d in docs)
+    for k, d in enumerate(docs):
+        expected[k] = (1 - w) * expected[k] + w * sentiment.lexical.label_shares(d.scored_texts)[0]
+    expected = expected * np.array([(sentiment.priors or {}).get(label, 1.0) for label in sentiment.labels])
     expected /= expected.sum(axis=1, keepdims=True)
-    expected[0] = sharpen(expected[:1], sentiment.lexical.fused_temperature_)[0]  # the fusion's calibration
+    expected = sharpen(expected, sentiment.lexical.fused_temperature_)  # the fusion's calibration
     for record, p in zip((a, b), expected):
         assert record.sentiment_probs == pytest.approx(dict(zip(sentiment.labels, p.tolist())), abs=1e-5)
 
@@ -131,21 +134,22 @@ def test_priors_reweight_the_heads_probabilities():
     assert np.isfinite(shifted.sentiment_score)
 
 
-def test_the_default_prior_reads_borderline_complaints_to_a_brand_as_negative(pipeline):
-    # Scored neutral or positive by the class-balanced head (priors: null),
-    # negative under the customer-feedback prior of the default config.
-    # (Sarcasm defeats the heads: "@SouthwestAir funny how every airline flew
-    # to Boston tonight except you" and "@united ok, thanks for the standard
-    # reply." were such complaints until the adapter heads; they now read positive.)
+def test_no_prior_by_default_and_a_prior_reads_borderline_complaints_as_negative(pipeline):
+    # Off by default: cross-validated on the train mix, a negative prior costs review domains more than
+    # it gives tweets (README, Measuring). Set for feedback written to a brand, it shifts a borderline
+    # complaint towards negative.
     texts = ["@JetBlue I guess I'll just wait another hour then."]
     step = next(s for s in pipeline.steps if s.name == "sentiment")
-    assert step.priors == {"negative": 1.35}
-    assert [r.sentiment for r in pipeline.enrich_texts(texts)] == ["negative"]
-    step.priors = None
+    assert step.priors is None
+    (plain,) = pipeline.enrich_texts(texts)
+    step.priors = {"negative": 3.0}
     try:
-        assert "negative" not in [r.sentiment for r in pipeline.enrich_texts(texts)]
+        (shifted,) = pipeline.enrich_texts(texts)
     finally:
-        step.priors = {"negative": 1.35}
+        step.priors = None
+    assert shifted.sentiment_probs["negative"] > plain.sentiment_probs["negative"]
+    assert shifted.sentiment_score < plain.sentiment_score
+    assert shifted.sentiment == "negative"
 
 
 def test_one_head_or_heads_by_view_but_not_both():
@@ -184,23 +188,22 @@ MIXED_REVIEW = ("Acheté pour un cadeau, ce portefeuille est vraiment très joli
                 "c'est inadmissible.")
 
 
-def test_an_item_that_praises_and_complains_is_neutral(pipeline):
+def test_an_item_that_praises_and_complains_is_neutral_when_the_mixed_rule_is_on(pipeline):
     step = next(s for s in pipeline.steps if s.name == "sentiment")
-    (record,) = pipeline.enrich_texts([MIXED_REVIEW])
-    scores = [u.sentiment_score for u in record.units]
-    assert max(scores) > step.mixed_above and min(scores) < -step.mixed_above
-    assert record.sentiment == "neutral"
-    # The complaint is strong enough for pain_points' calm-complaint rule; the mixed reading keeps it neutral.
-    assert record.pain_point_score >= 0.8
-    rule, step.mixed_above = step.mixed_above, None
+    assert step.mixed_above is None  # off by default: cross-validated, it costs every review domain
+    step.mixed_above = 0.4
     try:
-        assert pipeline.enrich_texts([MIXED_REVIEW])[0].sentiment == "negative"
+        (record,) = pipeline.enrich_texts([MIXED_REVIEW])
+        scores = [u.sentiment_score for u in record.units]
+        assert max(scores) > step.mixed_above and min(scores) < -step.mixed_above
+        assert record.sentiment == "neutral"
+        # In a chat the same two sentences are a mood trajectory, not a mixed item.
+        praise, complaint = MIXED_REVIEW.split(". Par contre, ")
+        (chat,) = pipeline.enrich_texts([f"Customer: {praise}.\nAgent: Merci !\nCustomer: Par contre, {complaint}"])
+        assert chat.mood_change == "worsened" and chat.sentiment != "neutral"
     finally:
-        step.mixed_above = rule
-    # In a chat the same two sentences are a mood trajectory, not a mixed item.
-    praise, complaint = MIXED_REVIEW.split(". Par contre, ")
-    (chat,) = pipeline.enrich_texts([f"Customer: {praise}.\nAgent: Merci !\nCustomer: Par contre, {complaint}"])
-    assert chat.mood_change == "worsened" and chat.sentiment != "neutral"
+        step.mixed_above = None
+    assert pipeline.enrich_texts([MIXED_REVIEW])[0].sentiment == "negative"
 
 
 def test_mixed_above_is_a_unit_score():
@@ -223,9 +226,10 @@ def test_a_stated_verdict_stands_whatever_the_heads_read(pipeline):
     assert all(sum(r.sentiment_probs.values()) == pytest.approx(1.0) for r in records)
     rule, step.verdicts = step.verdicts, {}
     try:
-        # The heads alone get every one of them wrong.
+        # The heads alone get the litotes and the negated recommendation wrong; "à éviter" they now read
+        # right (trained on French reviews; the heads trained on tweets alone read it neutral).
         assert [r.sentiment for r in pipeline.enrich_texts(texts)] == ["negative", "negative", "negative",
-                                                                        "neutral", "positive"]
+                                                                        "negative", "positive"]
     finally:
         step.verdicts = rule
 
@@ -252,20 +256,21 @@ def test_verdicts_name_known_labels():
         SentimentClassifier(str(DEFAULT_CONFIG.parent / "../models/sentiment"), verdicts={"great": {"en": ["wow"]}})
 
 
-def test_english_units_also_read_the_words(pipeline):
+def test_units_also_read_the_words_in_english_and_french(pipeline):
     step = next(s for s in pipeline.steps if s.name == "sentiment")
-    assert step.lexical.applies_to("en") and not step.lexical.applies_to("fr")
-    texts = ["@user the app keeps logging me out", "L'application me déconnecte sans arrêt."]
-    english, french = pipeline.enrich_texts(texts)
-    assert english.lang == "en" and french.lang == "fr"
-    # "keeps logging me out" is a complaint: the words say so, the sentence embedding reads a plain
-    # statement. Read on the unit: the item's label is also moved by pain_points (a complaint intent).
-    assert english.units[0].sentiment == "negative"
+    assert step.lexical.applies_to("en") and step.lexical.applies_to("fr") and not step.lexical.applies_to("de")
+    texts = ["@user the app keeps logging me out", "L'application me déconnecte sans arrêt.",
+             "Die App meldet mich ständig ab und der Kundendienst antwortet nicht."]
+    english, french, german = pipeline.enrich_texts(texts)
+    assert english.lang == "en" and french.lang == "fr" and german.lang not in ("en", "fr")
+    assert english.sentiment == "negative" and french.sentiment == "negative"
     lexical, step.lexical = step.lexical, None
     try:
         heads_alone = pipeline.enrich_texts(texts)
     finally:
         step.lexical = lexical
-    assert heads_alone[0].units[0].sentiment == "neutral"
+    # Both languages' units are fused (the head is trained on the EN + FR mix; the exact formula is in
+    # test_unit_probabilities_are_the_mean_of_the_heads); a language it does not know is left to the heads.
     assert heads_alone[0].sentiment_probs != english.sentiment_probs
-    assert heads_alone[1].sentiment_probs == french.sentiment_probs  # French units: the heads alone
+    assert heads_alone[1].sentiment_probs != french.sentiment_probs
+    assert heads_alone[2].sentiment_probs == german.sentiment_probs

@@ -21,6 +21,7 @@ FIGURES = [
     (("sentiment", "accuracy"), "sentiment accuracy"),
     (("sentiment", "macro_recall"), "sentiment macro-recall"),
     (("sentiment", "macro_f1"), "sentiment macro-F1"),
+    (("sentiment", "ece"), "sentiment calibration error (ECE, probabilities)"),
     (("emotions", "macro_f1"), "emotion macro-F1"),
     (("phase", "accuracy"), "phase accuracy"),
     (("phase", "macro_f1"), "phase macro-F1"),
@@ -51,6 +52,8 @@ def add_parser(sub) -> None:
     p.add_argument("--by", metavar="COLUMN", default=None,
                    help="also give the figures per value of this column of the file, e.g. source or channel")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--threads", type=int, default=None,
+                   help="encoder threads (default: the config's); 1 leaves a core to other jobs")
 
 
 def read_labelled(path: Path):
@@ -75,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         frame = read_labelled(Path(args.labelled))
-        overrides = {"taxonomy": str(Path(args.taxonomy).resolve())} if args.taxonomy else None
+        overrides = {"taxonomy": str(Path(args.taxonomy).resolve())} if args.taxonomy else {}
+        if getattr(args, "threads", None):
+            overrides["encoder"] = {"threads": int(args.threads)}
         pipe = Pipeline.from_config(args.config, overrides=overrides)
     except (ConfigError, TaxonomyError, FileNotFoundError, KeyError, ValueError) as exc:
         print(f"voc-nlp evaluate: error: {exc}", file=sys.stderr)

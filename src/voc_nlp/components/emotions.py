@@ -24,10 +24,13 @@ negated just before ("not disappointed", "pas déçu", "don't worry") does not
 count. The scores stay the model's.
 
 `not_in_complaints` lists emotions that a complaint does not express,
-whatever the model reads: in a negative item (or unit) whose problem score
-reaches `min_problem_score`, "thanks" is a sign-off ("the app still crashes.
+whatever the model reads: in an item (or unit) read with one of
+`sentiments` (default: negative) whose problem score reaches
+`min_problem_score`, "thanks" is a sign-off ("the app still crashes.
 Thanks"), not gratitude, which CX teams keep for thanks that is the point of
-the message. It reads the sentiment component's label, so it runs after it.
+the message. With `sentiments: [negative, neutral]` a calm problem report
+(neutral by the taxonomy's convention) counts as a complaint too. It reads
+the sentiment component's label, so it runs after it.
 
 `lexical` (when the model folder has `lexical.json`): for units in the
 languages the lexical head was trained on (English), the embedding head's
@@ -117,6 +120,7 @@ class EmotionClassifier(Component):
         self.not_in_complaints = frozenset(self.labels.index(e) for e in complaints.get("emotions", []))
         self.complaint_min_problem = float(complaints.get("min_problem_score", 0.0))
         self.negative = taxonomy.negative if taxonomy is not None else "negative"
+        self.complaint_sentiments = frozenset(complaints.get("sentiments") or [self.negative])
         if self.not_in_complaints:
             self.requires = (*self.requires, "record.sentiment", "doc.problem_scores")
         self.thresholds = self.head.threshold_vector()
@@ -218,7 +222,7 @@ class EmotionClassifier(Component):
         named = [self._names(f, lang) for f in folded]
         for unit, p, problem_score, asks, names in zip(units, probs, problem, request, named):
             unit.emotions = self._decide(p, problem_score, self.request_emotions if asks else frozenset(), names,
-                                         thresholds, negative=unit.sentiment == self.negative)
+                                         thresholds, negative=unit.sentiment in self.complaint_sentiments)
             unit.emotion_scores = self._scores(p)
         if not units:
             return
@@ -230,6 +234,6 @@ class EmotionClassifier(Component):
         # An item emotion is read in the unit that gives it its score.
         in_request = frozenset(i for i in self.request_emotions if request[int(probs[:, i].argmax())])
         doc.record.emotions = self._decide(item, float(problem.max()), in_request, frozenset().union(*named),
-                                           thresholds, negative=doc.record.sentiment == self.negative)
+                                           thresholds, negative=doc.record.sentiment in self.complaint_sentiments)
         doc.record.emotion_scores = self._scores(item)
         doc.record.emotion_intensity = self._intensity(item, thresholds)

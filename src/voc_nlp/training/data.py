@@ -1,7 +1,9 @@
 """Loaders for the labelled sets in `../shared/data`, labels mapped to the taxonomy.
 
-Only goemotions, tweeteval_*, banking77 and bitext_customer_support may train
-a shipped model; the others are for measuring (see `SHIPPABLE`).
+Only goemotions, tweeteval_*, banking77, bitext_customer_support,
+french_book_reviews, womens_clothing_reviews and journey_train may train a
+shipped model; the others (airline_tweets, amazon_reviews_fr,
+tweetsumm_cs_dialogs, journey_dev) are for measuring (see `SHIPPABLE`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from voc_nlp.taxonomy import Taxonomy
 from voc_nlp.text import normalize_social
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data"
-SHIPPABLE = {"goemotions", "tweeteval_sentiment", "tweeteval_emotion", "banking77", "bitext_customer_support"}
+SHIPPABLE = {"goemotions", "tweeteval_sentiment", "tweeteval_emotion", "banking77", "bitext_customer_support",
+             "french_book_reviews", "womens_clothing_reviews", "journey_train"}
+# The sentiment training mix (`sentiment_mix`): domain -> where its items come from.
+SENTIMENT_DOMAINS = {"tweets": "tweeteval_sentiment", "clothing": "womens_clothing_reviews",
+                     "books": "french_book_reviews", "journey": "journey_train"}
 
 
 def read_split(data_dir: Path, name: str, split: str) -> pd.DataFrame:
@@ -32,7 +38,8 @@ def sentiment_set(data_dir: Path, name: str, split: str) -> tuple[list[str], lis
     """Texts and negative/neutral/positive labels of a sentiment-bearing set."""
     df = read_split(data_dir, name, split)
     column = {"tweeteval_sentiment": "label", "airline_tweets": "airline_sentiment",
-              "amazon_reviews_fr": "sentiment"}[name]
+              "amazon_reviews_fr": "sentiment", "french_book_reviews": "sentiment",
+              "womens_clothing_reviews": "sentiment"}[name]
     return df["text"].tolist(), df[column].tolist()
 
 
@@ -69,6 +76,60 @@ def emotion_set(data_dir: Path, split: str, taxonomy: Taxonomy, with_tweeteval: 
     return texts, np.array(rows, dtype=np.int8)
 
 
+def journey_train(data_dir: Path) -> list[dict]:
+    path = Path(data_dir) / "journey_train" / "journey_train.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def customer_text(item: dict) -> str:
+    """What the sentiment heads learn from for a journey item: a chat's customer turns (the units the
+    pipeline scores), joined; any other item's text."""
+    turns = item.get("turns")
+    if turns:
+        return "\n".join(t["text"] for t in turns if str(t.get("speaker", "")).lower() == "customer")
+    return item["text"]
+
+
+def sentiment_mix(data_dir: Path, folds: int = 3) -> pd.DataFrame:
+    """The sentiment training mix: one row per item, columns text, label, domain, lang, fold, chat.
+
+    Domains (`SENTIMENT_DOMAINS`): TweetEval sentiment train (tweets, en), women's clothing reviews
+    train (en, 1-2 stars negative, 3 neutral, 4-5 positive), French book reviews train (fr, the source's
+    3-way label) and journey_train (CX items en + fr, the taxonomy's convention: a calm problem report is
+    neutral). Items journey_train relabelled from the other sets' train splits keep only their journey
+    label (the same text is never in two rows). `fold`: a stable hash of the text, so cross-validation
+    folds never split duplicates.
+    """
+    journey = journey_train(data_dir)
+    rows = [{"text": customer_text(i), "label": i["sentiment"], "domain": "journey", "lang": i["lang"],
+             "chat": bool(i.get("turns"))} for i in journey]
+    taken = {normalize_social(i["text"]).lower() for i in journey}
+    for domain, name, lang in (("tweets", "tweeteval_sentiment", "en"), ("clothing", "womens_clothing_reviews", "en"),
+                               ("books", "french_book_reviews", "fr")):
+        texts, labels = sentiment_set(data_dir, name, "train")
+        rows += [{"text": t, "label": l, "domain": domain, "lang": lang, "chat": False}
+                 for t, l in zip(texts, labels) if normalize_social(t).lower() not in taken and t.strip()]
+    frame = pd.DataFrame(rows)
+    frame["fold"] = [int(hashlib.sha1(normalize_social(t).lower().encode()).hexdigest()[:8], 16) % folds
+                     for t in frame["text"]]
+    return frame
+
+
+def mix_weights(frame: pd.DataFrame, labels: list[str], domain_weights: dict[str, float]) -> np.ndarray:
+    """One training weight per row of a `sentiment_mix` frame: classes balanced within each domain
+    (each label of a domain weighs the same in total), and each domain's total weight
+    `domain_weights[domain]` (relative; a domain left out or at 0 is not trained on), normalised so
+    that the mean row weight is 1."""
+    weights = np.zeros(len(frame), dtype=np.float64)
+    for domain, share in domain_weights.items():
+        inside = (frame["domain"] == domain).to_numpy()
+        present = [l for l in labels if ((frame["label"] == l).to_numpy() & inside).any()]
+        for label in present:
+            rows = inside & (frame["label"] == label).to_numpy()
+            weights[rows] = share / (len(present) * rows.sum())
+    return (weights * len(frame) / weights.sum()).astype(np.float32)
+
+
 def journey_dev(data_dir: Path) -> list[dict]:
     path = Path(data_dir) / "journey_dev" / "journey_dev.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
@@ -90,3 +151,23 @@ def embed_cached(encoder: Encoder, texts: list[str], cache_dir: Path | None) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors
+
+
+def embed_views_cached(encoder: Encoder, texts: list[str], cache_dir: Path | None,
+                       views: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """`embed_cached` for several views of one encoder in one pass (the views share the tokenisation and
+    the lower layers), each cached where `embed_cached(encoder.view(v), ...)` looks for it."""
+    inputs = [normalize_social(t) for t in texts]
+    digest = hashlib.sha1("\n".join(inputs).encode()).hexdigest()[:16]
+    paths = {v: None if cache_dir is None else Path(cache_dir) / encoder.view(v).name / f"{digest}.npy"
+             for v in views}
+    out = {v: np.load(p) for v, p in paths.items() if p is not None and p.exists()}
+    missing = tuple(v for v in views if v not in out)
+    if missing:
+        fresh = encoder.encode_views(inputs, missing)
+        for v in missing:
+            out[v] = fresh[v]
+            if paths[v] is not None:
+                paths[v].parent.mkdir(parents=True, exist_ok=True)
+                np.save(paths[v], fresh[v])
+    return out

@@ -30,20 +30,26 @@ def fit_mlp_head(
     balanced: bool = True,
     encoder: str = "",
     metadata: dict | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> ClassifierHead:
     """Softmax head when `y` holds class indices, sigmoid head when `multilabel` (y multi-hot).
 
     `balanced` weights classes inversely to their frequency (softmax), which is
     what macro-averaged metrics reward and what keeps the minority class
-    (usually `negative`) from being swallowed by `neutral`.
+    (usually `negative`) from being swallowed by `neutral`. `sample_weight`
+    (softmax heads): one weight per row instead (e.g. `mix_weights`: classes
+    balanced within each domain, domains weighed against each other).
     """
-    if multilabel or not balanced:
+    if sample_weight is not None:
+        class_weight = np.ones(len(labels), dtype=np.float32)
+    elif multilabel or not balanced:
         class_weight = np.ones(len(labels), dtype=np.float32)
     else:
         counts = np.bincount(np.asarray(y), minlength=len(labels)).clip(min=1)
         class_weight = (len(y) / (len(labels) * counts)).astype(np.float32)
     targets = np.asarray(y, dtype=np.float32) if multilabel else np.eye(len(labels), dtype=np.float32)[y]
-    members = [_fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight) for seed in seeds]
+    members = [_fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight, sample_weight)
+               for seed in seeds]
     w1 = np.vstack([m[0] for m in members])
     b1 = np.concatenate([m[1] for m in members])
     w2 = np.hstack([m[2] for m in members]) / len(members)
@@ -58,12 +64,12 @@ def fit_mlp_head(
 
 
 def distil_head(teacher: ClassifierHead, x: np.ndarray, *, hidden: int = 512, epochs: int = 15,
-                seed: int = 13) -> ClassifierHead:
-    """One MLP trained on `teacher`'s probabilities for `x` (soft targets)."""
+                seed: int = 13, sample_weight: np.ndarray | None = None) -> ClassifierHead:
+    """One MLP trained on `teacher`'s probabilities for `x` (soft targets), rows weighed by `sample_weight`."""
     multilabel = teacher.activation == "sigmoid"
     targets = teacher.predict_proba(x).astype(np.float32)
     w1, b1, w2, b2 = _fit_one(x, targets, multilabel, hidden, epochs, seed,
-                              np.ones(len(teacher.labels), dtype=np.float32))
+                              np.ones(len(teacher.labels), dtype=np.float32), sample_weight)
     return ClassifierHead(
         labels=list(teacher.labels),
         layers=[(w1, b1), (w2, b2)],
@@ -73,8 +79,10 @@ def distil_head(teacher: ClassifierHead, x: np.ndarray, *, hidden: int = 512, ep
     )
 
 
-def _fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight):
-    """One MLP on (soft or one-hot) `targets`; returns numpy (w1, b1, w2, b2)."""
+def _fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight, sample_weight=None):
+    """One MLP on (soft or one-hot) `targets`; returns numpy (w1, b1, w2, b2).
+
+    `sample_weight` (single-label only): each row's weight in the loss, instead of its class weight."""
     import torch
     from torch import nn
 
@@ -82,6 +90,7 @@ def _fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight):
     xt = torch.tensor(np.asarray(x, dtype=np.float32))
     yt = torch.tensor(targets)
     cw = torch.tensor(class_weight)
+    sw = None if sample_weight is None else torch.tensor(np.asarray(sample_weight, dtype=np.float32))
     first, last = nn.Linear(xt.shape[1], hidden), nn.Linear(hidden, yt.shape[1])
     model = nn.Sequential(nn.Dropout(0.1), first, nn.ReLU(), nn.Dropout(0.3), last)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
@@ -93,6 +102,9 @@ def _fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight):
             out = model(xt[idx])
             if multilabel:
                 loss = nn.functional.binary_cross_entropy_with_logits(out, yt[idx])
+            elif sw is not None:
+                per_row = -(yt[idx] * torch.log_softmax(out, dim=1)).sum(1) * sw[idx]
+                loss = per_row.sum() / sw[idx].sum()
             else:
                 # Class-weighted cross-entropy, normalised by the batch's weight.
                 row_weight = yt[idx] @ cw
