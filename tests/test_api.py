@@ -61,7 +61,7 @@ def test_load_builds_a_working_pipeline_from_a_folder(tmp_path):
 
 
 def test_enrich_dataframe_with_column_mapping(pipeline):
-    frame = pd.DataFrame({"ticket": ["t1", "t2"], "body": ["Refund never arrived.", "Great app, thanks!"],
+    frame = pd.DataFrame({"ticket": ["t1", "t2"], "body": ["Refund never arrived, I am furious.", "Great app, thanks!"],
                           "opened": ["2026-03-01", "2026-03-02"]})
     out = pipeline.enrich(frame, ColumnMap(text="body", id="ticket", time="opened"))
     assert isinstance(out, pd.DataFrame)

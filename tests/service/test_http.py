@@ -144,7 +144,7 @@ def test_same_records_as_the_python_api(server, pipeline):
 
 def test_bad_items_get_an_error_record_not_a_failed_batch(server):
     items = [
-        {"id": "good", "text": "Refund took a month"},
+        {"id": "good", "text": "Refund took a month, this is a disgrace"},
         {"id": "no-text"},
         {"id": "blank", "text": "   "},
         "just a string",
@@ -293,7 +293,7 @@ def test_readyz_is_503_until_the_pipeline_is_loaded(pipeline):
         release.set()
         wait_ready(client, srv.url, timeout=30)
         assert client.get(f"{srv.url}/readyz").json()["status"] == "ready"
-        response = client.post(f"{srv.url}/v1/enrich", json={"items": [{"text": "Parcel late"}]})
+        response = client.post(f"{srv.url}/v1/enrich", json={"items": [{"text": "Parcel late again, this is unacceptable!"}]})
         assert response.status_code == 200 and response.json()["records"][0]["sentiment"] == "negative"
 
 

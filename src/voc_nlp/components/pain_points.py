@@ -22,8 +22,10 @@ A unit is a pain point when any of these holds:
   0.5 + 0.5 * strength, strength = max(P(neg) - P(pos) clipped to [0, 1],
   strongest pain-emotion score).
 
-The item is a pain point when any customer unit is; its score is the maximum
-over its customer units.
+The item is a pain point when any customer unit is, or when its intent
+(`components.signals`) is one of `intents` (default config: complaint); its
+score is the maximum over its customer units, raised to 0.5 + 0.5 * P(intent)
+in the second case.
 
 Complaints read as negative: with `complaint_score` set, an item whose
 sentiment is neutral but whose pain-point score reaches it (a clear problem
