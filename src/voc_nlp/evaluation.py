@@ -23,6 +23,11 @@ def sentiment_calibration_error(gold: list[str], probs: list[dict | None], bins:
         return None
     confidence = np.array([max(p.values()) for _, p in pairs], dtype=np.float64)
     correct = np.array([max(p, key=p.get) == g for g, p in pairs], dtype=np.float64)
+    return binned_calibration_error(confidence, correct, bins)
+
+
+def binned_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """ECE: the gap between confidence and accuracy, averaged over equal-width confidence bins."""
     edges = np.linspace(0.0, 1.0, bins + 1)
     ece = 0.0
     for lo, hi in zip(edges[:-1], edges[1:]):

@@ -147,15 +147,9 @@ def best_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 def expected_calibration_error(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
     """ECE of the top-class probability, equal-width bins."""
-    confidence = probs.max(axis=1)
-    correct = probs.argmax(axis=1) == y
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    ece = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        inside = (confidence > lo) & (confidence <= hi)
-        if inside.any():
-            ece += inside.mean() * abs(confidence[inside].mean() - correct[inside].mean())
-    return float(ece)
+    from voc_nlp.evaluation import binned_calibration_error
+
+    return binned_calibration_error(probs.max(axis=1), probs.argmax(axis=1) == y, bins)
 
 
 def fit_linear_head(x: np.ndarray, y: np.ndarray, labels: list[str], *, multilabel: bool = False,

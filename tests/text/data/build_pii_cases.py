@@ -23,6 +23,7 @@ MARK = re.compile(r"\[\[(EMAIL|PHONE|CARD|IBAN|URL)\|(.+?)\]\]|\{\{(NOLUHN|BADIB
 
 
 def luhn_ok(digits: str) -> bool:
+    # Written again on purpose: the fixtures must not share a bug with the detector they test.
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = int(ch)
