@@ -119,3 +119,20 @@ def test_a_misordered_pipeline_is_refused(pipeline):
     config = {**pipeline.config, "pipeline": ["units", "sentiment", "embed"]}
     with pytest.raises(ConfigError, match="'sentiment' needs doc.vectors"):
         Pipeline.from_dict(config, base_dir=DEFAULT_CONFIG.parent)
+
+
+def test_a_misspelt_component_setting_is_one_clear_line(tmp_path, capsys):
+    from voc_nlp.cli.__main__ import main
+    from voc_nlp.pipeline import DEFAULT_CONFIG
+
+    config = tmp_path / "typo.yaml"
+    text = DEFAULT_CONFIG.read_text().replace("max_touchpoints: 4", "max_touchpionts: 4")
+    # Relative model paths resolve against the config's folder: point them at the shipped ones.
+    config.write_text(text.replace("../models/", f"{DEFAULT_CONFIG.parent.parent}/models/")
+                      .replace("taxonomy: taxonomy.yaml", f"taxonomy: {DEFAULT_CONFIG.parent}/taxonomy.yaml"))
+    data = tmp_path / "in.csv"
+    data.write_text("text\nParcel late\n")
+    assert main(["enrich", str(data), "-o", str(tmp_path / "out.jsonl"), "--config", str(config), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "components.journey: unknown setting 'max_touchpionts'" in err[0]
+    assert "max_touchpoints" in err[0]  # the settings it could have meant

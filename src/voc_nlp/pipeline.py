@@ -144,8 +144,16 @@ class Pipeline:
             # the one encoder (the embed step encodes units with it; others may
             # encode their own reference texts, never the items) and the taxonomy.
             accepted = inspect.signature(factory).parameters
+            unknown = sorted(k for k in kwargs if k not in accepted)
+            if unknown:
+                settable = sorted(k for k in accepted if k not in shared)
+                raise ConfigError(f"components.{name}: unknown setting {', '.join(map(repr, unknown))} "
+                                  f"(settings: {', '.join(settable) or 'none'})")
             kwargs.update({k: v for k, v in shared.items() if k in accepted})
-            steps.append(factory(**kwargs))
+            try:
+                steps.append(factory(**kwargs))
+            except (ValueError, FileNotFoundError) as exc:  # a bad value or a missing model folder
+                raise ConfigError(f"components.{name}: {exc}") from None
         pipe = cls(steps, config)
         pipe.taxonomy = taxonomy
         pipe.taxonomy_path = taxonomy_path
