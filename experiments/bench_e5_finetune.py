@@ -6,7 +6,7 @@ rest frozen; minimal hand-written LoRA, no peft). Two input shapes: every
 sequence padded to 64 tokens (upper bound) and real TweetEval texts with
 dynamic padding (max 64):
 
-    python scripts/bench_e5_finetune.py --steps 5
+    python experiments/bench_e5_finetune.py --steps 5
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ sample, one epoch, class-weighted, then reads:
   into its own;
 - TweetEval dev macro-recall and airline_tweets dev accuracy.
 
-    python scripts/eval_e5_finetuned.py                 # ~12 min on 2 cores, alone
-    python scripts/eval_e5_finetuned.py --train-rows 45615
+    python experiments/eval_e5_finetuned.py                 # ~12 min on 2 cores, alone
+    python experiments/eval_e5_finetuned.py --train-rows 45615
 
 Measured on 2026-12-05 with the defaults (20,000 tweets): French reviews 0.540
 (prior 0.542, best thresholds on dev 0.624), TweetEval 0.711, airline 0.743
@@ -36,7 +36,7 @@ import torch
 from sklearn.metrics import accuracy_score, f1_score, recall_score
 from torch import nn
 
-from bench_e5_finetune import Classifier, add_lora  # scripts/ is on sys.path when run as a script
+from bench_e5_finetune import Classifier, add_lora  # experiments/ is on sys.path when run as a script
 from voc_nlp.encoders.e5_small import E5File, E5Tokenizer, build_model, bundled_model_path, collate
 from voc_nlp.pipeline import Pipeline
 from voc_nlp.training.data import DEFAULT_DATA_DIR, sentiment_set

@@ -4,7 +4,7 @@ Trains on TweetEval sentiment train (optionally a seeded subsample), picks C
 among {1, 4} on TweetEval dev, and reports TweetEval dev macro-recall,
 airline_tweets dev accuracy and amazon_reviews_fr dev macro-F1:
 
-    python scripts/eval_frozen_lr.py --encoder e5_small --train-subsample 20000
+    python experiments/eval_frozen_lr.py --encoder e5_small --train-subsample 20000
 
 Embeddings go through `embed_cached`, so a second run encodes nothing.
 """
