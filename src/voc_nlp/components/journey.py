@@ -184,11 +184,12 @@ class JourneyTagger(Component):
             return
         x, texts = journey_features(live, self.views)
         phase = self.parts["phase"].predict_proba(x, texts) if "phase" in self.parts else None
-        tps = self.parts["touchpoints"].predict_proba(x, texts)[:, self.learned_columns] if self.learned else None
+        tps = self.parts["touchpoints"].predict_proba(x, texts) if self.learned else None
         for k, doc in enumerate(live):
             self.tag(doc, None if phase is None else phase[k], None if tps is None else tps[k])
 
-    def tag(self, doc: FeedbackDoc, phase_probs: np.ndarray | None, learned_probs: np.ndarray | None) -> None:
+    def tag(self, doc: FeedbackDoc, phase_probs: np.ndarray | None, item_probs: np.ndarray | None) -> None:
+        """`item_probs`: the touchpoint classifier's row for the item (every label it knows)."""
         record = doc.record
         if phase_probs is not None:
             p = int(phase_probs.argmax())
@@ -198,10 +199,13 @@ class JourneyTagger(Component):
         record.stage = self.taxonomy.stage_of(record.phase)
 
         scores, passed = {}, []
-        per_unit = None
-        if learned_probs is not None and len(doc.scored_units) > 1:
-            per_unit = unit_scores(doc, self.parts["touchpoints"], self.views)
-            if self.unit_max:
+        per_unit, learned_probs = None, None
+        if item_probs is not None:
+            learned_probs = item_probs[self.learned_columns]
+            # An item of one unit is its unit: its row serves as the unit scores (no second pass).
+            one_unit = len(doc.scored_units) == 1
+            per_unit = item_probs[None, :] if one_unit else unit_scores(doc, self.parts["touchpoints"], self.views)
+            if self.unit_max and not one_unit:
                 # A touchpoint one sentence or turn is clearly about counts, even when the
                 # item's mean vector dilutes it among the others.
                 learned_probs = np.maximum(learned_probs, per_unit[:, self.learned_columns].max(axis=0))
