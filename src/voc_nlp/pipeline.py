@@ -37,12 +37,11 @@ from voc_nlp.io.readers import canonical_frame
 from voc_nlp.io.writers import _row_converter, records_to_frame, to_arrow
 from voc_nlp.paths import default_config, default_pipeline_dir, default_taxonomy
 from voc_nlp.registry import components as component_registry
+from voc_nlp.rules import LANG, rule_files
 from voc_nlp.schema import ARROW_SCHEMA, SCHEMA_VERSION, EnrichedRecord
 from voc_nlp.taxonomy import Taxonomy
 from voc_nlp.text.pii import PII_TYPES, mask_pii
 
-# The default pipeline is package data (voc_nlp.paths: the one path root).
-DEFAULT_CONFIG = default_config()
 # In a pipeline folder given to `load()`, the config is the first of these.
 FOLDER_CONFIG_NAMES = ("config.yaml", "pipeline.yaml", "default.yaml")
 
@@ -68,7 +67,7 @@ def config_path(path: str | Path | None = None) -> Path:
     """The config file for `load(path)`: the default one, the file given, or
     the config inside a pipeline folder (config.yaml, pipeline.yaml or default.yaml)."""
     if path is None:
-        return DEFAULT_CONFIG
+        return default_config()
     path = Path(path)
     if path.is_dir():
         for name in FOLDER_CONFIG_NAMES:
@@ -101,11 +100,11 @@ class Pipeline:
     def from_config(cls, path: str | Path | None = None, overrides: dict | None = None) -> "Pipeline":
         """Build from a YAML file (default `configs/default.yaml`).
 
-        Relative model paths resolve against the config file's folder.
+        Relative model and rule-file paths resolve against the config file's folder.
         `overrides` are merged into the top level, e.g.
         `{"encoder": {"threads": 1}}`.
         """
-        path = Path(path) if path else DEFAULT_CONFIG
+        path = Path(path) if path else default_config()
         if not path.exists():
             raise ConfigError(f"config file not found: {path}")
         config = yaml.safe_load(path.read_text()) or {}
@@ -133,7 +132,7 @@ class Pipeline:
         settings = config.get("components") or {}
         steps = []
         for name in config.get("pipeline") or []:
-            kwargs = dict(settings.get(name) or {})
+            kwargs = _rule_paths_resolved(dict(settings.get(name) or {}), base_dir)
             for key in ("model", "lexical"):  # model folders (emotions' `lexical: true` is a switch)
                 if isinstance(kwargs.get(key), str) and kwargs[key]:
                     kwargs[key] = str((base_dir / kwargs[key]).resolve())
@@ -163,8 +162,9 @@ class Pipeline:
     def to_disk(self, path: str | Path) -> Path:
         """Save the pipeline as one self-contained folder that `voc_nlp.load(path)`
         reads back: config.yaml (its paths relative to the folder), taxonomy.yaml
-        (with any file it extends) and every model folder the config names,
-        under models/. `path` must not exist or be empty."""
+        (with any file it extends), every model folder the config names, under
+        models/, and every rule file, under rules/<lang>/. `path` must not
+        exist or be empty."""
         out = Path(path)
         if out.exists() and (not out.is_dir() or any(out.iterdir())):
             raise FileExistsError(f"{out}: exists and is not an empty folder")
@@ -176,6 +176,8 @@ class Pipeline:
                 return {k: relocate(v) for k, v in value.items()}
             if isinstance(value, list):
                 return [relocate(v) for v in value]
+            if _is_rule_path(value):
+                return copy_rule(str((self.base_dir / value).resolve()))
             if isinstance(value, str) and "/" in value and (self.base_dir / value).is_dir():
                 source = (self.base_dir / value).resolve()
                 if source not in copied:
@@ -189,6 +191,23 @@ class Pipeline:
                 return copied[source]
             return value
 
+        def copy_rule(template: str) -> str:
+            """Copies a rule file (one per language for a `{lang}` path) under rules/; its new path."""
+            if template not in copied_rules:
+                folder = f"rules/{LANG}/" if LANG in template else "rules/"
+                stem, n = Path(template).stem, 1
+                name = f"{folder}{stem}.yaml"
+                while name in copied_rules.values():  # two files of the same name (ours and an analyst's)
+                    n += 1
+                    name = f"{folder}{stem}_{n}.yaml"
+                for lang, source in rule_files(template):
+                    dest = out / name.replace(LANG, lang)
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(source, dest)
+                copied_rules[template] = name
+            return copied_rules[template]
+
+        copied_rules: dict[str, str] = {}
         config = relocate({k: v for k, v in self.config.items() if k != "taxonomy"})
         _copy_taxonomy(self.taxonomy_path or default_taxonomy(), out / "taxonomy.yaml", out)
         config = {"taxonomy": "taxonomy.yaml", **config}
@@ -200,10 +219,37 @@ class Pipeline:
         )
         return out
 
+    def rule_files(self) -> list[Path]:
+        """The rule files (`voc_nlp.rules`) the pipeline's components read, in config order."""
+        found: list[Path] = []
+
+        def walk(value):
+            if isinstance(value, dict):
+                for v in value.values():
+                    walk(v)
+            elif isinstance(value, list):
+                for v in value:
+                    walk(v)
+            elif _is_rule_path(value):
+                found.extend(path for _, path in rule_files(str((self.base_dir / value).resolve())))
+
+        settings = self.config.get("components") or {}
+        for name in self.config.get("pipeline") or []:
+            walk(settings.get(name) or {})
+        return found
+
+    def rules_sha256(self) -> str:
+        """One hash of the rule files' names and contents: phrases edited, records change."""
+        digest = hashlib.sha256()
+        for path in self.rule_files():
+            digest.update(f"{path.parent.name}/{path.name}\n".encode("utf-8") + path.read_bytes() + b"\0")
+        return digest.hexdigest()
+
     def provenance(self) -> dict[str, str]:
         """What made this pipeline's records, as string key-values for an output's
         metadata (Parquet key-value metadata, the JSONL/CSV sidecar, DuckDB's
-        voc_nlp_meta table): versions, the config's hash and the taxonomy itself."""
+        voc_nlp_meta table): versions, the hashes of the config and of its rule
+        files, and the taxonomy itself."""
         from voc_nlp import __version__
 
         taxonomy = Path(self.taxonomy_path or default_taxonomy())
@@ -214,6 +260,7 @@ class Pipeline:
             "voc_nlp.schema_version": SCHEMA_VERSION,
             "voc_nlp.model_version": self.model_version,
             "voc_nlp.config_sha256": hashlib.sha256(config.encode("utf-8")).hexdigest(),
+            "voc_nlp.rules_sha256": self.rules_sha256(),
             "voc_nlp.taxonomy_path": str(taxonomy.resolve()),
             "voc_nlp.taxonomy_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
             "voc_nlp.taxonomy": text,
@@ -411,6 +458,20 @@ def _copy_taxonomy(source: Path, dest: Path, folder: Path) -> None:
         _copy_taxonomy(parent_source, folder / name, folder)
         text = re.sub(r"(?m)^extends:.*$", f"extends: {name}", text, count=1)
     dest.write_text(text, encoding="utf-8")
+
+
+def _is_rule_path(value) -> bool:
+    """A rule file setting (`voc_nlp.rules`): a path to a YAML file, `{lang}` for one per language."""
+    return isinstance(value, str) and value.endswith(".yaml")
+
+
+def _rule_paths_resolved(value, base_dir: Path):
+    """A component's settings with rule-file paths, at any depth, resolved against the config's folder."""
+    if isinstance(value, dict):
+        return {k: _rule_paths_resolved(v, base_dir) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rule_paths_resolved(v, base_dir) for v in value]
+    return str((base_dir / value).resolve()) if _is_rule_path(value) else value
 
 
 def _check_requirements(steps: list[Component]) -> None:

@@ -22,64 +22,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from voc_nlp.paths import default_taxonomy
-
-# The default pipeline's taxonomy (package data; voc_nlp.paths is the one path root).
-DEFAULT_TAXONOMY = default_taxonomy()
+from voc_nlp.yamlfile import LineList, LineMap, line_of, read_yaml
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class TaxonomyError(ValueError):
     """A taxonomy file that cannot be used; the message names the file, line and problem."""
-
-
-# -- YAML with line numbers ----------------------------------------------------
-
-
-class _Map(dict):
-    line: int = 0
-    key_lines: dict
-
-
-class _Seq(list):
-    line: int = 0
-    item_lines: list
-
-
-class _LineLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct_map(loader, node):
-    loader.flatten_mapping(node)
-    out = _Map()
-    out.line = node.start_mark.line + 1
-    out.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        out[key] = loader.construct_object(value_node, deep=True)
-        out.key_lines[key] = key_node.start_mark.line + 1
-    return out
-
-
-def _construct_seq(loader, node):
-    out = _Seq(loader.construct_object(child, deep=True) for child in node.value)
-    out.line = node.start_mark.line + 1
-    out.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return out
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
-
-
-def _line(obj, key=None) -> int:
-    if key is not None and isinstance(obj, _Map) and key in obj.key_lines:
-        return obj.key_lines[key]
-    return getattr(obj, "line", 0)
 
 
 # -- the taxonomy --------------------------------------------------------------
@@ -204,7 +154,7 @@ class Taxonomy:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> "Taxonomy":
-        path = Path(path) if path else DEFAULT_TAXONOMY
+        path = Path(path) if path else default_taxonomy()
         data = _merged(path, seen=())
         return _build(data, str(path))
 
@@ -212,21 +162,10 @@ class Taxonomy:
 # -- loading, extending --------------------------------------------------------
 
 
-def _read(path: Path) -> _Map:
-    if not path.exists():
-        raise TaxonomyError(f"taxonomy file not found: {path}")
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        context = getattr(exc, "context", None)
-        raise TaxonomyError(
-            f"{where}: not valid YAML: {problem}" + (f" ({context})" if context else "")
-        ) from None
+def _read(path: Path) -> LineMap:
+    data = read_yaml(path, TaxonomyError, what="taxonomy file")
     if data is None:
-        data = _Map()
+        data = LineMap()
     if not isinstance(data, dict):
         raise TaxonomyError(f"{path}:1: a taxonomy file is a mapping (sentiment:, emotions:, phases:, touchpoints:)")
     return data
@@ -251,14 +190,14 @@ def _merged(path: Path, seen: tuple) -> dict:
     for key in data:
         if key not in _TOP_KEYS:
             raise TaxonomyError(
-                f"{path}:{_line(data, key)}: unknown key '{key}' (expected one of: {', '.join(sorted(_TOP_KEYS))})"
+                f"{path}:{line_of(data, key)}: unknown key '{key}' (expected one of: {', '.join(sorted(_TOP_KEYS))})"
             )
     journey = data.get("journey") or {}
     for key in journey:
         if key not in _JOURNEY_KEYS:
             hint = (" (a rule of the hand-tuned tagger: the journey tagger is now learned from labels, "
                     "see `voc-nlp train journey`)" if key in _RETIRED else "")
-            raise TaxonomyError(f"{path}:{_line(journey, key)}: unknown journey key '{key}'{hint} "
+            raise TaxonomyError(f"{path}:{line_of(journey, key)}: unknown journey key '{key}'{hint} "
                                 f"(expected: {', '.join(sorted(_JOURNEY_KEYS))})")
     own = {
         "sentiment": data.get("sentiment"),
@@ -267,15 +206,15 @@ def _merged(path: Path, seen: tuple) -> dict:
         "phases": _entries(data, "phases", path, _PHASE_KEYS),
         "touchpoints": _entries(data, "touchpoints", path, _TOUCHPOINT_KEYS),
     }
-    own["_where"] = {k: f"{path}:{_line(data, k)}" for k in data}
+    own["_where"] = {k: f"{path}:{line_of(data, k)}" for k in data}
     parent = data.get("extends")
     if parent is None:
         if data.get("remove"):
-            raise TaxonomyError(f"{path}:{_line(data, 'remove')}: `remove` needs `extends: default` (or a file)")
+            raise TaxonomyError(f"{path}:{line_of(data, 'remove')}: `remove` needs `extends: default` (or a file)")
         return own
     if not isinstance(parent, str):
-        raise TaxonomyError(f"{path}:{_line(data, 'extends')}: `extends` is `default` or a file path")
-    parent_path = DEFAULT_TAXONOMY if parent == "default" else (path.parent / parent)
+        raise TaxonomyError(f"{path}:{line_of(data, 'extends')}: `extends` is `default` or a file path")
+    parent_path = default_taxonomy() if parent == "default" else (path.parent / parent)
     base = _merged(Path(parent_path), seen + (path,))
     return _apply(base, own, data, path)
 
@@ -285,11 +224,11 @@ def _entries(data: dict, key: str, path: Path, allowed: set) -> list[dict]:
     if items is None:
         return []
     if not isinstance(items, list):
-        raise TaxonomyError(f"{path}:{_line(data, key)}: `{key}` must be a list of entries (`- id: ...`)")
+        raise TaxonomyError(f"{path}:{line_of(data, key)}: `{key}` must be a list of entries (`- id: ...`)")
     out = []
     kind = key[:-1]
     for i, item in enumerate(items):
-        line = items.item_lines[i] if isinstance(items, _Seq) else 0
+        line = items.item_lines[i] if isinstance(items, LineList) else 0
         where = f"{path}:{line}"
         if not isinstance(item, dict):
             raise TaxonomyError(f"{where}: each {kind} is a mapping with at least an `id`")
@@ -305,7 +244,7 @@ def _entries(data: dict, key: str, path: Path, allowed: set) -> list[dict]:
                 hint = (" (cue words are no longer read: give examples, or labelled items to "
                         "`voc-nlp train journey`)" if k in _RETIRED else "")
                 raise TaxonomyError(
-                    f"{path}:{_line(item, k)}: {kind} '{ident}': unknown field '{k}'{hint} "
+                    f"{path}:{line_of(item, k)}: {kind} '{ident}': unknown field '{k}'{hint} "
                     f"(expected: {', '.join(sorted(allowed))})"
                 )
         first = next((e["_where"] for e in out if e["id"] == ident), None)
@@ -329,12 +268,12 @@ def _apply(base: dict, own: dict, data: dict, path: Path) -> dict:
 
     remove = data.get("remove") or {}
     if not isinstance(remove, dict):
-        raise TaxonomyError(f"{path}:{_line(data, 'remove')}: `remove` is a mapping: {{touchpoints: [...], phases: [...]}}")
+        raise TaxonomyError(f"{path}:{line_of(data, 'remove')}: `remove` is a mapping: {{touchpoints: [...], phases: [...]}}")
     for kind in ("phases", "touchpoints"):
         entries = [dict(e) for e in base[kind]]
         drop = remove.get(kind) or []
         for i, ident in enumerate(drop):
-            line = drop.item_lines[i] if isinstance(drop, _Seq) else _line(remove, kind)
+            line = drop.item_lines[i] if isinstance(drop, LineList) else line_of(remove, kind)
             if ident not in [e["id"] for e in entries]:
                 raise TaxonomyError(f"{path}:{line}: cannot remove {kind[:-1]} '{ident}': not in the base taxonomy")
             entries = [e for e in entries if e["id"] != ident]
@@ -365,7 +304,7 @@ def _langs(value, where: str, what: str) -> dict[str, list[str]]:
         if texts is None:
             continue
         if not isinstance(texts, list) or not all(isinstance(t, (str, int, float)) for t in texts):
-            line = _line(value, lang) or where.rsplit(":", 1)[-1]
+            line = line_of(value, lang) or where.rsplit(":", 1)[-1]
             raise TaxonomyError(f"{where.rsplit(':', 1)[0]}:{line}: {what} ({lang}) must be a list of phrases")
         out[str(lang)] = [str(t).strip() for t in texts if str(t).strip()]
     return out

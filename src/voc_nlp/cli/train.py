@@ -35,12 +35,13 @@ def run(args: argparse.Namespace) -> int:
     import yaml
 
     from voc_nlp.components.journey import PARTS
-    from voc_nlp.pipeline import DEFAULT_CONFIG, ConfigError, Pipeline
+    from voc_nlp.paths import default_config
+    from voc_nlp.pipeline import ConfigError, Pipeline
     from voc_nlp.taxonomy import TaxonomyError
     from voc_nlp.text import normalize_social
     from voc_nlp.training.journey import JourneyTrainer, LabelFileError, embed_items, example_texts, read_labels
 
-    config_path = Path(args.config) if args.config else DEFAULT_CONFIG
+    config_path = Path(args.config) if args.config else default_config()
     out = Path(args.output)
     try:
         config = yaml.safe_load(config_path.read_text()) if config_path.exists() else None

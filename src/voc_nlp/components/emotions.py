@@ -14,13 +14,16 @@ problem report is frustration, in a remark about anything else it stays anger.
 `requests` keeps the question form of a help request from reading as an
 emotion: the model gives confusion to "how do I order a card?" as it does to
 "wait, what?". In a unit that opens with a request form ("how do I", "can
-you", "je voudrais") or says "please", the listed emotions count only when
-they beat neutral by `margin`.
+you", "je voudrais") or says "please" (`requests.phrases`, a rule file per
+language: `configs/rules/<lang>/help_requests.yaml`), the listed emotions
+count only when they beat neutral by `margin`.
 
-`named` lists, per emotion, the words that name it ("frustrating", "déçu",
-"I'm worried", "je ne comprends pas"): a unit that names an emotion expresses
-it, whatever the model's score, and `milder` leaves it as named. A name
-negated just before ("not disappointed", "pas déçu", "don't worry") does not
+`named` (a rule file per language, `named_emotions.yaml`) lists, per
+emotion, the words that name it ("frustrating", "déçu", "I'm worried", "je
+ne comprends pas"): a unit that names an emotion expresses it, whatever the
+model's score, and `milder` leaves it as named. A name negated just before
+(one of the file's `negations`, or a word ending in n't, among the three
+words before it: "not disappointed", "pas déçu", "don't worry") does not
 count. The scores stay the model's.
 
 `not_in_complaints` lists emotions that a complaint does not express,
@@ -55,12 +58,13 @@ from voc_nlp.doc import FeedbackDoc
 from voc_nlp.heads import ClassifierHead
 from voc_nlp.lexical import LexicalHead
 from voc_nlp.registry import components
+from voc_nlp.rules import read_phrase_lists, retired_phrase_lists
 from voc_nlp.text.cues import LanguageCues, fold
 
 
-# Words that, just before an emotion's name, deny it ("not disappointed", "pas déçu").
-# ("nothing more frustrating", "encore plus déçu" are not denials: no "nothing", "plus".)
-_NEGATIONS = frozenset({"not", "no", "never", "without", "pas", "jamais", "aucun", "aucune", "sans", "ni"})
+_REQUEST_KEYS = ("emotions", "margin", "phrases")
+# Settings of `requests` that held phrase lists before the rule files.
+_RETIRED_REQUEST_KEYS = ("opens", "anywhere")
 
 
 @components.register("emotions")
@@ -70,7 +74,7 @@ class EmotionClassifier(Component):
     assigns = ("unit.emotions", "record.emotions", "record.emotion_scores", "record.emotion_intensity")
 
     def __init__(self, model: str, neutral: str = "neutral", milder: dict | None = None,
-                 requests: dict | None = None, named: dict | None = None, lexical: bool = True,
+                 requests: dict | None = None, named: str | list[str] | None = None, lexical: bool = True,
                  not_in_complaints: dict | None = None, taxonomy=None, view: str | None = None):
         self.head = ClassifierHead.load(model)
         # The encoder view the head was trained on (an adapter, e.g. `affect`); None: the base vectors.
@@ -96,19 +100,27 @@ class EmotionClassifier(Component):
         if any(rule[2] > 0 for rule in self.milder.values()):
             self.requires = (*self.requires, "doc.problem_scores")
         requests = requests or {}
+        for key in requests:
+            if key in _RETIRED_REQUEST_KEYS:
+                raise retired_phrase_lists(f"requests.{key}", "requests.phrases", "rules/{lang}/help_requests.yaml")
+            if key not in _REQUEST_KEYS:
+                raise ValueError(f"requests: unknown setting '{key}' (settings: {', '.join(_REQUEST_KEYS)})")
         unknown = [e for e in requests.get("emotions", []) if e not in self.labels]
         if unknown:
             raise ValueError(f"emotions.requests: {', '.join(unknown)} not among the model's emotions "
                              f"({', '.join(self.labels)})")
         self.request_emotions = frozenset(self.labels.index(e) for e in requests.get("emotions", []))
         self.request_margin = float(requests.get("margin", 0.0))
-        self.request_opens = LanguageCues(requests.get("opens") or {})
-        self.request_anywhere = LanguageCues(requests.get("anywhere") or {})
-        unknown = [e for e in (named or {}) if e not in self.labels or e == neutral]
-        if unknown:
-            raise ValueError(f"emotions.named: {', '.join(unknown)} not among the model's emotions "
-                             f"({', '.join(l for l in self.labels if l != neutral)})")
-        self.named = {self.labels.index(e): LanguageCues(cues or {}) for e, cues in (named or {}).items()}
+        forms = read_phrase_lists(requests["phrases"], "requests.phrases", "rules/{lang}/help_requests.yaml",
+                                  names=["opens", "anywhere"]) if requests.get("phrases") else {}
+        self.request_opens = LanguageCues(forms.get("opens") or {})
+        self.request_anywhere = LanguageCues(forms.get("anywhere") or {})
+        names = read_phrase_lists(named, "named", "rules/{lang}/named_emotions.yaml",
+                                  names=[*(e for e in self.labels if e != neutral), "negations"]) if named else {}
+        # Words that, among the three before an emotion's name, deny it ("not disappointed", "pas déçu"):
+        # every language's, as customers mix them.
+        self.negations = frozenset(fold(w) for words in names.pop("negations", {}).values() for w in words)
+        self.named = {self.labels.index(e): LanguageCues(cues) for e, cues in names.items()}
         if self.lexical is not None or self.named or self.request_emotions:
             # They read the normalised unit texts: "#SoDisappointed" as "so disappointed".
             self.requires = (*self.requires, "doc.unit_inputs")
@@ -164,7 +176,7 @@ class EmotionClassifier(Component):
         for i, cues in self.named.items():
             for start, _ in cues.find(folded, lang):
                 before = re.findall(r"[\w']+", folded[max(0, start - 30):start])[-3:]
-                if not any(w in _NEGATIONS or w.endswith("n't") for w in before):
+                if not any(w in self.negations or w.endswith("n't") for w in before):
                     found.add(i)
                     break
         return frozenset(found)

@@ -25,21 +25,23 @@ prior shift: p(c) times weight(c), renormalised). The head is trained
 class-balanced, as if every label were equally likely; feedback written to a
 brand is more often negative than that, and the default config says so.
 
-`swearing` lists swear words per language: a unit the heads read as neutral
+`swearing` names a rule file per language (`voc_nlp.rules`;
+`configs/rules/<lang>/swearing.yaml`): a unit the heads read as neutral
 that swears is negative (its neutral probability moves to negative).
 Customers do not swear at a brand about nothing ("I would like to make a
 fucking order"), while the heads, trained on tweets, read the polite request
 around the word. A unit read as positive keeps its reading ("fucking
 brilliant app").
 
-`verdicts` lists, per label and language, phrases by which a customer states
-a verdict ("rien à redire", "je recommande", "à éviter", "would not
-recommend"): a unit that states one verdict takes it (the probability of the
-label it was read as moves to the verdict's). The heads learnt English
-tweets; French litotes ("aucun souci", "pas déçu", "je ne regrette pas")
-carry the words of a complaint and read negative. When phrases of two
-verdicts overlap, the one that ends later wins: it extends the other with a
-negation ("je le recommande pas").
+`verdicts` names a rule file per language (`sentiment_verdicts.yaml`) with a
+phrase list per label, the phrases by which a customer states a verdict
+("rien à redire", "je recommande", "à éviter", "would not recommend"): a
+unit that states one verdict takes it (the probability of the label it was
+read as moves to the verdict's). The heads learnt English tweets; French
+litotes ("aucun souci", "pas déçu", "je ne regrette pas") carry the words of
+a complaint and read negative. When phrases of two verdicts overlap, the one
+that ends later wins: it extends the other with a negation ("je le
+recommande pas").
 
 `mixed_above` reads a mixed item as neutral: when one of its units scores
 above +mixed_above and another below -mixed_above, the item praises and
@@ -65,6 +67,7 @@ from voc_nlp.doc import FeedbackDoc
 from voc_nlp.heads import ClassifierHead
 from voc_nlp.lexical import LexicalHead, sharpen
 from voc_nlp.registry import components
+from voc_nlp.rules import read_phrase_lists
 from voc_nlp.text.cues import LanguageCues, fold
 
 
@@ -77,9 +80,10 @@ class SentimentClassifier(Component):
 
     def __init__(self, model: str | None = None, positive: str = "positive", negative: str = "negative",
                  mood_threshold: float = 0.2, priors: dict[str, float] | None = None,
-                 models: dict[str, str] | None = None, swearing: dict[str, list[str]] | None = None,
+                 models: dict[str, str] | None = None, swearing: str | list[str] | None = None,
                  neutral: str = "neutral", mixed_above: float | None = None,
-                 verdicts: dict[str, dict[str, list[str]]] | None = None, lexical: str | None = None):
+                 verdicts: str | list[str] | None = None, lexical: str | None = None):
+        # `swearing`, `verdicts`: rule files (voc_nlp.rules), read here once.
         # `models`: encoder view -> head trained on it; their probabilities are averaged.
         # `model` alone is one head over the base vectors.
         if bool(model) == bool(models):
@@ -101,11 +105,13 @@ class SentimentClassifier(Component):
             raise ValueError(f"sentiment priors must be positive weights, got {priors}")
         self.priors = priors
         self._neu = self.labels.index(neutral)
-        self.swearing = LanguageCues(swearing) if swearing else None
-        unknown = sorted(set(verdicts or {}) - set(self.labels))
-        if unknown:
-            raise ValueError(f"sentiment verdicts name unknown labels {unknown}; the head's labels are {self.labels}")
-        self.verdicts = {self.labels.index(label): LanguageCues(cues) for label, cues in (verdicts or {}).items()}
+        self.swearing = None
+        if swearing:
+            words = read_phrase_lists(swearing, "swearing", "rules/{lang}/swearing.yaml", names=["phrases"])
+            self.swearing = LanguageCues(words.get("phrases", {}))
+        phrases = read_phrase_lists(verdicts, "verdicts", "rules/{lang}/sentiment_verdicts.yaml",
+                                    names=self.labels) if verdicts else {}
+        self.verdicts = {self.labels.index(label): LanguageCues(cues) for label, cues in phrases.items()}
         self.lexical = LexicalHead.load(lexical) if lexical else None
         if self.lexical is not None and self.lexical.labels_ != self.labels:
             raise ValueError(f"{lexical}: the lexical head's labels {self.lexical.labels_} differ from the "

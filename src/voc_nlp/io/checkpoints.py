@@ -4,7 +4,7 @@ While a run enriches its input, each chunk's records are also saved as
 `OUTPUT.parts/chunk-000001.parquet`, ... The folder's `manifest.json` holds
 the run's key: a hash of the input files (path, size, modification time),
 the options that shape the rows (columns, encoding, chunk size...) and the
-pipeline (its config, model versions and taxonomy file). `--resume` reuses
+pipeline (its config and rule files, model versions and taxonomy file). `--resume` reuses
 the chunks saved under the same key and enriches only the rest; a different
 key means the saved chunks describe other input or another pipeline, and
 they are discarded. Once the output is complete the folder is deleted.
@@ -50,10 +50,10 @@ def input_fingerprint(files: list[str]) -> list[dict[str, Any]]:
 
 
 def pipeline_fingerprint(pipe) -> dict[str, Any]:
-    """What decides the pipeline's output: its config, model versions and taxonomy."""
+    """What decides the pipeline's output: its config and rule files, model versions and taxonomy."""
     taxonomy = Path(pipe.base_dir) / (pipe.config.get("taxonomy") or "taxonomy.yaml")
     taxonomy_hash = hashlib.sha256(taxonomy.read_bytes()).hexdigest() if taxonomy.is_file() else None
-    return {"config": pipe.config, "model_version": pipe.model_version,
+    return {"config": pipe.config, "rules_sha256": pipe.rules_sha256(), "model_version": pipe.model_version,
             "taxonomy_sha256": taxonomy_hash}
 
 
