@@ -41,7 +41,8 @@ from voc_nlp.evaluation import sentiment_metrics  # noqa: E402
 from voc_nlp.io.columns import ColumnMap  # noqa: E402
 from voc_nlp.io.readers import canonical_frame  # noqa: E402
 from voc_nlp.lexical import LexicalHead, sharpen  # noqa: E402
-from voc_nlp.pipeline import DEFAULT_CONFIG, Pipeline, to_doc  # noqa: E402
+from voc_nlp.paths import default_config, default_pipeline_dir  # noqa: E402
+from voc_nlp.pipeline import Pipeline, to_doc  # noqa: E402
 from voc_nlp.text import normalize_social  # noqa: E402
 from voc_nlp.training.data import (  # noqa: E402
     DEFAULT_DATA_DIR,
@@ -161,12 +162,12 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     started = time.time()
 
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config = yaml.safe_load(default_config().read_text())
     config["encoder"]["threads"] = args.threads
     config["pipeline"] = [s for s in config["pipeline"] if s != "journey"]
     settings = config["components"]["sentiment"]
     pain_settings = config["components"]["pain_points"]
-    pipe = Pipeline.from_dict(config, base_dir=DEFAULT_CONFIG.parent)
+    pipe = Pipeline.from_dict(config, base_dir=default_pipeline_dir())
     step = {s.name: s for s in pipe.steps}
     encoder = step["embed"].encoder
     views = tuple(settings["models"])

@@ -12,7 +12,8 @@ import pytest
 
 import voc_nlp
 from voc_nlp.io.columns import ColumnMap
-from voc_nlp.pipeline import DEFAULT_CONFIG, ConfigError, InvalidItem, Pipeline, config_path
+from voc_nlp.paths import default_config
+from voc_nlp.pipeline import ConfigError, InvalidItem, Pipeline, config_path
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -37,7 +38,7 @@ def test_load_resolves_default_file_and_folder(tmp_path, monkeypatch):
     folder.mkdir()
     (folder / "config.yaml").write_text("pipeline: []\n")
     voc_nlp.load(str(folder))
-    assert seen == [DEFAULT_CONFIG, config, folder / "config.yaml"]
+    assert seen == [default_config(), config, folder / "config.yaml"]
 
 
 def test_load_says_what_is_missing(tmp_path):
@@ -47,14 +48,11 @@ def test_load_says_what_is_missing(tmp_path):
         voc_nlp.load(tmp_path / "nope.yaml")
 
 
-def test_load_builds_a_working_pipeline_from_a_folder(tmp_path):
-    # A pipeline folder: a config whose relative paths point back at the shipped models.
-    config = DEFAULT_CONFIG.read_text()
-    root = DEFAULT_CONFIG.parent
+def test_load_builds_a_working_pipeline_from_a_folder(tmp_path, default_config_anywhere):
+    # A pipeline folder: a config whose paths point back at the shipped models and rules.
     folder = tmp_path / "pipeline"
     folder.mkdir()
-    (folder / "config.yaml").write_text(config.replace("../models/", f"{root.parent}/models/")
-                                        .replace("taxonomy: taxonomy.yaml", f"taxonomy: {root}/taxonomy.yaml"))
+    (folder / "config.yaml").write_text(default_config_anywhere)
     nlp = voc_nlp.load(folder)
     (record,) = nlp.enrich_texts(["Parcel late again, nobody answers the phone."])
     assert record.sentiment == "negative" and record.error is None
@@ -151,6 +149,8 @@ def test_to_disk_folder_loads_back_and_enriches_the_same(pipeline, tmp_path):
     config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
     assert config["taxonomy"] == "taxonomy.yaml" and (folder / "taxonomy.yaml").is_file()
     assert config["components"]["emotions"]["model"] == "models/emotions"
+    assert config["components"]["sentiment"]["swearing"] == "rules/{lang}/swearing.yaml"
+    assert (folder / "rules" / "fr" / "swearing.yaml").is_file()
     assert "../" not in (folder / "config.yaml").read_text(encoding="utf-8")
     copy = voc_nlp.load(folder)
     assert copy.base_dir == folder

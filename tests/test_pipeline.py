@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from voc_nlp.pipeline import DEFAULT_CONFIG, ConfigError, Pipeline
+from voc_nlp.paths import default_pipeline_dir
+from voc_nlp.pipeline import ConfigError, Pipeline
 from voc_nlp.schema import ARROW_SCHEMA, EnrichedRecord
 
 
@@ -83,7 +84,7 @@ def test_every_input_row_gives_one_record_even_when_broken(pipeline):
         "stars": [5, 1, 2, 3, "four"],
     })
     small = Pipeline.from_dict({**pipeline.config, "input": {"max_text_chars": 20}},
-                               base_dir=DEFAULT_CONFIG.parent)
+                               base_dir=default_pipeline_dir())
     out = small.enrich(frame)
     assert len(out) == 5
     errors = out["error"].tolist()
@@ -118,18 +119,14 @@ def test_other_languages_are_processed_with_a_warning(pipeline):
 def test_a_misordered_pipeline_is_refused(pipeline):
     config = {**pipeline.config, "pipeline": ["units", "sentiment", "embed"]}
     with pytest.raises(ConfigError, match="'sentiment' needs doc.vectors"):
-        Pipeline.from_dict(config, base_dir=DEFAULT_CONFIG.parent)
+        Pipeline.from_dict(config, base_dir=default_pipeline_dir())
 
 
-def test_a_misspelt_component_setting_is_one_clear_line(tmp_path, capsys):
+def test_a_misspelt_component_setting_is_one_clear_line(tmp_path, capsys, default_config_anywhere):
     from voc_nlp.cli.__main__ import main
-    from voc_nlp.pipeline import DEFAULT_CONFIG
 
     config = tmp_path / "typo.yaml"
-    text = DEFAULT_CONFIG.read_text().replace("max_touchpoints: 4", "max_touchpionts: 4")
-    # Relative model paths resolve against the config's folder: point them at the shipped ones.
-    config.write_text(text.replace("../models/", f"{DEFAULT_CONFIG.parent.parent}/models/")
-                      .replace("taxonomy: taxonomy.yaml", f"taxonomy: {DEFAULT_CONFIG.parent}/taxonomy.yaml"))
+    config.write_text(default_config_anywhere.replace("max_touchpoints: 4", "max_touchpionts: 4"))
     data = tmp_path / "in.csv"
     data.write_text("text\nParcel late\n")
     assert main(["enrich", str(data), "-o", str(tmp_path / "out.jsonl"), "--config", str(config), "--quiet"]) == 2

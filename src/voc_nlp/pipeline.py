@@ -219,9 +219,9 @@ class Pipeline:
         )
         return out
 
-    def rule_files(self) -> list[Path]:
-        """The rule files (`voc_nlp.rules`) the pipeline's components read, in config order."""
-        found: list[Path] = []
+    def rule_files(self) -> list[tuple[str, Path]]:
+        """(language, file) of each rule file (`voc_nlp.rules`) the components read, in config order."""
+        found: list[tuple[str, Path]] = []
 
         def walk(value):
             if isinstance(value, dict):
@@ -231,7 +231,7 @@ class Pipeline:
                 for v in value:
                     walk(v)
             elif _is_rule_path(value):
-                found.extend(path for _, path in rule_files(str((self.base_dir / value).resolve())))
+                found.extend(rule_files(str((self.base_dir / value).resolve())))
 
         settings = self.config.get("components") or {}
         for name in self.config.get("pipeline") or []:
@@ -239,10 +239,10 @@ class Pipeline:
         return found
 
     def rules_sha256(self) -> str:
-        """One hash of the rule files' names and contents: phrases edited, records change."""
+        """One hash of the rule files' languages and contents, in order: phrases edited, records change."""
         digest = hashlib.sha256()
-        for path in self.rule_files():
-            digest.update(f"{path.parent.name}/{path.name}\n".encode("utf-8") + path.read_bytes() + b"\0")
+        for lang, path in self.rule_files():
+            digest.update(f"{lang}\n".encode("utf-8") + path.read_bytes() + b"\0")
         return digest.hexdigest()
 
     def provenance(self) -> dict[str, str]:

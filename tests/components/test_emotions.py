@@ -88,8 +88,9 @@ def test_the_question_form_of_a_help_request_is_not_confusion(pipeline):
     assert "confusion" in lost.emotions
 
 
-def test_request_rule_keeps_a_confusion_that_clearly_beats_neutral():
-    rule = {"emotions": ["confusion"], "margin": 0.1, "opens": {"en": ["how do i"]}, "anywhere": {"en": ["please"]}}
+def test_request_rule_keeps_a_confusion_that_clearly_beats_neutral(rule_file):
+    forms = rule_file("help_requests", {"en": {"opens": ["how do i"], "anywhere": ["please"]}})
+    rule = {"emotions": ["confusion"], "margin": 0.1, "phrases": forms}
     classifier = EmotionClassifier(MODEL, requests=rule)
     assert classifier.is_request("@bank how do I top up?", "en")
     assert classifier.is_request("Top up my card please", "en")
@@ -107,12 +108,21 @@ def test_request_rule_with_unknown_emotion_is_refused():
         EmotionClassifier(MODEL, requests={"emotions": ["puzzlement"]})
 
 
-NAMED = {"frustration": {"en": ["frustrat*", "disappoint*"], "fr": ["déçu*", "dommage"]},
-         "worry": {"en": ["worried", "worry"], "fr": ["inquiet*"]}}
+def test_request_phrases_written_in_the_config_are_refused_with_a_hint():
+    with pytest.raises(ValueError, match=r"requests.opens: phrase lists are no longer written in the config.*"
+                                         r"requests.phrases: rules/\{lang\}/help_requests.yaml"):
+        EmotionClassifier(MODEL, requests={"emotions": ["confusion"], "opens": {"en": ["how do i"]}})
+    with pytest.raises(ValueError, match="named: phrase lists are no longer written in the config"):
+        EmotionClassifier(MODEL, named={"worry": {"en": ["worried"]}})
 
 
-def test_a_named_emotion_is_expressed_unless_negated():
-    classifier = EmotionClassifier(MODEL, named=NAMED)
+NAMED = {"en": {"frustration": ["frustrat*", "disappoint*"], "worry": ["worried", "worry"], "negations": ["not"]},
+         "fr": {"frustration": ["déçu*", "dommage"], "worry": ["inquiet*"], "negations": ["pas"]}}
+
+
+def test_a_named_emotion_is_expressed_unless_negated(rule_file):
+    named = rule_file("named_emotions", NAMED)
+    classifier = EmotionClassifier(MODEL, named=named)
     frustration, worry = classifier.labels.index("frustration"), classifier.labels.index("worry")
     assert classifier.names("Very frustrated with your customer service", "en") == {frustration}
     assert classifier.names("Dommage que le pied soit aussi fragile.", "fr") == {frustration}
@@ -121,7 +131,7 @@ def test_a_named_emotion_is_expressed_unless_negated():
                    "Not disappointed at all"):
         assert classifier.names(denied, None) == frozenset(), denied
     # A named emotion passes whatever its score, and the milder rule leaves it as named.
-    milder = EmotionClassifier(MODEL, named=NAMED, milder={"anger": {"below": 0.7, "becomes": "frustration"}})
+    milder = EmotionClassifier(MODEL, named=named, milder={"anger": {"below": 0.7, "becomes": "frustration"}})
     quiet = _scores(milder, neutral=0.9)
     assert milder._decide(quiet) == ["neutral"]
     assert milder._decide(quiet, named=frozenset({worry})) == ["worry"]
@@ -180,9 +190,10 @@ def test_default_request_forms_and_named_worry(pipeline):
     assert "worry" in concerned.emotions and concerned.emotion_scores["worry"] < 0.2
 
 
-def test_named_rule_with_unknown_emotion_is_refused():
-    with pytest.raises(ValueError, match="rage"):
-        EmotionClassifier(MODEL, named={"rage": {"en": ["furious"]}})
+def test_named_rule_with_unknown_emotion_is_refused(rule_file):
+    named = rule_file("named_emotions", {"en": {"rage": ["furious"]}})
+    with pytest.raises(ValueError, match=r"en/named_emotions.yaml:1: unknown list 'rage' \(this rule reads: anger"):
+        EmotionClassifier(MODEL, named=named)
 
 
 def test_thanks_in_a_complaint_is_a_sign_off_not_gratitude(pipeline):

@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 import yaml
 
-from voc_nlp.pipeline import DEFAULT_CONFIG, Pipeline
+from voc_nlp.paths import default_config, default_pipeline_dir
+from voc_nlp.pipeline import Pipeline
 
 
 def _config(**extra) -> dict:
-    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    config = yaml.safe_load(default_config().read_text())
     # Only the steps journey and signals need, so these tests do not depend on later components.
     steps = config["pipeline"]
     config["pipeline"] = steps[: steps.index("signals") + 1]
@@ -23,11 +24,11 @@ def _config(**extra) -> dict:
 
 @pytest.fixture(scope="module")
 def journey_pipeline():
-    return Pipeline.from_dict(_config(), base_dir=DEFAULT_CONFIG.parent)
+    return Pipeline.from_dict(_config(), base_dir=default_pipeline_dir())
 
 
 def test_journey_and_signals_come_before_pain_points():
-    steps = yaml.safe_load(DEFAULT_CONFIG.read_text())["pipeline"]
+    steps = yaml.safe_load(default_config().read_text())["pipeline"]
     assert steps.index("sentiment") < steps.index("journey") < steps.index("signals") < steps.index("pain_points")
 
 
@@ -174,7 +175,7 @@ def test_a_touchpoint_added_to_the_taxonomy_is_tagged_without_training(journey_p
 
     path = tmp_path / "parking.yaml"
     path.write_text(PARKING)
-    custom = Pipeline.from_dict(_config(taxonomy=str(path)), base_dir=DEFAULT_CONFIG.parent)
+    custom = Pipeline.from_dict(_config(taxonomy=str(path)), base_dir=default_pipeline_dir())
     for record in custom.enrich_texts([text, fr_text]):
         assert "parking" in record.touchpoints, record.touchpoint_scores
         assert any(e["touchpoint"] == "parking" for e in record.touchpoint_evidence)

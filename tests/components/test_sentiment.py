@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from voc_nlp.lexical import sharpen
-from voc_nlp.pipeline import DEFAULT_CONFIG, ConfigError, Pipeline
+from voc_nlp.paths import default_config, default_model, default_pipeline_dir
+from voc_nlp.pipeline import ConfigError, Pipeline
 
 
 def test_each_head_reads_the_encoder_view_it_was_trained_on(pipeline):
@@ -58,7 +59,7 @@ def _docs_through(pipeline, texts):
 def test_a_view_the_encoder_does_not_compute_is_refused(pipeline):
     config = {**pipeline.config, "encoder": {**pipeline.config["encoder"], "adapters": {}}}
     with pytest.raises(ConfigError, match="doc.views.affect"):
-        Pipeline.from_dict(config, base_dir=DEFAULT_CONFIG.parent)
+        Pipeline.from_dict(config, base_dir=default_pipeline_dir())
 
 
 def test_chat_mood_trajectory_improves_when_the_customer_ends_happy(pipeline):
@@ -106,15 +107,16 @@ def test_priors_reweight_the_heads_probabilities():
     import pytest
 
     from voc_nlp.components.sentiment import SentimentClassifier
-    from voc_nlp.pipeline import DEFAULT_CONFIG, Pipeline
+    from voc_nlp.paths import default_config, default_pipeline_dir
+    from voc_nlp.pipeline import Pipeline
 
     def pipe(priors):
         import yaml
 
-        config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+        config = yaml.safe_load(default_config().read_text())
         config["pipeline"] = ["units", "language", "embed", "sentiment"]
         config["components"]["sentiment"]["priors"] = priors
-        return Pipeline.from_dict(config, base_dir=DEFAULT_CONFIG.parent)
+        return Pipeline.from_dict(config, base_dir=default_pipeline_dir())
 
     text = "@united my flight to Denver was moved to tomorrow morning."
     shifting = pipe({"negative": 1.5})
@@ -126,7 +128,7 @@ def test_priors_reweight_the_heads_probabilities():
     assert q["negative"] / q["neutral"] == pytest.approx(1.5 ** (1 / t) * p["negative"] / p["neutral"], rel=1e-4)
     assert q["positive"] / q["neutral"] == pytest.approx(p["positive"] / p["neutral"], rel=1e-4)
     assert sum(q.values()) == pytest.approx(1.0) and shifted.sentiment_score < plain.sentiment_score
-    model = str(DEFAULT_CONFIG.parent / "../models/sentiment")
+    model = str(default_model("sentiment"))
     with pytest.raises(ValueError, match="unknown labels"):
         SentimentClassifier(model, priors={"angry": 2.0})
     with pytest.raises(ValueError, match="positive weights"):
@@ -154,9 +156,8 @@ def test_no_prior_by_default_and_a_prior_reads_borderline_complaints_as_negative
 
 def test_one_head_or_heads_by_view_but_not_both():
     from voc_nlp.components.sentiment import SentimentClassifier
-    from voc_nlp.pipeline import DEFAULT_CONFIG
 
-    model = str(DEFAULT_CONFIG.parent / "../models/sentiment")
+    model = str(default_model("sentiment"))
     with pytest.raises(ValueError, match="either `model`"):
         SentimentClassifier(model, models={"base": model})
     with pytest.raises(ValueError, match="either `model`"):
@@ -210,7 +211,7 @@ def test_mixed_above_is_a_unit_score():
     with pytest.raises(ValueError, match="mixed_above"):
         from voc_nlp.components.sentiment import SentimentClassifier
 
-        SentimentClassifier(str(DEFAULT_CONFIG.parent / "../models/sentiment"), mixed_above=1.5)
+        SentimentClassifier(str(default_model("sentiment")), mixed_above=1.5)
 
 
 def test_a_stated_verdict_stands_whatever_the_heads_read(pipeline):
@@ -249,11 +250,28 @@ def test_of_two_overlapping_verdicts_the_later_ending_wins(pipeline):
     assert said("The seat was comfortable.", "en") is None
 
 
-def test_verdicts_name_known_labels():
+def test_verdicts_name_known_labels(rule_file):
     from voc_nlp.components.sentiment import SentimentClassifier
 
-    with pytest.raises(ValueError, match="verdicts name unknown labels"):
-        SentimentClassifier(str(DEFAULT_CONFIG.parent / "../models/sentiment"), verdicts={"great": {"en": ["wow"]}})
+    verdicts = rule_file("sentiment_verdicts", {"en": {"positive": ["wow"], "great": ["wow"]}})
+    with pytest.raises(ValueError, match=r"en/sentiment_verdicts.yaml:3: unknown list 'great' "
+                                         r"\(this rule reads: negative, neutral, positive\)"):
+        SentimentClassifier(str(default_model("sentiment")), verdicts=verdicts)
+
+
+def test_an_analysts_own_phrases_add_to_the_shipped_ones(tmp_path):
+    """`swearing: [rules/{lang}/swearing.yaml, my_swearing.yaml]`: a file without {lang} counts in every language."""
+    from voc_nlp.components.sentiment import SentimentClassifier
+
+    shipped = str(default_pipeline_dir() / "rules" / "{lang}" / "swearing.yaml")
+    (tmp_path / "my_swearing.yaml").write_text("# our customers' word\nphrases: [frak*]\n", encoding="utf-8")
+    step = SentimentClassifier(str(default_model("sentiment")), swearing=[shipped, str(tmp_path / "my_swearing.yaml")])
+    neutral = np.array([[0.2, 0.6, 0.2]], dtype=np.float32)
+    assert step.labels == ["negative", "neutral", "positive"]
+    for text, lang in (("This frakking order form, can you help?", "en"), ("Ce formulaire, putain", "fr"),
+                       ("Frak, ce formulaire", "fr")):
+        assert step._words_decide(neutral, [text], lang)[0].argmax() == 0, text
+    assert step._words_decide(neutral, ["Ce formulaire, s'il vous plaît"], "fr")[0].argmax() == 1
 
 
 def test_units_also_read_the_words_in_english_and_french(pipeline):

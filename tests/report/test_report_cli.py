@@ -69,9 +69,9 @@ def test_labels_fall_back_to_ids_without_journey_taxonomy(filled_parquet, tmp_pa
     """A taxonomy with only sentiment and emotions: phases and touchpoints title-cased from the data."""
     import yaml
 
-    from voc_nlp.taxonomy import DEFAULT_TAXONOMY
+    from voc_nlp.paths import default_taxonomy
 
-    full = yaml.safe_load(DEFAULT_TAXONOMY.read_text(encoding="utf-8"))
+    full = yaml.safe_load(default_taxonomy().read_text(encoding="utf-8"))
     path = tmp_path / "minimal.yaml"
     path.write_text(yaml.safe_dump({k: full[k] for k in ("sentiment", "emotions")}, allow_unicode=True),
                     encoding="utf-8")
@@ -110,9 +110,9 @@ def test_taxonomy_comes_from_the_outputs_metadata(filled_parquet, tmp_path, ext)
     import pyarrow.parquet as pq
 
     from voc_nlp.io.writers import open_writer, read_metadata
-    from voc_nlp.taxonomy import DEFAULT_TAXONOMY
+    from voc_nlp.paths import default_taxonomy
 
-    full = yaml.safe_load(DEFAULT_TAXONOMY.read_text(encoding="utf-8"))
+    full = yaml.safe_load(default_taxonomy().read_text(encoding="utf-8"))
     text = yaml.safe_dump({k: full[k] for k in ("sentiment", "emotions")}, allow_unicode=True)
     meta = {"voc_nlp.taxonomy": text, "voc_nlp.taxonomy_path": str(tmp_path / "gone" / "minimal.yaml"),
             "voc_nlp.schema_version": "1.0"}
@@ -122,5 +122,5 @@ def test_taxonomy_comes_from_the_outputs_metadata(filled_parquet, tmp_path, ext)
     assert read_metadata(str(path)) == meta
     html, _ = build_report(str(path), None)
     assert ">Customer Support<" in html
-    html, _ = build_report(str(path), None, taxonomy=DEFAULT_TAXONOMY)
+    html, _ = build_report(str(path), None, taxonomy=default_taxonomy())
     assert ">Customer Support<" not in html

@@ -1,13 +1,12 @@
 """IntentSpace: the shipped map, topics fitted in it, persistence, refusals."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
-from voc_nlp.pipeline import DEFAULT_CONFIG
+from voc_nlp.paths import default_config, default_model, default_pipeline_dir
 from voc_nlp.text import normalize_social
 from voc_nlp.topics import IntentSpace, PainPointTopics
 from voc_nlp.topics.space import topic_params
@@ -16,7 +15,7 @@ from .clustering import assert_new_texts_join_their_themes, assert_themes_separa
 from .fixtures import NEW_BATCH, THEMES, UNRELATED
 from .test_model import PARAMS
 
-SHIPPED = Path(__file__).resolve().parents[2] / "models" / "topic_space"
+SHIPPED = default_model("topic_space")
 
 
 def _encode(pipeline, texts):
@@ -26,7 +25,7 @@ def _encode(pipeline, texts):
 
 @pytest.fixture(scope="module")
 def space(pipeline):
-    params = topic_params(yaml.safe_load(DEFAULT_CONFIG.read_text()), DEFAULT_CONFIG.parent,
+    params = topic_params(yaml.safe_load(default_config().read_text()), default_pipeline_dir(),
                           next(s for s in pipeline.steps if s.name == "embed").encoder.fingerprint)
     return params["space"]
 

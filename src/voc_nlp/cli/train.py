@@ -109,10 +109,14 @@ def _shipped_settings(journey_model: Path) -> dict:
 def _absolute(config: dict, base_dir: Path) -> dict:
     """The config with its relative file paths made absolute, so it works from the model folder."""
     def fix(value):
-        if isinstance(value, str) and (value.startswith("..") or value.endswith((".yaml", ".yml"))):
+        if isinstance(value, str) and value.endswith((".yaml", ".yml")):  # taxonomy, rule files (`{lang}` kept)
+            return str((base_dir / value).resolve())
+        if isinstance(value, str) and value.startswith(".."):
             candidate = (base_dir / value).resolve()
             return str(candidate) if candidate.exists() else value
         if isinstance(value, dict):
             return {k: fix(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fix(v) for v in value]
         return value
     return {k: fix(v) for k, v in config.items()}

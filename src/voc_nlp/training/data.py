@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from voc_nlp.encoders.base import Encoder
+from voc_nlp.paths import training_data_dir
 from voc_nlp.taxonomy import Taxonomy
 from voc_nlp.text import normalize_social
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data"
+DEFAULT_DATA_DIR = training_data_dir()
 SHIPPABLE = {"goemotions", "tweeteval_sentiment", "tweeteval_emotion", "banking77", "bitext_customer_support",
              "french_book_reviews", "womens_clothing_reviews", "journey_train"}
 # The sentiment training mix (`sentiment_mix`): domain -> where its items come from.
