@@ -30,7 +30,7 @@ def rule_file(tmp_path):
     return write
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def default_config_anywhere():
     """The default config's text with its relative paths (models, taxonomy, rule files) made
     absolute: a copy of it works from any folder."""

@@ -30,28 +30,15 @@ def export(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def first_run(export, tmp_path_factory):
+def first_run(export, tmp_path_factory, default_config_anywhere):
     out_dir = tmp_path_factory.mktemp("run1")
     out = out_dir / "march.parquet"
     model = out_dir / "model"
     config = out_dir / "small.yaml"
     # Same pipeline as the default; topic parameters for a 45-item batch.
-    from voc_nlp.paths import default_config, default_pipeline_dir
     import yaml
 
-    cfg = yaml.safe_load(default_config().read_text())
-    cfg["taxonomy"] = str(default_pipeline_dir() / cfg.get("taxonomy", "taxonomy.yaml"))
-    def resolve(path):
-        return str((default_pipeline_dir() / path).resolve())
-
-    for name, settings in cfg["components"].items():
-        for key in ("model", "lexical"):
-            if isinstance(settings.get(key), str):
-                settings[key] = resolve(settings[key])
-        if "models" in settings:
-            settings["models"] = {view: resolve(path) for view, path in settings["models"].items()}
-    cfg["encoder"]["adapters"] = {view: resolve(path) for view, path in cfg["encoder"]["adapters"].items()}
-    cfg["topics"]["space"] = str((default_pipeline_dir() / cfg["topics"]["space"]).resolve())
+    cfg = yaml.safe_load(default_config_anywhere)
     cfg["topics"].update({"n_neighbors": 10, "min_cluster_size": 4, "min_samples": 2})
     config.write_text(yaml.safe_dump(cfg))
     code = main(["enrich", str(export), "-o", str(out), "--config", str(config), "--topics",
