@@ -117,10 +117,11 @@ def run(args: argparse.Namespace) -> int:
             args.inputs, columns, chunk_size=chunk_size, encoding=args.encoding,
             max_text_chars=max_text_chars, sheet=args.sheet,
         )
-        # With topics, records go to a temporary Parquet first (see cli/topics.py).
-        first_output = str(topic_job.records_path) if topic_job else args.output
+        # With topics, records wait for the topic fit in the job's buffer (see cli/topics.py).
         provenance = pipe.provenance()  # what made the records, stored with them
-        with open_writer(first_output, table=args.table, metadata=provenance) as writer:
+        first_output = topic_job.records if topic_job else open_writer(
+            args.output, table=args.table, metadata=provenance)
+        with first_output as writer:
             for index, chunk in enumerate(chunks):
                 table = saved.load(index) if saved is not None and index < chunks_done else None
                 if table is not None and table.num_rows == len(chunk):
