@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -42,19 +43,24 @@ def voc_nlp_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "voc_nlp.cli"]
 
 
-def median_seconds(command: list[str], runs: int, cwd: Path) -> tuple[float, float, float]:
-    """(median, min, max) wall seconds over `runs` runs, after one warm-up run."""
+def median_seconds(command: list[str], runs: int, cwd: Path) -> tuple[float, float, float, float]:
+    """(median, min, max) wall seconds and median CPU seconds (user + system) over
+    `runs` runs, after one warm-up run. On a shared machine the CPU time moves
+    less than the wall time."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    times = []
+    times, cpu = [], []
     for i in range(runs + 1):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
         if i:
             times.append(seconds)
-    return statistics.median(times), min(times), max(times)
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return statistics.median(times), min(times), max(times), statistics.median(cpu)
 
 
 def main() -> None:
@@ -77,11 +83,11 @@ def main() -> None:
         if args.topics:
             commands["voc-nlp enrich complaints300.csv -o out.parquet --topics"] = cli + [
                 "enrich", "complaints300.csv", "-o", "out.parquet", "--topics", "--quiet"]
-        print(f"median wall seconds of {args.runs} runs (min-max), {os.cpu_count()} cores, "
+        print(f"median wall seconds of {args.runs} runs (min-max), median CPU seconds, {os.cpu_count()} cores, "
               f"load average {os.getloadavg()[0]:.1f} at start")
         for name, command in commands.items():
-            median, low, high = median_seconds(command, args.runs, folder)
-            print(f"{median:6.2f} s  ({low:.2f}-{high:.2f})  {name}", flush=True)
+            median, low, high, cpu = median_seconds(command, args.runs, folder)
+            print(f"{median:6.2f} s  ({low:.2f}-{high:.2f})  CPU {cpu:.2f} s  {name}", flush=True)
         print(f"load average {os.getloadavg()[0]:.1f} at the end")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
