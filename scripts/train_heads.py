@@ -40,7 +40,6 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from sklearn.metrics import f1_score
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -51,6 +50,7 @@ from voc_nlp.lexical import LexicalHead  # noqa: E402
 from voc_nlp.text import normalize_social  # noqa: E402
 from voc_nlp.encoders import encoder_from_config  # noqa: E402
 from voc_nlp.taxonomy import Taxonomy  # noqa: E402
+from voc_nlp.training.emotions import decide, f1_best_thresholds, fit_emotion_heads, out_of_fold  # noqa: E402
 from voc_nlp.training.heads import (  # noqa: E402
     distil_head,
     expected_calibration_error,
@@ -62,7 +62,9 @@ from voc_nlp.training.data import (  # noqa: E402
     SENTIMENT_DOMAINS,
     embed_cached,
     embed_views_cached,
+    emotion_mix,
     emotion_set,
+    emotion_weights,
     journey_dev,
     mix_weights,
     sentiment_mix,
@@ -158,48 +160,61 @@ def train_sentiment(encoder, views: tuple[str, ...], taxonomy, data_dir, cache, 
     return out
 
 
-def train_emotions(encoder, taxonomy, data_dir, cache) -> tuple[ClassifierHead, LexicalHead, dict]:
-    ids = taxonomy.emotion_ids
-    texts, y = emotion_set(data_dir, "train", taxonomy, neutral_tweets=NEUTRAL_TWEETS, seed=SEED)
-    x = embed_cached(encoder, texts, cache)
-    trained_on = {"goemotions+tweeteval_emotion/train": len(texts) - NEUTRAL_TWEETS,
-                  "tweeteval_sentiment/train, neutral tweets as neutral": NEUTRAL_TWEETS}
-    teacher = fit_mlp_head(
-        x, y, ids, multilabel=True, hidden=EMOTION_HIDDEN, seeds=EMOTION_SEEDS, encoder=encoder.fingerprint,
-        metadata={"version": VERSION, "trained_on": trained_on},
-    )
-    head = distil_head(teacher, x, hidden=STUDENT_HIDDEN, seed=SEED)
-    # Per-label thresholds: the F1-best cut on GoEmotions dev.
+def train_emotions(encoder, taxonomy, data_dir, cache, log=print) -> tuple[ClassifierHead, LexicalHead, dict]:
+    """The emotion head and lexical head on the emotion mix (`emotion_mix`, journey_train weighed
+    `JOURNEY_EMOTION_WEIGHT`), thresholds from out-of-fold probabilities of the same recipe on the train rows
+    (3 folds by text hash; per label the F1-best cut on the pooled OOF rows). Returns the GoEmotions dev
+    figures too, a final check: nothing is chosen on them."""
+    ids, neutral = taxonomy.emotion_ids, taxonomy.neutral_emotion
+    frame, y = emotion_mix(data_dir, taxonomy, neutral_tweets=NEUTRAL_TWEETS, seed=SEED)
+    journey = (frame["domain"] == "journey").to_numpy()
+    x = np.vstack([embed_cached(encoder, frame["text"][~journey].tolist(), cache),
+                   embed_cached(encoder, frame["text"][journey].tolist(), cache)])
+    units = [normalize_social(t) for t in frame["text"]]
+    english = (frame["lang"] == "en").to_numpy()
+    weights = emotion_weights(frame, JOURNEY_EMOTION_WEIGHT)
+    trained_on = {f"{name}/train": int(((frame["domain"] == domain).to_numpy() & (weights > 0)).sum())
+                  for domain, name in (("goemotions", "goemotions"), ("tweeteval_emotion", "tweeteval_emotion"),
+                                       ("neutral_tweets", "tweeteval_sentiment, neutral tweets as neutral"),
+                                       ("journey", "journey_train (customer text)"))}
+    recipe = dict(seeds=EMOTION_SEEDS, hidden=EMOTION_HIDDEN, student_hidden=STUDENT_HIDDEN, seed=SEED,
+                  encoder=encoder.fingerprint,
+                  metadata={"version": VERSION, "trained_on": trained_on, "journey_weight": JOURNEY_EMOTION_WEIGHT})
+    head_oof, lexical_oof = out_of_fold(x, y, units, english, ids, weights, frame["fold"].to_numpy(), log=log,
+                                        **recipe)
+    fused_oof = head_oof.copy()
+    fused_oof[english] = 0.5 * head_oof[english] + 0.5 * lexical_oof[english]
+    pool = ~frame["duplicate"].to_numpy()
+    head, lexical = fit_emotion_heads(x, y, units, english, ids, weights, **recipe)
+    head.thresholds = f1_best_thresholds(head_oof[pool], y[pool], ids)
+    lexical.thresholds_ = f1_best_thresholds(fused_oof[pool & english], y[pool & english], ids)
+    # Out-of-fold figures on the train rows, read with the thresholds chosen on them (slightly flattering).
+    gold = [[ids[j] for j in np.flatnonzero(row)] for row in y]
+    goe = np.flatnonzero(((frame["domain"] == "goemotions") & ~frame["duplicate"]).to_numpy())
+    jrows = np.flatnonzero(journey)
+    oof = {}
+    for name, scores, cuts in (("head", head_oof, head.thresholds), ("fused", fused_oof, lexical.thresholds_)):
+        predicted = decide(scores, cuts, ids, neutral)
+        if name == "fused":  # French rows are read by the head alone
+            for i, p in zip(np.flatnonzero(~english), decide(head_oof[~english], head.thresholds, ids, neutral)):
+                predicted[i] = p
+        oof[name] = {"goemotions_cx7_macro_f1": round(multilabel_metrics(
+                         [gold[i] for i in goe], [predicted[i] for i in goe], ids, exclude=(neutral,))["macro_f1"], 4),
+                     "journey_train_macro_f1": round(multilabel_metrics(
+                         [gold[i] for i in jrows], [predicted[i] for i in jrows], ids)["macro_f1"], 4)}
+    head.metadata["out_of_fold_train"] = oof
+    log(f"emotions out-of-fold on train: {json.dumps(oof)}", flush=True)
+
+    # Final check on GoEmotions dev (nothing above read it).
     dev_texts, dev_y = emotion_set(data_dir, "dev", taxonomy, with_tweeteval=False)
     probs = head.predict_proba(embed_cached(encoder, dev_texts, cache))
-    grid = np.round(np.arange(0.05, 0.91, 0.025), 3)
-    for j, label in enumerate(ids):
-        scores = [f1_score(dev_y[:, j], probs[:, j] >= t, zero_division=0) for t in grid]
-        head.thresholds[label] = float(grid[int(np.argmax(scores))])
-    predicted = [_decide(p, head.thresholds, ids, taxonomy) for p in probs]
-    gold = [[ids[j] for j in np.flatnonzero(row)] for row in dev_y]
-    dev = {"goemotions": multilabel_metrics(gold, predicted, ids, exclude=(taxonomy.neutral_emotion,))}
-
-    # Word evidence fused with the head for English units (`voc_nlp.lexical`):
-    # same training texts, as the pipeline's units see them; thresholds on the
-    # fused score tuned like the head's.
-    units = [normalize_social(t) for t in texts]
-    lexical = LexicalHead().fit(units, y, ids)
-    fused = (1 - lexical.weight) * probs + lexical.weight * lexical.predict_proba(
-        [normalize_social(t) for t in dev_texts])
-    lexical.thresholds_ = {}
-    for j, label in enumerate(ids):
-        scores = [f1_score(dev_y[:, j], fused[:, j] >= t, zero_division=0) for t in grid]
-        lexical.thresholds_[label] = float(grid[int(np.argmax(scores))])
-    predicted = [_decide(p, lexical.thresholds_, ids, taxonomy) for p in fused]
+    dev_gold = [[ids[j] for j in np.flatnonzero(row)] for row in dev_y]
+    dev = {"goemotions": multilabel_metrics(dev_gold, decide(probs, head.thresholds, ids, neutral), ids,
+                                            exclude=(neutral,))}
+    fused = 0.5 * probs + 0.5 * lexical.predict_proba([normalize_social(t) for t in dev_texts])
     dev["goemotions, fused with the lexical head (English units)"] = multilabel_metrics(
-        gold, predicted, ids, exclude=(taxonomy.neutral_emotion,))
+        dev_gold, decide(fused, lexical.thresholds_, ids, neutral), ids, exclude=(neutral,))
     return head, lexical, dev
-
-
-def _decide(p: np.ndarray, thresholds: dict, labels: list[str], taxonomy: Taxonomy) -> list[str]:
-    chosen = [l for l, s in zip(labels, p) if l != taxonomy.neutral_emotion and s >= thresholds[l]]
-    return chosen or [taxonomy.neutral_emotion]
 
 
 def journey_dev_metrics(config_path: Path, data_dir: Path, taxonomy: Taxonomy, threads: int | None = None) -> dict:
