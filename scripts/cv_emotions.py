@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,7 +141,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--folds", type=int, default=3)
-    parser.add_argument("--weights", default="0,1,3", help="journey_train row weights to compare")
+    parser.add_argument("--weights", default="0,1,3,5", help="journey_train row weights to compare")
     parser.add_argument("--goemotions-sample", type=int, default=1000,
                         help="GoEmotions train texts per fold run through the pipeline for the rules")
     parser.add_argument("--threads", type=int, default=1)
@@ -215,8 +216,8 @@ def main() -> None:
 
     items = journey_train(args.data_dir)
     goe = frame[(frame["domain"] == "goemotions") & ~frame["duplicate"]]
-    sample = goe.groupby("fold", group_keys=False).apply(
-        lambda part: part.sample(n=min(args.goemotions_sample, len(part)), random_state=SEED))
+    sample = pd.concat([goe[goe["fold"] == k].sample(n=min(args.goemotions_sample, int((goe["fold"] == k).sum())),
+                                                     random_state=SEED) for k in range(args.folds)])
     sets = {
         "journey_train": (items, [i["emotions"] for i in items], frame["fold"][journey_rows].to_numpy()),
         "goemotions_train_sample": (
