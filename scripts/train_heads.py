@@ -342,7 +342,8 @@ def write_card(directory: Path, title: str, head: ClassifierHead, dev: dict, jou
          "project, may be shipped). No non-commercial set was used for training."
          if head.activation == "softmax" else
          "- licenses: TweetEval (released without restrictions, Twitter terms apply), "
-         "GoEmotions (Apache-2.0). No non-commercial set was used for training."),
+         "GoEmotions (Apache-2.0), journey_train (written for this project, may be shipped). "
+         "No non-commercial set was used for training."),
         f"- training time on this machine (2 cores; includes encoding the training texts unless "
         f"they were cached in .cache/embeddings): {seconds:.0f} s",
         "- rebuild: `make models` (runs `python scripts/train_affect_encoder.py` for each adapter, "
@@ -352,7 +353,7 @@ def write_card(directory: Path, title: str, head: ClassifierHead, dev: dict, jou
         "## Dev figures",
         "",
         "Measure-only sets (never trained on): airline_tweets, amazon_reviews_fr, journey_dev. Dev splits "
-        "of the training sets (TweetEval, clothing and book reviews) were not used to choose anything.",
+        "of the training sets (TweetEval, GoEmotions, clothing and book reviews) were not used to choose anything.",
         "",
         "```json",
         json.dumps({"dev": dev, "journey_dev": journey}, indent=2),
