@@ -71,8 +71,10 @@ class LexicalHead:
         self.class_weight = class_weight
         self.solver = solver
 
-    def fit(self, texts: list[str], targets: np.ndarray, labels: list[str]) -> "LexicalHead":
-        """Sets `labels_`, `vocabulary_` (term -> column), `idf_`, `coef_` (labels, terms), `intercept_`."""
+    def fit(self, texts: list[str], targets: np.ndarray, labels: list[str],
+            sample_weight: np.ndarray | None = None) -> "LexicalHead":
+        """Sets `labels_`, `vocabulary_` (term -> column), `idf_`, `coef_` (labels, terms), `intercept_`.
+        `sample_weight`: one weight per text in the regressions' loss (None: all 1)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
@@ -83,7 +85,7 @@ class LexicalHead:
                                      preprocessor=_preprocess)
         x = vectorizer.fit_transform(texts)
         models = [LogisticRegression(max_iter=2000, C=self.C, class_weight=self.class_weight,
-                                     solver=self.solver).fit(x, targets[:, j])
+                                     solver=self.solver).fit(x, targets[:, j], sample_weight=sample_weight)
                   for j in range(len(labels))]
         self.labels_ = list(labels)
         self.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}

@@ -1,10 +1,21 @@
-"""The sentiment training mix: shippable sources only, domains and classes weighed as documented."""
+"""The training mixes (sentiment, emotions): shippable sources only, domains and classes weighed as documented."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from voc_nlp.training.data import DEFAULT_DATA_DIR, SENTIMENT_DOMAINS, SHIPPABLE, mix_weights, sentiment_mix
+from voc_nlp.taxonomy import Taxonomy
+from voc_nlp.training.data import (
+    DEFAULT_DATA_DIR,
+    SENTIMENT_DOMAINS,
+    SHIPPABLE,
+    emotion_mix,
+    emotion_set,
+    emotion_weights,
+    mix_weights,
+    sentiment_mix,
+    text_folds,
+)
 
 LABELS = ["negative", "neutral", "positive"]
 
@@ -35,3 +46,26 @@ def test_the_mix_uses_shippable_sets_only_and_never_holds_a_text_twice():
         mix.groupby(mix["text"].str.strip().str.lower())["domain"].nunique().max() == 1
     # Folds are a function of the text: the same call gives the same folds.
     assert np.array_equal(mix["fold"].to_numpy(), sentiment_mix(DEFAULT_DATA_DIR)["fold"].to_numpy())
+
+
+def test_emotion_weights_weigh_journey_rows_and_drop_duplicates():
+    frame = pd.DataFrame({"domain": ["goemotions"] * 4 + ["neutral_tweets", "journey", "journey"],
+                          "duplicate": [False] * 4 + [True, False, False]})
+    w = emotion_weights(frame, 3.0)
+    assert w[4] == 0  # the text journey_train also holds keeps only its journey label
+    assert w[5] == pytest.approx(3 * w[0])
+    assert w[w > 0].mean() == pytest.approx(1.0)
+    assert (emotion_weights(frame, 0.0)[5:] == 0).all()  # weight 0: journey_train not trained on
+
+
+@pytest.mark.skipif(not (DEFAULT_DATA_DIR / "journey_train").exists(), reason="shared data not present")
+def test_the_emotion_mix_adds_journey_train_after_the_emotion_sets():
+    taxonomy = Taxonomy.load()
+    frame, y = emotion_mix(DEFAULT_DATA_DIR, taxonomy, neutral_tweets=50)
+    texts, _ = emotion_set(DEFAULT_DATA_DIR, "train", taxonomy, neutral_tweets=50)
+    assert frame["text"].tolist()[: len(texts)] == texts
+    assert y.shape == (len(frame), len(taxonomy.emotion_ids)) and (y.sum(1) > 0).all()
+    journey = frame[frame["domain"] == "journey"]
+    assert set(journey["lang"]) == {"en", "fr"} and len(journey) == len(frame) - len(texts)
+    assert (frame["domain"] == "neutral_tweets").sum() == 50
+    assert np.array_equal(frame["fold"].to_numpy(), text_folds(frame["text"].tolist(), 3))

@@ -111,8 +111,7 @@ def sentiment_mix(data_dir: Path, folds: int = 3) -> pd.DataFrame:
         rows += [{"text": t, "label": l, "domain": domain, "lang": lang, "chat": False}
                  for t, l in zip(texts, labels) if normalize_social(t).lower() not in taken and t.strip()]
     frame = pd.DataFrame(rows)
-    frame["fold"] = [int(hashlib.sha1(normalize_social(t).lower().encode()).hexdigest()[:8], 16) % folds
-                     for t in frame["text"]]
+    frame["fold"] = text_folds(frame["text"].tolist(), folds)
     return frame
 
 
@@ -129,6 +128,54 @@ def mix_weights(frame: pd.DataFrame, labels: list[str], domain_weights: dict[str
             rows = inside & (frame["label"] == label).to_numpy()
             weights[rows] = share / (len(present) * rows.sum())
     return (weights * len(frame) / weights.sum()).astype(np.float32)
+
+
+def text_folds(texts: list[str], folds: int) -> np.ndarray:
+    """A cross-validation fold per text: a stable hash of the normalised text, so duplicates share a fold."""
+    return np.array([int(hashlib.sha1(normalize_social(t).lower().encode()).hexdigest()[:8], 16) % folds
+                     for t in texts])
+
+
+def emotion_mix(data_dir: Path, taxonomy: Taxonomy, folds: int = 3, neutral_tweets: int = 0,
+                seed: int = 13) -> tuple[pd.DataFrame, np.ndarray]:
+    """The emotion training mix: a frame (text, domain, lang, fold, duplicate) and its multi-hot CX-emotion matrix.
+
+    Rows: `emotion_set`'s train rows first (domain `goemotions`, `tweeteval_emotion` or `neutral_tweets`,
+    in its order), then journey_train's items (domain `journey`; chats by their customer turns,
+    `customer_text`). A GoEmotions/TweetEval row whose text journey_train also holds (relabelled the CX
+    way) is `duplicate`: it keeps only its journey label (`emotion_weights` gives it no weight).
+    `fold`: `text_folds`.
+    """
+    texts, y = emotion_set(data_dir, "train", taxonomy, neutral_tweets=neutral_tweets, seed=seed)
+    domains = _emotion_domains(data_dir, taxonomy, len(texts), neutral_tweets)
+    journey = journey_train(data_dir)
+    ids = taxonomy.emotion_ids
+    taken = {normalize_social(i["text"]).lower() for i in journey}
+    frame = pd.DataFrame({
+        "text": texts + [customer_text(i) for i in journey],
+        "domain": domains + ["journey"] * len(journey),
+        "lang": ["en"] * len(texts) + [i["lang"] for i in journey],
+        "duplicate": [normalize_social(t).lower() in taken for t in texts] + [False] * len(journey),
+    })
+    frame["fold"] = text_folds(frame["text"].tolist(), folds)
+    journey_y = np.array([[int(e in i["emotions"]) for e in ids] for i in journey], dtype=np.int8)
+    return frame, np.vstack([y, journey_y])
+
+
+def _emotion_domains(data_dir: Path, taxonomy: Taxonomy, n: int, neutral_tweets: int) -> list[str]:
+    """The source of each `emotion_set` train row, in its order."""
+    goemotions = len(emotion_set(data_dir, "train", taxonomy, with_tweeteval=False)[0])
+    calm = min(neutral_tweets, n - goemotions)
+    return ["goemotions"] * goemotions + ["tweeteval_emotion"] * (n - goemotions - calm) + ["neutral_tweets"] * calm
+
+
+def emotion_weights(frame: pd.DataFrame, journey_weight: float) -> np.ndarray:
+    """One training weight per row of an `emotion_mix` frame: each GoEmotions/TweetEval row 1, each
+    journey_train row `journey_weight` (0: not trained on), duplicates 0; normalised to a mean of 1
+    over the rows trained on."""
+    weights = np.where(frame["domain"] == "journey", journey_weight, 1.0)
+    weights[frame["duplicate"].to_numpy()] = 0.0
+    return (weights * (weights > 0).sum() / weights.sum()).astype(np.float32)
 
 
 def journey_dev(data_dir: Path) -> list[dict]:

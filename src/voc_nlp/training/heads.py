@@ -82,7 +82,7 @@ def distil_head(teacher: ClassifierHead, x: np.ndarray, *, hidden: int = 512, ep
 def _fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight, sample_weight=None):
     """One MLP on (soft or one-hot) `targets`; returns numpy (w1, b1, w2, b2).
 
-    `sample_weight` (single-label only): each row's weight in the loss, instead of its class weight."""
+    `sample_weight`: each row's weight in the loss, instead of its class weight."""
     import torch
     from torch import nn
 
@@ -100,7 +100,10 @@ def _fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight, sample_
         for idx in torch.randperm(len(yt), generator=order).split(256):
             optimizer.zero_grad()
             out = model(xt[idx])
-            if multilabel:
+            if multilabel and sw is not None:
+                per_row = nn.functional.binary_cross_entropy_with_logits(out, yt[idx], reduction="none").mean(1)
+                loss = (per_row * sw[idx]).sum() / sw[idx].sum()
+            elif multilabel:
                 loss = nn.functional.binary_cross_entropy_with_logits(out, yt[idx])
             elif sw is not None:
                 per_row = -(yt[idx] * torch.log_softmax(out, dim=1)).sum(1) * sw[idx]

@@ -1,0 +1,273 @@
+"""Cross-validate the CX emotion recipe and the emotion rules on the train splits.
+
+    python scripts/cv_emotions.py [--folds 3] [--weights 0,1,3] [--goemotions-sample 1000] [--threads 1]
+
+The training mix is `voc_nlp.training.data.emotion_mix`: GoEmotions train, TweetEval emotion train,
+3,000 neutral tweets and journey_train (chats by their customer turns), split into folds by a hash of
+the text. For each journey_train weight (`--weights`, relative to a GoEmotions row) the recipe
+(`voc_nlp.training.emotions`; here one seed, 512 hidden units, where the shipped head is distilled from
+a seed ensemble) is trained on the other folds; each row gets out-of-fold (OOF) probabilities. A
+fold's figures use thresholds chosen on the other folds' OOF rows (per label, F1-best), so no figure is
+read on the rows that chose its thresholds. Printed per variant, with and without the lexical head:
+GoEmotions-train CX-7 macro-F1 (neutral left out) and per label, journey_train macro-F1 (8 labels, as
+`voc-nlp evaluate` scores it) for EN and FR; `score` is the mean of GoEmotions and journey macro-F1.
+
+The CX reading rules (milder, requests, named, not_in_complaints) are then measured on and off through
+the real emotion component, with the chosen weight's fold heads swapped in: on journey_train items and
+a GoEmotions train sample, each built by the pipeline steps up to `problems` (units, language, embed,
+sentiment, problems; unit vectors cached by `voc_nlp.training.journey.embed_items`). The sentiment
+heads read there were trained on journey_train, so not_in_complaints (which reads the sentiment label)
+is measured with a sentiment better than on new data. No dev split is read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from voc_nlp.evaluation import multilabel_metrics  # noqa: E402
+from voc_nlp.paths import default_config, default_pipeline_dir  # noqa: E402
+from voc_nlp.pipeline import Pipeline  # noqa: E402
+from voc_nlp.taxonomy import Taxonomy  # noqa: E402
+from voc_nlp.text import normalize_social  # noqa: E402
+from voc_nlp.training.data import (  # noqa: E402
+    DEFAULT_DATA_DIR,
+    embed_cached,
+    emotion_mix,
+    emotion_weights,
+    journey_train,
+)
+from voc_nlp.training.emotions import decide, f1_best_thresholds, out_of_fold  # noqa: E402
+from voc_nlp.training.journey import embed_items  # noqa: E402
+
+SEED = 13
+NEUTRAL_TWEETS = 3000  # as scripts/train_heads.py
+RULES = ("milder", "requests", "named", "not_in_complaints")
+
+
+def fused(head_probs: np.ndarray, lexical_probs: np.ndarray | None, english: np.ndarray, weight: float = 0.5):
+    """The component's scores: English rows average the two heads, others take the head's."""
+    if lexical_probs is None:
+        return head_probs
+    out = head_probs.copy()
+    out[english] = (1 - weight) * head_probs[english] + weight * lexical_probs[english]
+    return out
+
+
+def crossfit_thresholds(probs, y, labels, folds, pool, english=None, lexical=False):
+    """Per fold: (head thresholds, fused thresholds or None) chosen on the other folds' pooled OOF rows."""
+    out = {}
+    for k in np.unique(folds):
+        rows = pool & (folds != k)
+        head = f1_best_thresholds(probs["head"][rows], y[rows], labels)
+        fusion = None
+        if lexical:
+            en = rows & english
+            fusion = f1_best_thresholds(probs["fused"][en], y[en], labels)
+        out[int(k)] = (head, fusion)
+    return out
+
+
+def variant_figures(frame, y, labels, neutral, scores, thresholds, english, lexical):
+    """OOF decisions (each fold with its cross-fitted thresholds) -> GoEmotions and journey figures."""
+    folds = frame["fold"].to_numpy()
+    predicted = [None] * len(frame)
+    for k, (head_t, fused_t) in thresholds.items():
+        for use_fused, t in ((False, head_t), (True, fused_t)):
+            if use_fused and not lexical:
+                continue
+            rows = np.flatnonzero((folds == k) & ((english if use_fused else ~english) if lexical else True))
+            for i, chosen in zip(rows, decide(scores[rows], t, labels, neutral)):
+                predicted[i] = chosen
+    gold = [[labels[j] for j in np.flatnonzero(row)] for row in y]
+    out = {}
+    goe = np.flatnonzero(((frame["domain"] == "goemotions") & ~frame["duplicate"]).to_numpy())
+    m = multilabel_metrics([gold[i] for i in goe], [predicted[i] for i in goe], labels, exclude=(neutral,))
+    out["goemotions_cx7"] = {"macro_f1": round(m["macro_f1"], 4),
+                             **{k: round(v, 3) for k, v in m["per_label_f1"].items() if k != neutral}}
+    for lang in ("all", "en", "fr"):
+        sel = (frame["domain"] == "journey") & ((frame["lang"] == lang) if lang != "all" else True)
+        rows = np.flatnonzero(sel.to_numpy())
+        m = multilabel_metrics([gold[i] for i in rows], [predicted[i] for i in rows], labels)
+        out[f"journey_{lang}"] = round(m["macro_f1"], 4)
+        if lang == "all":
+            out["journey_per_label"] = {k: round(v, 3) for k, v in m["per_label_f1"].items()}
+    out["score"] = round((out["goemotions_cx7"]["macro_f1"] + out["journey_all"]) / 2, 4)
+    return out
+
+
+def rule_variants() -> dict[str, tuple[str, ...]]:
+    """name -> the rules on."""
+    variants = {"all rules (shipped config)": RULES}
+    variants.update({f"without {r}": tuple(x for x in RULES if x != r) for r in RULES})
+    variants["no rules"] = ()
+    variants.update({f"no rules + {r}": (r,) for r in RULES})
+    return variants
+
+
+def with_rules(component, on: tuple[str, ...], head, lexical, head_t, fused_t):
+    """A copy of the emotion component with a fold's heads and thresholds and only the `on` rules."""
+    c = copy.copy(component)
+    c.head = copy.copy(head)
+    c.head.thresholds = head_t
+    c.thresholds = c.head.threshold_vector()
+    c.lexical = lexical
+    if lexical is not None:
+        lexical.thresholds_ = fused_t
+        c.fused_thresholds = np.array([fused_t[label] for label in c.labels], dtype=np.float32)
+    if "milder" not in on:
+        c.milder = {}
+    if "requests" not in on:
+        c.request_emotions = frozenset()
+    if "named" not in on:
+        c.named = {}
+    if "not_in_complaints" not in on:
+        c.not_in_complaints = frozenset()
+    return c
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--weights", default="0,1,3,5", help="journey_train row weights to compare")
+    parser.add_argument("--goemotions-sample", type=int, default=1000,
+                        help="GoEmotions train texts per fold run through the pipeline for the rules")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/voc-nlp-cache"))
+    parser.add_argument("--out", type=Path, default=ROOT / ".cache" / "cv_emotions.json")
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    started = time.time()
+    log = print
+
+    config = yaml.safe_load(default_config().read_text())
+    config["encoder"]["threads"] = args.threads
+    order = config["pipeline"]
+    config["pipeline"] = order[: order.index("emotions") + 1]
+    pipe = Pipeline.from_dict(config, base_dir=default_pipeline_dir())
+    step = {s.name: s for s in pipe.steps}
+    component = step["emotions"]
+    encoder = step["embed"].encoder.view(component.view or "base")
+    taxonomy = Taxonomy.load()
+    labels, neutral = taxonomy.emotion_ids, taxonomy.neutral_emotion
+
+    frame, y = emotion_mix(args.data_dir, taxonomy, folds=args.folds, neutral_tweets=NEUTRAL_TWEETS, seed=SEED)
+    journey_rows = (frame["domain"] == "journey").to_numpy()
+    # Two cached parts (the emotion sets, journey_train), as scripts/train_heads.py embeds them.
+    x = np.vstack([embed_cached(encoder, frame["text"][~journey_rows].tolist(), args.cache / "embeddings"),
+                   embed_cached(encoder, frame["text"][journey_rows].tolist(), args.cache / "embeddings")])
+    units = [normalize_social(t) for t in frame["text"]]
+    english = (frame["lang"] == "en").to_numpy()
+    folds = frame["fold"].to_numpy()
+    log(f"embedded {len(frame)} texts: {time.time() - started:.0f} s", flush=True)
+    recipe = dict(seeds=(SEED,), hidden=512, student_hidden=512, seed=SEED, encoder=encoder.fingerprint)
+
+    results, fold_heads = {"variants": {}}, {}
+    for weight in (float(w) for w in args.weights.split(",")):
+        weights = emotion_weights(frame, weight)
+        t0 = time.time()
+        heads = []
+        head_probs, lexical_probs = out_of_fold(x, y, units, english, labels, weights, folds, heads=heads,
+                                                log=log, **recipe)
+        fold_heads[weight] = heads
+        probs = {"head": head_probs, "fused": fused(head_probs, lexical_probs, english)}
+        pool = ~frame["duplicate"].to_numpy()  # every row once: all of journey_train, also at weight 0
+        for lexical in (False, True):
+            thresholds = crossfit_thresholds(probs, y, labels, folds, pool, english, lexical)
+            name = f"journey weight {weight:g}, {'with' if lexical else 'without'} lexical head"
+            results["variants"][name] = variant_figures(frame, y, labels, neutral,
+                                                        probs["fused" if lexical else "head"], thresholds,
+                                                        english, lexical)
+            log(name, json.dumps(results["variants"][name]), flush=True)
+        results.setdefault("thresholds_pooled_oof", {})[f"{weight:g}"] = {
+            "head": f1_best_thresholds(head_probs[pool], y[pool], labels),
+            "fused": f1_best_thresholds(probs["fused"][pool & english], y[pool & english], labels)}
+        log(f"  weight {weight:g}: {time.time() - t0:.0f} s", flush=True)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=1))
+
+    # The rules, with the best weight's fold heads (with the lexical head, as shipped).
+    best = max(fold_heads, key=lambda w: results["variants"][f"journey weight {w:g}, with lexical head"]["score"])
+    log(f"rules with journey weight {best:g}", flush=True)
+    weights = emotion_weights(frame, best)
+    head_probs = np.zeros(y.shape, dtype=np.float32)
+    lexical_probs = np.full(y.shape, np.nan, dtype=np.float32)
+    for k, (head, lexical) in enumerate(fold_heads[best]):
+        inside = folds == k
+        head_probs[inside] = head.predict_proba(x[inside])
+        rows = np.flatnonzero(inside & english)
+        lexical_probs[rows] = lexical.predict_proba([units[i] for i in rows])
+    probs = {"head": head_probs, "fused": fused(head_probs, lexical_probs, english)}
+    thresholds = crossfit_thresholds(probs, y, labels, folds, ~frame["duplicate"].to_numpy(), english, True)
+
+    items = journey_train(args.data_dir)
+    goe = frame[(frame["domain"] == "goemotions") & ~frame["duplicate"]]
+    sample = pd.concat([goe[goe["fold"] == k].sample(n=min(args.goemotions_sample, int((goe["fold"] == k).sum())),
+                                                     random_state=SEED) for k in range(args.folds)])
+    sets = {
+        "journey_train": (items, [i["emotions"] for i in items], frame["fold"][journey_rows].to_numpy()),
+        "goemotions_train_sample": (
+            [{"id": f"g{i}", "text": t, "lang": "en"} for i, t in zip(sample.index, sample["text"])],
+            [[labels[j] for j in np.flatnonzero(y[i])] for i in sample.index], sample["fold"].to_numpy()),
+    }
+    results["rules"] = {}
+    for set_name, (set_items, gold, item_folds) in sets.items():
+        docs = embed_items(pipe, set_items, args.cache)
+        for name in ("sentiment", "problems"):
+            step[name](docs)
+        log(f"{set_name}: {len(docs)} docs ready, {time.time() - started:.0f} s", flush=True)
+        for variant, on in rule_variants().items():
+            predicted = [None] * len(docs)
+            for k, (head, lexical) in enumerate(fold_heads[best]):
+                rows = np.flatnonzero(item_folds == k)
+                c = with_rules(component, on, head, copy.copy(lexical), *thresholds[k])
+                c([docs[i] for i in rows])
+                for i in rows:
+                    predicted[i] = list(docs[i].record.emotions)
+            figures = {}
+            if set_name == "journey_train":
+                for lang in ("all", "en", "fr"):
+                    keep = [i for i, it in enumerate(set_items) if lang == "all" or it["lang"] == lang]
+                    m = multilabel_metrics([gold[i] for i in keep], [predicted[i] for i in keep], labels)
+                    figures[f"macro_f1_{lang}"] = round(m["macro_f1"], 4)
+                    if lang == "all":
+                        figures["per_label"] = {k: round(v, 3) for k, v in m["per_label_f1"].items()}
+            else:
+                m = multilabel_metrics(gold, predicted, labels, exclude=(neutral,))
+                figures["cx7_macro_f1"] = round(m["macro_f1"], 4)
+                figures["per_label"] = {k: round(v, 3) for k, v in m["per_label_f1"].items() if k != neutral}
+            results["rules"].setdefault(variant, {})[set_name] = figures
+            log(f"  {variant}: {json.dumps({k: v for k, v in figures.items() if k != 'per_label'})}", flush=True)
+        args.out.write_text(json.dumps(results, indent=1))
+    print_table(results)
+    log(f"done in {time.time() - started:.0f} s; {args.out}", flush=True)
+
+
+def print_table(results: dict) -> None:
+    print("\nvariant | GoEmotions CX-7 | journey all | EN | FR | score")
+    for name, f in results["variants"].items():
+        print(f"{name} | {f['goemotions_cx7']['macro_f1']:.3f} | {f['journey_all']:.3f} | {f['journey_en']:.3f} | "
+              f"{f['journey_fr']:.3f} | {f['score']:.3f}")
+    print("\nrules | journey_train all | EN | FR | GoEmotions sample CX-7")
+    for name, f in results.get("rules", {}).items():
+        j, g = f.get("journey_train", {}), f.get("goemotions_train_sample", {})
+        print(f"{name} | {j.get('macro_f1_all', float('nan')):.3f} | {j.get('macro_f1_en', float('nan')):.3f} | "
+              f"{j.get('macro_f1_fr', float('nan')):.3f} | {g.get('cx7_macro_f1', float('nan')):.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""The emotion recipe's pieces: weighted multi-label heads, thresholds chosen on out-of-fold rows."""
+
+import numpy as np
+
+from voc_nlp.lexical import LexicalHead
+from voc_nlp.training.emotions import decide, f1_best_thresholds, out_of_fold
+from voc_nlp.training.heads import fit_mlp_head
+
+LABELS = ["anger", "delight", "neutral"]
+
+
+def _contradicting_rows(n=200, seed=0):
+    """Two blobs; the first half labels blob A anger, the second half (same blob) delight."""
+    rng = np.random.default_rng(seed)
+    x = np.vstack([rng.normal(1.0, 0.1, (n, 8)), rng.normal(1.0, 0.1, (n, 8))]).astype(np.float32)
+    y = np.zeros((2 * n, 3), dtype=np.int8)
+    y[:n, 0] = 1
+    y[n:, 1] = 1
+    return x, y
+
+
+def test_row_weights_decide_which_label_a_multilabel_head_learns():
+    x, y = _contradicting_rows()
+    first = np.r_[np.ones(200), np.full(200, 0.05)].astype(np.float32)
+    head = fit_mlp_head(x, y, LABELS, multilabel=True, hidden=16, seeds=(1,), epochs=60, sample_weight=first)
+    anger, delight = head.predict_proba(x[:1])[0][:2]
+    assert anger > delight + 0.3
+    head = fit_mlp_head(x, y, LABELS, multilabel=True, hidden=16, seeds=(1,), epochs=60,
+                        sample_weight=first[::-1].copy())
+    anger, delight = head.predict_proba(x[:1])[0][:2]
+    assert delight > anger + 0.3
+
+
+def test_row_weights_reach_the_lexical_head():
+    texts = ["so angry today"] * 20 + ["so angry today"] * 20 + ["lovely day"] * 20
+    y = np.zeros((60, 3), dtype=np.int8)
+    y[:20, 0] = 1
+    y[20:40, 1] = 1
+    y[40:, 2] = 1
+    anger_first = np.r_[np.ones(20), np.full(20, 0.01), np.ones(20)]
+    p = LexicalHead(min_df=1).fit(texts, y, LABELS, sample_weight=anger_first).predict_proba(["so angry"])[0]
+    assert p[0] > p[1] + 0.2
+    delight_first = np.r_[np.full(20, 0.01), np.ones(20), np.ones(20)]
+    p = LexicalHead(min_df=1).fit(texts, y, LABELS, sample_weight=delight_first).predict_proba(["so angry"])[0]
+    assert p[1] > p[0] + 0.2
+
+
+def test_f1_best_thresholds_find_the_cut_that_separates_a_label():
+    probs = np.array([[0.9, 0.1, 0.0], [0.6, 0.2, 0.0], [0.4, 0.7, 0.0], [0.3, 0.8, 0.0]])
+    y = np.array([[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 1, 0]])
+    cuts = f1_best_thresholds(probs, y, LABELS)
+    assert 0.4 < cuts["anger"] <= 0.6 and 0.2 < cuts["delight"] <= 0.7
+    assert decide(probs, cuts, LABELS, "neutral") == [["anger"], ["anger"], ["delight"], ["delight"]]
+    assert decide(np.zeros((1, 3)), cuts, LABELS, "neutral") == [["neutral"]]
+
+
+def test_out_of_fold_never_scores_a_row_with_a_head_trained_on_it():
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 1, (90, 8)).astype(np.float32)
+    y = np.zeros((90, 3), dtype=np.int8)
+    y[np.arange(90), rng.integers(0, 3, 90)] = 1
+    folds = np.arange(90) % 3
+    heads = []
+    probs, lexical = out_of_fold(x, y, ["w"] * 90, np.ones(90, bool), LABELS, np.ones(90, np.float32), folds,
+                                 heads=heads, seeds=(1,), hidden=8, student_hidden=8, seed=1, lexical=False)
+    assert lexical is None and len(heads) == 3
+    for k, (head, _) in enumerate(heads):
+        assert np.allclose(probs[folds == k], head.predict_proba(x[folds == k]))
