@@ -14,6 +14,7 @@ a YAML config through the registries (see `configs/default.yaml`).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import inspect
 import json
@@ -134,7 +135,7 @@ class Pipeline:
         steps = []
         for name in config.get("pipeline") or []:
             kwargs = dict(settings.get(name) or {})
-            for key in ("model", "lexical"):  # model folders (emotions' `lexical: true` is a switch)
+            for key in ("model", "lexical", "rules"):  # model and rule folders (emotions' `lexical: true` is a switch)
                 if isinstance(kwargs.get(key), str) and kwargs[key]:
                     kwargs[key] = str((base_dir / kwargs[key]).resolve())
             if isinstance(kwargs.get("models"), dict):  # several heads, by the encoder view each reads
@@ -189,7 +190,15 @@ class Pipeline:
                 return copied[source]
             return value
 
-        config = relocate({k: v for k, v in self.config.items() if k != "taxonomy"})
+        # Rule folders (`rules`: per-language phrase files) go to rules/ beside config.yaml.
+        config = copy.deepcopy({k: v for k, v in self.config.items() if k != "taxonomy"})
+        for settings in (config.get("components") or {}).values():
+            if isinstance(settings, dict) and isinstance(settings.get("rules"), str):
+                if not (out / "rules").exists():
+                    shutil.copytree((self.base_dir / settings["rules"]).resolve(), out / "rules",
+                                    ignore=shutil.ignore_patterns("__pycache__"))
+                settings["rules"] = "rules"
+        config = relocate(config)
         _copy_taxonomy(self.taxonomy_path or default_taxonomy(), out / "taxonomy.yaml", out)
         config = {"taxonomy": "taxonomy.yaml", **config}
         (out / "config.yaml").write_text(
@@ -376,7 +385,7 @@ def to_doc(row: dict, mask: bool = True) -> FeedbackDoc:
     masked text, and the models never read the raw values. `pii_found` lists
     the types found either way.
     """
-    fields = {k: row.get(k) for k in ("id", "text", "lang", "channel", "created_at", "rating",
+    fields = {k: row.get(k) for k in ("id", "text", "lang", "channel", "created_at", "rating", "nps", "csat",
                                       "source_file", "source_row", "error")}
     record = EnrichedRecord(**fields, warnings=list(row.get("warnings") or []))
     turns = row.get("turns")
