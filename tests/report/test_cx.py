@@ -73,7 +73,8 @@ def test_non_purchase_reasons(filled_parquet):
     data = _data(filled_parquet)
     assert data.meta["non_purchase_items"] == 1
     np_ = data.tables["non_purchase_reasons"]
-    assert len(np_) == 1 and np_.iloc[0]["items"] == 1 and np_.iloc[0]["share"] == 1.0
+    assert np_["key"].tolist() == ["checkout_payment"]  # by touchpoint
+    assert np_.iloc[0]["items"] == 1 and np_.iloc[0]["share"] == 1.0
     assert np_.iloc[0]["quote_1"] == "I abandoned my cart, the delivery fee was too expensive."
 
 

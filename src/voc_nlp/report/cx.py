@@ -19,9 +19,10 @@ pipeline wrote (`contacts`, `churn_risk`, `effort`, `non_purchase`, `nps`,
 - hot spots: share of churn-risk and high-effort items among the items with
   those signals, per journey cell (phase × touchpoint), per phase and per
   touchpoint.
-- reasons (churn, non-purchase): the flagged items grouped by pain-point
-  topic when the data has topics, else by touchpoint; quotes from the most
-  confident items.
+- reasons: churn-risk items grouped by pain-point topic (by touchpoint when
+  the data has no topics); non-purchase items grouped by touchpoint (what they
+  were looking at: price, product information, delivery, payment); quotes
+  from the most confident items.
 - NPS = % promoters (9–10) − % detractors (0–6) of the items with an `nps`
   answer, overall and per period; drivers: `aggregates.impact` on each
   answer's NPS points (+100 promoter, 0 passive, −100 detractor), i.e. how
@@ -59,8 +60,11 @@ def compute(con, tax: Taxonomy, opt: Options, data: ReportData) -> None:
         FROM base""").fetchone()
     data.meta.update(dict(zip(("signal_items", "churn_items", "effort_known", "effort_items", "non_purchase_known",
                                "non_purchase_items", "nps_items", "csat_items"), map(int, counts))))
-    data.tables["churn_reasons"] = reasons(con, tax, opt, data, "churn_risk", "churn_risk_score DESC NULLS LAST")
-    data.tables["non_purchase_reasons"] = reasons(con, tax, opt, data, "non_purchase", "pain_point_score DESC NULLS LAST")
+    # Churn reasons are the pain-point topics of churn-risk items; why people did not buy
+    # is what they were looking at (price, product information, stock, delivery, payment).
+    by_topic = bool(data.meta.get("topics"))
+    data.tables["churn_reasons"] = reasons(con, tax, opt, "churn_risk", "churn_risk_score", by_topic)
+    data.tables["non_purchase_reasons"] = reasons(con, tax, opt, "non_purchase", "pain_point_score", False)
     data.tables["nps"] = by_period(con, grain, f"""
         count(nps) AS responses,
         count(*) FILTER (WHERE nps >= 9) AS promoters,
@@ -180,16 +184,16 @@ def journey_signals(con, tax: Taxonomy) -> pd.DataFrame:
     return f.assign(_l=f["level"].map(level)).sort_values("_l", kind="stable").drop(columns="_l").reset_index(drop=True)
 
 
-def reasons(con, tax: Taxonomy, opt: Options, data: ReportData, flag: str, best_first: str) -> pd.DataFrame:
-    """Items where `flag` is true, grouped by topic (by touchpoint when the data has no topic),
-    with counts, share of the flagged items and quotes (`best_first` ranks them)."""
+def reasons(con, tax: Taxonomy, opt: Options, flag: str, rank_by: str, by_topic: bool) -> pd.DataFrame:
+    """Items where `flag` is true, grouped by topic or by touchpoint (an item counts in each
+    of its touchpoints), with counts, share of the flagged items and quotes (the highest
+    `rank_by` first)."""
     columns = ["kind", "key", "label", "items", "share"] + [f"quote_{i + 1}" for i in range(opt.quotes)]
     flagged = con.execute(f"SELECT count(*) FROM base WHERE {flag}").fetchone()[0]
     if not flagged:
         return pd.DataFrame(columns=columns)
-    by_topic = bool(data.meta.get("topics"))
     kind = "topic" if by_topic else "touchpoint"
-    rows = f"""SELECT rid, id, lang, {best_first.split()[0]} AS rank_score, topic_label,
+    rows = f"""SELECT rid, id, lang, {rank_by} AS rank_score, topic_label,
                       {'topic' if by_topic else 'unnest(CASE WHEN len(touchpoints) > 0 THEN touchpoints ELSE [NULL::VARCHAR] END)'}
                       AS key
                FROM base WHERE {flag}"""

@@ -116,6 +116,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "layer_sentiment": "Sentiment",
         "layer_churn": "Churn risk",
         "layer_effort": "High effort",
+        "layer_help": "Churn risk / High effort layers: the share of the cell's items with that signal (among those "
+                      "carrying the signals), redder when higher; the small number is those items.",
         "no_signals": "No churn-risk or effort signals in this data (records enriched without the signals component).",
         "no_contacts": "No contacts stated or implied in this data: nothing to price.",
         "cost_total": "Estimated cost",
@@ -151,7 +153,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_non_purchase": "No item in the consideration or purchase phases says the customer did not or could not buy.",
         "non_purchase_help": "{n} items in the consideration or purchase phases say the customer did not or could not buy "
                              "(\"abandoned my cart\", \"out of stock\", \"trop cher\", …; phrases per language in "
-                             "configs/rules), grouped by pain-point topic (or touchpoint, without topics), with quotes.",
+                             "configs/rules), grouped by the touchpoint they are about (price, product information, "
+                             "delivery, payment…; an item counts for each of its touchpoints), with quotes.",
         "no_topic": "(no topic)",
         "promoters": "Promoters (9–10)",
         "detractors": "Detractors (0–6)",
@@ -278,6 +281,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "layer_sentiment": "Sentiment",
         "layer_churn": "Risque de départ",
         "layer_effort": "Effort élevé",
+        "layer_help": "Calques Risque de départ / Effort élevé : part des verbatims de la case porteurs du signal (parmi "
+                      "ceux qui ont les signaux), plus rouge quand elle monte ; le petit nombre compte ces verbatims.",
         "no_signals": "Pas de signaux de risque de départ ni d'effort dans ces données (verbatims enrichis sans le composant signals).",
         "no_contacts": "Aucun contact mentionné ou implicite dans ces données : rien à chiffrer.",
         "cost_total": "Coût estimé",
@@ -315,8 +320,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_non_purchase": "Aucun verbatim des phases considération ou achat ne dit que le client n'a pas acheté ou n'a pas pu acheter.",
         "non_purchase_help": "{n} verbatims des phases considération ou achat disent que le client n'a pas acheté ou n'a "
                              "pas pu acheter (« abandonné mon panier », « plus en stock », « too expensive »… ; phrases "
-                             "par langue dans configs/rules), regroupés par thème (ou point de contact, sans thèmes), "
-                             "avec citations.",
+                             "par langue dans configs/rules), regroupés par point de contact concerné (prix, information "
+                             "produit, livraison, paiement… ; un verbatim compte pour chacun), avec citations.",
         "no_topic": "(sans thème)",
         "promoters": "Promoteurs (9–10)",
         "detractors": "Détracteurs (0–6)",

@@ -318,7 +318,8 @@ class _Renderer:
                           f"{escape(s(k))}</button>"
                           for t, k in (("journey-map", "layer_sentiment"), ("journey-churn", "layer_churn"),
                                        ("journey-effort", "layer_effort")))
-        return tables, f'<div class="layers" role="group">{buttons}</div>'
+        return tables, (f'<div class="layers" role="group">{buttons}</div>'
+                        f'<p class="help">{escape(s("layer_help"))}</p>')
 
     def _signal_cell(self, r, layer: str, phase, touchpoint) -> str:
         s = self.s
@@ -552,7 +553,9 @@ class _Renderer:
             bars = [(self._channel(r.key) if kind == "channel" else str(r.label), float(r.cost), money(r.cost),
                      f"{self._channel(r.key) if kind == 'channel' else r.label}: {s.int(r.contacts)} {s('contacts_word')} "
                      f"· {s.int(r.items)} {s('items_word')} · {money(r.cost)}") for r in rows.itertuples()]
-            parts.append(f"<h3>{escape(title)}</h3>" + charts.hbars(bars, color="#b35c00"))
+            # Room right of the longest bar for its amount and currency.
+            parts.append(f"<h3>{escape(title)}</h3>"
+                         + charts.hbars(bars, color="#b35c00", vmax=1.3 * max(v for _, v, _, _ in bars) or 1))
         return self.section("costs", s("costs"), *parts)
 
     def _channel(self, key) -> str:
