@@ -54,7 +54,8 @@ def test_load_builds_a_working_pipeline_from_a_folder(tmp_path):
     folder = tmp_path / "pipeline"
     folder.mkdir()
     (folder / "config.yaml").write_text(config.replace("../models/", f"{root.parent}/models/")
-                                        .replace("taxonomy: taxonomy.yaml", f"taxonomy: {root}/taxonomy.yaml"))
+                                        .replace("taxonomy: taxonomy.yaml", f"taxonomy: {root}/taxonomy.yaml")
+                                        .replace("rules: rules", f"rules: {root}/rules"))
     nlp = voc_nlp.load(folder)
     (record,) = nlp.enrich_texts(["Parcel late again, nobody answers the phone."])
     assert record.sentiment == "negative" and record.error is None
@@ -151,6 +152,9 @@ def test_to_disk_folder_loads_back_and_enriches_the_same(pipeline, tmp_path):
     config = yaml.safe_load((folder / "config.yaml").read_text(encoding="utf-8"))
     assert config["taxonomy"] == "taxonomy.yaml" and (folder / "taxonomy.yaml").is_file()
     assert config["components"]["emotions"]["model"] == "models/emotions"
+    # The rule components' phrase files travel with it.
+    assert config["components"]["contacts"]["rules"] == "rules"
+    assert (folder / "rules" / "fr" / "non_purchase.yaml").is_file()
     assert "../" not in (folder / "config.yaml").read_text(encoding="utf-8")
     copy = voc_nlp.load(folder)
     assert copy.base_dir == folder

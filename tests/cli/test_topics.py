@@ -45,7 +45,7 @@ def first_run(export, tmp_path_factory):
         return str((DEFAULT_CONFIG.parent / path).resolve())
 
     for name, settings in cfg["components"].items():
-        for key in ("model", "lexical"):
+        for key in ("model", "lexical", "rules"):
             if isinstance(settings.get(key), str):
                 settings[key] = resolve(settings[key])
         if "models" in settings:

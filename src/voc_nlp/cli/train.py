@@ -107,11 +107,12 @@ def _shipped_settings(journey_model: Path) -> dict:
 
 def _absolute(config: dict, base_dir: Path) -> dict:
     """The config with its relative file paths made absolute, so it works from the model folder."""
-    def fix(value):
-        if isinstance(value, str) and (value.startswith("..") or value.endswith((".yaml", ".yml"))):
+    def fix(value, key=None):
+        # Rule folders (`rules: rules`) are relative without "..".
+        if isinstance(value, str) and (value.startswith("..") or value.endswith((".yaml", ".yml")) or key == "rules"):
             candidate = (base_dir / value).resolve()
             return str(candidate) if candidate.exists() else value
         if isinstance(value, dict):
-            return {k: fix(v) for k, v in value.items()}
+            return {k: fix(v, k) for k, v in value.items()}
         return value
-    return {k: fix(v) for k, v in config.items()}
+    return {k: fix(v, k) for k, v in config.items()}
