@@ -122,20 +122,16 @@ def contact_costs(con, tax: Taxonomy, opt: Options, data: ReportData) -> pd.Data
         con.unregister("tp_contact")
     measures = """count(DISTINCT c.rid) AS items, sum(c.contacts) AS contacts,
                   sum(c.contacts) FILTER (WHERE c.priced) AS priced_contacts, coalesce(sum(c.cost), 0) AS cost"""
-    frames = []
-    total = con.execute(f"SELECT 'total' AS kind, NULL AS key, {measures} FROM item_contacts c").df()
-    frames.append(total)
-    channels = con.execute(f"SELECT 'channel' AS kind, c.channel AS key, {measures} FROM item_contacts c GROUP BY 2").df()
-    frames.append(channels)
-    topics = con.execute(f"""SELECT 'topic' AS kind, b.topic AS key, mode(b.topic_label) AS label, {measures}
-                             FROM item_contacts c JOIN base b ON b.rid = c.rid WHERE b.topic IS NOT NULL GROUP BY 2""").df()
-    frames.append(topics)
-    touchpoints = con.execute(f"""SELECT 'touchpoint' AS kind, t.touchpoint AS key, {measures}
-                                  FROM item_contacts c JOIN (SELECT rid, unnest(touchpoints) AS touchpoint FROM base) t
-                                  ON t.rid = c.rid GROUP BY 2""").df()
-    frames.append(touchpoints)
-    out = pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(not f.empty for f in frames) \
-        else total
+    frames = [
+        con.execute(f"SELECT 'total' AS kind, NULL AS key, {measures} FROM item_contacts c").df(),  # always one row
+        con.execute(f"SELECT 'channel' AS kind, c.channel AS key, {measures} FROM item_contacts c GROUP BY 2").df(),
+        con.execute(f"""SELECT 'topic' AS kind, b.topic AS key, mode(b.topic_label) AS label, {measures}
+                        FROM item_contacts c JOIN base b ON b.rid = c.rid WHERE b.topic IS NOT NULL GROUP BY 2""").df(),
+        con.execute(f"""SELECT 'touchpoint' AS kind, t.touchpoint AS key, {measures}
+                        FROM item_contacts c JOIN (SELECT rid, unnest(touchpoints) AS touchpoint FROM base) t
+                        ON t.rid = c.rid GROUP BY 2""").df(),
+    ]
+    out = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     if "label" not in out.columns:
         out["label"] = None
     out["unit_cost"] = [costs.get(k) if kind == "channel" else None for kind, k in zip(out["kind"], out["key"])]
