@@ -20,6 +20,9 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e '.[test,service,spark]'
+	# Start-up and small --topics runs read what would otherwise be rebuilt or
+	# JIT-compiled in every process from a cache under the venv (voc_nlp.cache).
+	$(BIN)/python -m voc_nlp.warm
 	touch $@
 
 # Re-resolve pyproject.toml's dependencies in a throwaway venv and pin the

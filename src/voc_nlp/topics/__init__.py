@@ -9,8 +9,18 @@
 - `collect`: the streaming side used by `voc-nlp enrich --topics`.
 """
 
-from voc_nlp.topics.model import PainPointTopics, Topic
-from voc_nlp.topics.space import IntentSpace
-from voc_nlp.topics.trends import TopicCounts, emerging, period_key
+# The model pulls in scikit-learn, BERTopic and pandas (over a second to
+# import): loaded on first use, so `voc-nlp enrich` without topics never pays.
+_LAZY = {"PainPointTopics": "model", "Topic": "model", "IntentSpace": "space",
+         "TopicCounts": "trends", "emerging": "trends", "period_key": "trends"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"voc_nlp.topics.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["IntentSpace", "PainPointTopics", "Topic", "TopicCounts", "emerging", "period_key"]

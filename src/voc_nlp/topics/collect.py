@@ -7,16 +7,20 @@ Topics are corpus-level, so enrichment becomes two streaming passes:
    shared embedding spilled to a temporary float16 file and its text to a
    temporary JSONL file, with its row position and pain score kept in
    compact arrays; a seeded reservoir sample (at most `sample_size` units)
-   is kept in memory for fitting. Records go to a temporary Parquet file.
+   is kept in memory for fitting. The enriched records wait, as the Arrow
+   tables the pipeline made, in a `RecordBuffer`.
 2. **After the pass** (`TopicJob.finish`): fit `PainPointTopics` on the sample
    (or load a saved model), assign every spilled unit in blocks (nearest
    centroid with the similarity floor), give each item the topic of its
-   strongest unit, then stream the temporary Parquet into the real output
-   with `topic_id`, `topic_label`, `topic_keywords` filled, counting items per
-   topic, period, touchpoint and phase for the topics table.
+   strongest unit, then pass the waiting tables to the real output with
+   `topic_id`, `topic_label`, `topic_keywords` set (Arrow columns replaced:
+   no conversion), counting items per topic, period, touchpoint and phase for
+   the topics table.
 
 Memory: the sample (<= sample_size x dim float16), 16 bytes per clustered
-unit and 4 bytes per row; nothing else grows with the input.
+unit, 4 bytes per row, and the waiting records up to `RecordBuffer`'s budget
+(256 MB); past it the tables go to an Arrow IPC file read back memory-mapped,
+so nothing else grows with the input.
 """
 
 from __future__ import annotations
@@ -33,7 +37,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from voc_nlp.components.base import Component
 from voc_nlp.doc import FeedbackDoc
@@ -127,6 +130,55 @@ class UnitCollector(Component):
         del data
 
 
+class RecordBuffer:
+    """The enriched tables of a batch, held for the pass after the topic fit.
+
+    Has a writer's `write_table` and `rows_written`, so the enrichment loop
+    writes to it as to an output. Tables stay in memory up to `budget` bytes;
+    the rest go to an Arrow IPC stream in `folder` (Arrow's own layout: no
+    encoding, read back memory-mapped), so a large batch does not fill the memory.
+    """
+
+    def __init__(self, folder: Path, budget: int = 256 << 20):
+        self.path = Path(folder) / "records.arrows"
+        self.budget = budget
+        self.in_memory: list[pa.Table] = []
+        self.bytes_in_memory = 0
+        self.rows_written = 0
+        self._spill = None
+
+    def write_table(self, table: pa.Table) -> None:
+        self.rows_written += table.num_rows
+        if self._spill is None and self.bytes_in_memory + table.nbytes <= self.budget:
+            self.in_memory.append(table)
+            self.bytes_in_memory += table.nbytes
+            return
+        if self._spill is None:
+            self._spill = pa.ipc.new_stream(pa.OSFile(str(self.path), "wb"), table.schema)
+        self._spill.write_table(table)
+
+    def tables(self):
+        """The tables in the order written."""
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+        yield from self.in_memory
+        if self.path.exists():
+            with pa.memory_map(str(self.path)) as source:
+                yield from (pa.Table.from_batches([batch]) for batch in pa.ipc.open_stream(source))
+
+    def close(self) -> None:
+        if self._spill is not None:
+            self._spill.close()
+            self._spill = None
+
+    def __enter__(self) -> "RecordBuffer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 @dataclass
 class TopicSummary:
     """What the topics table says; also returned to the caller."""
@@ -166,7 +218,7 @@ class TopicJob:
             raise ValueError(f"topic model {model_path} was fitted on {self.model.encoder_}, "
                              f"this pipeline encodes with {encoder}")
         self.workdir = Path(tempfile.mkdtemp(prefix="voc-topics-"))
-        self.records_path = self.workdir / "records.parquet"
+        self.records = RecordBuffer(self.workdir)
         self.collector = UnitCollector(self.workdir, on=on, sample_size=sample_size, seed=seed)
 
     def cleanup(self) -> None:
@@ -219,33 +271,31 @@ class TopicJob:
         touch: dict[int, Counter] = defaultdict(Counter)
         phases: dict[int, Counter] = defaultdict(Counter)
         position = 0
-        if self.records_path.exists():
-            source = pq.ParquetFile(self.records_path)
-            for batch in source.iter_batches(batch_size=1000):
-                table = pa.Table.from_batches([batch])
-                n = table.num_rows
-                assigned = per_row[position : position + n]
-                frame = table.to_pandas(maps_as_pydicts="strict")
-                ids, labels, keywords = [], [], []
-                for k, t in enumerate(assigned):
-                    if t == NOT_CLUSTERED:
-                        ids.append(None), labels.append(None), keywords.append([])
-                        continue
-                    topic = topics.get(int(t))
-                    ids.append(int(t))
-                    labels.append(topic.label if topic else None)
-                    keywords.append(list(topic.keywords) if topic else [])
-                    counts.add(int(t), frame["created_at"].iloc[k])
-                    phase = frame["phase"].iloc[k]
-                    if isinstance(phase, str) and phase:
-                        phases[int(t)][phase] += 1
-                    for tp in _as_list(frame["touchpoints"].iloc[k]):
-                        touch[int(t)][tp] += 1
-                frame["topic_id"] = pd.array(ids, dtype=object)
-                frame["topic_label"] = pd.array(labels, dtype=object)
-                frame["topic_keywords"] = pd.Series(keywords, dtype=object, index=frame.index)
-                writer.write(frame)
-                position += n
+        for table in self.records.tables():
+            n = table.num_rows
+            assigned = per_row[position : position + n]
+            created = table.column("created_at").to_pylist()
+            phase_of = table.column("phase").to_pylist()
+            touchpoints_of = table.column("touchpoints").to_pylist()
+            ids, labels, keywords = [], [], []
+            for k, t in enumerate(assigned):
+                if t == NOT_CLUSTERED:
+                    ids.append(None), labels.append(None), keywords.append([])
+                    continue
+                topic = topics.get(int(t))
+                ids.append(int(t))
+                labels.append(topic.label if topic else None)
+                keywords.append(list(topic.keywords) if topic else [])
+                counts.add(int(t), created[k])
+                if phase_of[k]:
+                    phases[int(t)][phase_of[k]] += 1
+                for tp in touchpoints_of[k] or []:
+                    touch[int(t)][tp] += 1
+            for name, values in (("topic_id", ids), ("topic_label", labels), ("topic_keywords", keywords)):
+                i = table.schema.get_field_index(name)
+                table = table.set_column(i, table.schema.field(i), pa.array(values, table.schema.field(i).type))
+            writer.write_table(table)
+            position += n
 
         table = counts.table()
         flags = emerging(table)
@@ -293,14 +343,6 @@ class TopicJob:
                 if i in pick:
                     out.append(json.loads(line))
         return out
-
-
-def _as_list(value) -> list:
-    if value is None:
-        return []
-    if isinstance(value, float) and value != value:
-        return []
-    return [str(v) for v in list(value)]
 
 
 def write_topics_table(summary: TopicSummary, output: str) -> tuple[Path, Path]:

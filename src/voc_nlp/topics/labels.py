@@ -13,32 +13,37 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
-# Social-media and export noise, on top of spaCy's EN and FR stop words.
+# Social-media and export noise, on top of spaCy's EN and FR stop words (stop_words/).
 SOCIAL_NOISE = frozenset(
     """user http https www com rt amp via dm pls plz thx thanks thank merci url html
     lol omg im ive dont cant didnt doesnt isnt wont youre hey hi hello bonjour salut
     oui non ok okay please svp stp""".split()
 )
 
+STOP_WORDS_DIR = Path(__file__).parent / "stop_words"
+
 _TOKEN = re.compile(r"(?u)\b[^\W\d_][\w'’-]*[^\W_]|\b[^\W\d_]\b")
 
 
 def stop_words(languages: Iterable[str] = ("en", "fr"), extra: Iterable[str] = SOCIAL_NOISE) -> frozenset[str]:
-    """spaCy's stop-word lists for `languages` plus `extra` (lower-case)."""
+    """spaCy's stop-word lists for `languages` plus `extra` (lower-case).
+
+    The lists are copied into `stop_words/<lang>.txt`: importing them from
+    spaCy imported spaCy itself (torch, and 8 s of French tokenizer regexes).
+    """
     words: set[str] = set()
     for lang in languages:
-        if lang == "en":
-            from spacy.lang.en.stop_words import STOP_WORDS
-        elif lang == "fr":
-            from spacy.lang.fr.stop_words import STOP_WORDS
-        else:
+        path = STOP_WORDS_DIR / f"{lang}.txt"
+        if not path.is_file():
             raise ValueError(f"no stop-word list for language {lang!r} (en, fr)")
-        words |= {w.lower() for w in STOP_WORDS}
+        lines = path.read_text(encoding="utf-8").splitlines()
+        words |= {w.lower() for w in lines if w and not w.startswith("#")}
     words |= {w.lower() for w in extra}
     if "en" in languages:  # contractions spaCy lists only in part
         words |= {f"{w}n't" for w in "do does did is are was were have has had can could would should wo ca ai must need".split()}

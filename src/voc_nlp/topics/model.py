@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
+from voc_nlp.topics.engine import clustering_stack
 from voc_nlp.topics.labels import SOCIAL_NOISE, make_label, stop_words, top_terms
 
 FORMAT_VERSION = 1
@@ -192,9 +193,9 @@ class PainPointTopics:
 
     def _cluster(self, texts: list[str], x: np.ndarray) -> np.ndarray:
         """BERTopic over precomputed embeddings -> cluster per unit (-1: outlier)."""
-        from bertopic import BERTopic
         from sklearn.feature_extraction.text import CountVectorizer
-        from umap import UMAP
+
+        BERTopic, UMAP, _ = clustering_stack()
 
         n = len(x)
         umap_model = UMAP(
@@ -217,8 +218,7 @@ class PainPointTopics:
 
     def _cluster_model(self, n: int):
         if self.clustering == "hdbscan":
-            from hdbscan import HDBSCAN
-
+            HDBSCAN = clustering_stack()[2]
             mcs = self.min_cluster_size
             if mcs == "auto":
                 mcs = int(np.clip(round(n / 250), 3, 100))

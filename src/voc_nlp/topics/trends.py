@@ -15,15 +15,20 @@ with enough items is emerging too. With a single period nothing is emerging.
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
+# pandas is imported where used: the CLI reads FREQS to build its arguments.
 FREQS = ("day", "week", "month", "quarter", "year")
 NO_DATE = "(no date)"
 
 
 def period_key(ts, freq: str = "month") -> str:
     """The period a timestamp falls in, as a sortable string ("2026-03", "2026-W09")."""
+    import pandas as pd
+
     if ts is None or (isinstance(ts, float) and ts != ts) or ts is pd.NaT:
         return NO_DATE
     ts = pd.Timestamp(ts)
@@ -57,6 +62,8 @@ class TopicCounts:
 
     def table(self) -> pd.DataFrame:
         """topic, period, count, share (of the period's clustered items, unassigned included)."""
+        import pandas as pd
+
         rows = [{"topic": t, "period": p, "count": c} for (t, p), c in self.counts.items()]
         frame = pd.DataFrame(rows, columns=["topic", "period", "count"])
         totals = frame.groupby("period")["count"].transform("sum")
