@@ -4,7 +4,9 @@
 
 Synthesises N enriched records with every column filled the way the pipeline
 fills them (journey phase and touchpoints from the taxonomy, aspect sentiment,
-pain-point topics with two emerging ones, ratings, chat units with speakers),
+pain-point topics with two emerging ones, ratings, NPS on surveys and CSAT on
+chats, chat units with speakers and their mood fields, churn and effort
+signals, non-purchase, contacts by channel),
 vectorised with numpy and written straight to Parquet with the output schema
 (no NLP). Then runs `voc-nlp report` on them in a child process and prints
 seconds, HTML size and the child's peak RSS.
@@ -168,6 +170,44 @@ def synthesise(n: int, seed: int = 7, start: int = 0) -> pa.Table:
                   + np.tile(np.arange(3), int((topic >= 0).sum())))]
     error = np.where(rng.random(n) < 0.001, "bench: synthetic error", None).astype(object)
 
+    # Survey scores, signals, contacts and chat mood, as the pipeline writes them.
+    survey = channel == "email_survey"
+    nps = np.where(survey, np.clip(np.round(5 + 4 * score + rng.normal(0, 1.5, n)), 0, 10), np.nan)
+    csat = np.where(is_chat, np.clip(np.round(3 + 1.5 * score + rng.normal(0, 0.8, n)), 1, 5), np.nan)
+    churn_score = np.clip(0.5 * pain * rng.random(n) + 0.3 * rng.random(n), 0, 1).astype(np.float32)
+    effort_score = np.clip(0.6 * pain * rng.random(n) + 0.3 * rng.random(n), 0, 1).astype(np.float32)
+    buying = np.isin(phase, ["consideration", "purchase"])
+    non_purchase = buying & (rng.random(n) < 0.15)
+    # Contacts: a chat is one chat contact; some pain items state phone calls (1-5) or emails.
+    called = pain & (rng.random(n) < 0.12)
+    emailed = pain & (rng.random(n) < 0.04)
+    n_contacts = is_chat.astype(int) + called + emailed
+    c_off = _offsets(n_contacts)
+    c_channel = np.empty(int(n_contacts.sum()), dtype=object)
+    c_count = np.ones(len(c_channel), dtype=np.int32)
+    c_text = np.full(len(c_channel), None, dtype=object)
+    at = c_off[:-1].copy()
+    for mask, name, counts, phrase in ((is_chat, "chat", None, None),
+                                       (called, "phone", rng.integers(1, 6, n), "called"),
+                                       (emailed, "email", rng.integers(1, 4, n), "emailed")):
+        idx = np.where(mask)[0]
+        c_channel[at[idx]] = name
+        if counts is not None:
+            c_count[at[idx]] = counts[idx]
+            c_text[at[idx]] = phrase
+        at[idx] += 1
+    contact_type = ARROW_SCHEMA.field("contacts").type.value_type
+    contacts = _list(c_off, pa.StructArray.from_arrays(
+        [pa.array(c_channel, pa.string()), pa.array(c_count, pa.int32()), pa.array(c_text, pa.string())],
+        fields=list(contact_type)))
+    # Chat mood: first and last customer turn (even positions).
+    last_customer = u_off[:-1] + (n_units - 1) - ((n_units - 1) % 2)
+    mood_start = np.where(is_chat, u_score[u_off[:-1]], np.nan)
+    mood_end = np.where(is_chat, u_score[last_customer], np.nan)
+    change = mood_end - mood_start
+    mood_change = np.where(~is_chat, None, np.where(change >= 0.2, "improved",
+                                                     np.where(change <= -0.2, "worsened", "steady"))).astype(object)
+
     ids = np.char.add("b", np.char.zfill(np.arange(start, start + n).astype(str), 8)).astype(object)
     text = np.char.add(np.char.add(text_first.astype(str), " #"), ids.astype(str)).astype(object)
     sent_keys = np.tile(labels, n).astype(object)
@@ -182,6 +222,17 @@ def synthesise(n: int, seed: int = 7, start: int = 0) -> pa.Table:
         "channel": pa.array(channel, pa.string()),
         "created_at": pa.array(created, pa.timestamp("us", tz="UTC")),
         "rating": pa.array(rating, pa.float64(), from_pandas=True),
+        "nps": pa.array(nps, pa.float64(), from_pandas=True),
+        "csat": pa.array(csat, pa.float64(), from_pandas=True),
+        "mood_start": pa.array(mood_start.astype(np.float32), from_pandas=True),
+        "mood_end": pa.array(mood_end.astype(np.float32), from_pandas=True),
+        "mood_change": pa.array(mood_change, pa.string()),
+        "effort": pa.array(effort_score >= 0.5),
+        "effort_score": pa.array(effort_score),
+        "churn_risk": pa.array(churn_score >= 0.5),
+        "churn_risk_score": pa.array(churn_score),
+        "non_purchase": pa.array(non_purchase),
+        "contacts": contacts,
         "sentiment": pa.array(sentiment, pa.string()),
         "sentiment_score": pa.array(score),
         "sentiment_probs": pa.MapArray.from_arrays(pa.array(np.arange(0, 3 * n + 1, 3, dtype=np.int32)),

@@ -151,6 +151,9 @@ def test_to_disk_folder_loads_back_and_enriches_the_same(pipeline, tmp_path):
     assert config["components"]["emotions"]["model"] == "models/emotions"
     assert config["components"]["sentiment"]["swearing"] == "rules/{lang}/swearing.yaml"
     assert (folder / "rules" / "fr" / "swearing.yaml").is_file()
+    # The rule components' phrase files travel with it.
+    assert config["components"]["contacts"]["phrases"] == "rules/{lang}/contacts.yaml"
+    assert (folder / "rules" / "fr" / "non_purchase.yaml").is_file()
     assert "../" not in (folder / "config.yaml").read_text(encoding="utf-8")
     copy = voc_nlp.load(folder)
     assert copy.base_dir == folder

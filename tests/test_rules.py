@@ -43,6 +43,15 @@ def test_a_malformed_rule_file_is_one_line_naming_file_and_line(tmp_path, text, 
     assert message.startswith(f"{path}:{line}: ") and problem in message and "\n" not in message
 
 
+def test_counted_lists_map_phrases_to_numbers_and_add_up_across_files(rule_file, tmp_path):
+    shipped = rule_file("contacts", {"en": {"numbers": {"two": 2, "several": 2}, "phone": ["i called"]}})
+    own = tmp_path / "ours.yaml"
+    own.write_text("numbers: {several: 3, a dozen: 12}\n", encoding="utf-8")
+    lists = read_phrase_lists([shipped, str(own)], "phrases", "x", counts=["numbers"])
+    assert lists["numbers"] == {"en": {"two": 2, "several": 2}, "any": {"several": 3, "a dozen": 12}}
+    assert lists["phone"] == {"en": ["i called"], "any": []}
+
+
 def test_a_missing_rule_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"no rule file matches .*/\{lang\}/swearing.yaml"):
         read_phrase_lists(str(tmp_path / "{lang}" / "swearing.yaml"), "swearing", "x")
@@ -61,10 +70,13 @@ def test_the_default_config_names_rule_files_and_holds_no_phrase_list():
     assert sentiment["verdicts"] == "rules/{lang}/sentiment_verdicts.yaml"
     assert emotions["requests"] is None  # off by default (scripts/cv_emotions.py); its rule files still ship
     assert emotions["named"] == "rules/{lang}/named_emotions.yaml"
+    assert config["components"]["contacts"]["phrases"] == "rules/{lang}/contacts.yaml"
+    assert config["components"]["non_purchase"]["phrases"] == "rules/{lang}/non_purchase.yaml"
     shipped = sorted(p.relative_to(default_pipeline_dir()).as_posix()
                      for p in (default_pipeline_dir() / "rules").rglob("*.yaml"))
     assert shipped == [f"rules/{lang}/{name}.yaml" for lang in ("en", "fr")
-                       for name in ("help_requests", "named_emotions", "sentiment_verdicts", "swearing")]
+                       for name in ("contacts", "help_requests", "named_emotions", "non_purchase",
+                                                        "sentiment_verdicts", "swearing")]
     for path in (default_pipeline_dir() / "rules").rglob("*.yaml"):
         assert path.read_text(encoding="utf-8").startswith("# "), f"{path}: a header says what the rule does"
 
@@ -116,3 +128,14 @@ def test_to_disk_copies_the_rule_files_and_the_copy_reads_the_same_phrases(pipel
     text = "Can you fix this frakking order form?"
     assert [r.to_dict() for r in copy.enrich_texts([text])] == [r.to_dict() for r in custom.enrich_texts([text])]
     assert copy.provenance()["voc_nlp.rules_sha256"] == custom.rules_sha256()
+
+
+def test_the_rules_hash_covers_every_components_rule_files(pipeline):
+    """Provenance and the --resume key hash the rule files of every component, the rule components' too."""
+    from voc_nlp.io.checkpoints import pipeline_fingerprint
+
+    read = sorted({p.relative_to(default_pipeline_dir()).as_posix() for _, p in pipeline.rule_files()})
+    assert read == sorted(p.relative_to(default_pipeline_dir()).as_posix()
+                          for p in (default_pipeline_dir() / "rules").rglob("*.yaml"))
+    assert "rules/fr/contacts.yaml" in read and "rules/en/non_purchase.yaml" in read
+    assert pipeline_fingerprint(pipeline)["rules_sha256"] == pipeline.rules_sha256()

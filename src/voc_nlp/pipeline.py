@@ -423,7 +423,7 @@ def to_doc(row: dict, mask: bool = True) -> FeedbackDoc:
     masked text, and the models never read the raw values. `pii_found` lists
     the types found either way.
     """
-    fields = {k: row.get(k) for k in ("id", "text", "lang", "channel", "created_at", "rating",
+    fields = {k: row.get(k) for k in ("id", "text", "lang", "channel", "created_at", "rating", "nps", "csat",
                                       "source_file", "source_row", "error")}
     record = EnrichedRecord(**fields, warnings=list(row.get("warnings") or []))
     turns = row.get("turns")

@@ -16,6 +16,8 @@ component says: `positive` / `negative` for sentiment verdicts, an emotion
 id for named emotions...). A phrase is a word or words matched on word
 boundaries, ignoring case and accents; `word*` matches any ending
 (`voc_nlp.text.cues`). Every value is read as text (`no` is the word "no").
+A rule may also read counted lists (`counts`): a mapping of phrases to the
+whole number each stands for (`numbers: {two: 2, a couple of: 2}`).
 
 Components read their rule files once, when they are built; a problem in a
 file is one line, `file:line: what is wrong` (`RuleFileError`).
@@ -78,30 +80,35 @@ def rule_files(template: str) -> list[tuple[str, Path]]:
     return found
 
 
-def read_phrase_lists(setting, what: str, example: str,
-                      names: Iterable[str] | None = None) -> dict[str, dict[str, list[str]]]:
+def read_phrase_lists(setting, what: str, example: str, names: Iterable[str] | None = None,
+                      counts: Iterable[str] = ()) -> dict[str, dict[str, list[str] | dict[str, int]]]:
     """{list name: {language: phrases}} from the rule files a setting names.
 
     `names`: the list names the rule knows (None: any; the component checks
-    them). A language that has a file has every list, empty when its file
-    leaves one out: its items do not fall back on the other languages' phrases.
+    them). `counts`: the names of counted lists, {phrase: number} instead of
+    [phrase, ...]. A language that has a file has every list, empty when its
+    file leaves one out: its items do not fall back on the other languages' phrases.
     """
     names = None if names is None else list(names)
-    lists: dict[str, dict[str, list[str]]] = {}
+    counts = frozenset(counts)
+    lists: dict[str, dict] = {}
     languages: list[str] = []
     for template in rule_paths(setting, what, example):
         for lang, path in rule_files(template):
-            for name, phrases in _read(path, names).items():
-                lists.setdefault(name, {}).setdefault(lang, []).extend(phrases)
+            for name, phrases in _read(path, names, counts).items():
+                if name in counts:
+                    lists.setdefault(name, {}).setdefault(lang, {}).update(phrases)
+                else:
+                    lists.setdefault(name, {}).setdefault(lang, []).extend(phrases)
             if lang not in languages:
                 languages.append(lang)
-    for by_lang in lists.values():
+    for name, by_lang in lists.items():
         for lang in languages:
-            by_lang.setdefault(lang, [])
+            by_lang.setdefault(lang, {} if name in counts else [])
     return lists
 
 
-def _read(path: Path, names: list[str] | None) -> dict[str, list[str]]:
+def _read(path: Path, names: list[str] | None, counts: frozenset = frozenset()) -> dict:
     data = read_yaml(path, RuleFileError, loader=TextLineLoader, what="rule file")
     if data is None or data == "":
         return {}
@@ -113,6 +120,9 @@ def _read(path: Path, names: list[str] | None) -> dict[str, list[str]]:
         line = line_of(data, name)
         if names is not None and name not in names:
             raise RuleFileError(f"{path}:{line}: unknown list '{name}' (this rule reads: {', '.join(names)})")
+        if name in counts:
+            out[str(name)] = _counted(path, name, phrases, line)
+            continue
         if phrases in (None, ""):
             phrases = []
         if not isinstance(phrases, list):
@@ -122,4 +132,20 @@ def _read(path: Path, names: list[str] | None) -> dict[str, list[str]]:
                 at = phrases.item_lines[i] if hasattr(phrases, "item_lines") else line
                 raise RuleFileError(f"{path}:{at}: `{name}`: each phrase is a word or words, not {phrase!r}")
         out[str(name)] = [p.strip() for p in phrases if p.strip()]
+    return out
+
+
+def _counted(path: Path, name: str, phrases, line: int) -> dict[str, int]:
+    """A counted list: {phrase: whole number}."""
+    if phrases in (None, ""):
+        return {}
+    if not isinstance(phrases, dict):
+        raise RuleFileError(f"{path}:{line}: `{name}` must map phrases to numbers ({{phrase: 2, ...}})")
+    out = {}
+    for phrase, number in phrases.items():
+        if not isinstance(phrase, str) or not isinstance(number, str) or not number.strip().isdigit():
+            raise RuleFileError(f"{path}:{line_of(phrases, phrase)}: `{name}`: {phrase!r} must map to a "
+                                f"whole number, not {number!r}")
+        if phrase.strip():
+            out[phrase.strip()] = int(number)
     return out

@@ -14,7 +14,7 @@ import pyarrow as pa
 SCHEMA_VERSION = "1.0"
 
 # Columns read from the input (after column mapping), in output order.
-INPUT_COLUMNS = ("id", "text", "lang", "channel", "created_at", "rating")
+INPUT_COLUMNS = ("id", "text", "lang", "channel", "created_at", "rating", "nps", "csat")
 
 _SCORES = pa.map_(pa.string(), pa.float32())
 
@@ -45,6 +45,14 @@ EVIDENCE_TYPE = pa.struct(
     ]
 )
 
+CONTACT_TYPE = pa.struct(
+    [
+        ("channel", pa.string()),
+        ("count", pa.int32()),
+        ("text", pa.string()),
+    ]
+)
+
 ARROW_SCHEMA = pa.schema(
     [
         ("id", pa.string()),
@@ -53,6 +61,9 @@ ARROW_SCHEMA = pa.schema(
         ("channel", pa.string()),
         ("created_at", pa.timestamp("us", tz="UTC")),
         ("rating", pa.float64()),
+        # Survey scores from the input: likelihood to recommend 0-10, satisfaction 1-5.
+        ("nps", pa.float64()),
+        ("csat", pa.float64()),
         # Types of personal data found in the text (privacy.mask).
         ("pii_found", pa.list_(pa.string())),
         ("sentiment", pa.string()),
@@ -81,6 +92,9 @@ ARROW_SCHEMA = pa.schema(
         ("effort_score", pa.float32()),
         ("churn_risk", pa.bool_()),
         ("churn_risk_score", pa.float32()),
+        # Contacts the item states or is (components.contacts); did not / could not buy (components.non_purchase).
+        ("contacts", pa.list_(CONTACT_TYPE)),
+        ("non_purchase", pa.bool_()),
         ("pain_point", pa.bool_()),
         ("pain_point_score", pa.float32()),
         ("topic_id", pa.int32()),
@@ -139,6 +153,8 @@ class EnrichedRecord:
     channel: str | None = None
     created_at: Any = None
     rating: float | None = None
+    nps: float | None = None
+    csat: float | None = None
     pii_found: list[str] = field(default_factory=list)
     sentiment: str | None = None
     sentiment_score: float | None = None
@@ -163,6 +179,8 @@ class EnrichedRecord:
     effort_score: float | None = None
     churn_risk: bool | None = None
     churn_risk_score: float | None = None
+    contacts: list[dict] = field(default_factory=list)
+    non_purchase: bool | None = None
     pain_point: bool | None = None
     pain_point_score: float | None = None
     topic_id: int | None = None

@@ -132,6 +132,8 @@ def enrich(
     time_col: str | None = None,
     channel_col: str | None = None,
     rating_col: str | None = None,
+    nps_col: str | None = None,
+    csat_col: str | None = None,
     lang_col: str | None = None,
     turns_col: str | None = None,
     config: str | Path | dict | None = None,
@@ -156,7 +158,7 @@ def enrich(
     from voc_nlp.io.columns import ColumnMap
 
     columns = ColumnMap(text=text_col, id=id_col, time=time_col, channel=channel_col,
-                        rating=rating_col, lang=lang_col, turns=turns_col)
+                        rating=rating_col, nps=nps_col, csat=csat_col, lang=lang_col, turns=turns_col)
     # Fail on the driver, at once, for a column that is not there.
     from voc_nlp.io.columns import resolve_columns
 

@@ -13,6 +13,8 @@ def test_auto_detect_ignores_case_and_separators():
         "time": "DATE",
         "channel": "Platform",
         "rating": "Stars",
+        "nps": None,
+        "csat": None,
         "lang": "Language",
         "turns": None,
     }
@@ -66,7 +68,7 @@ def test_no_text_column_message():
 def test_french_and_export_headers_are_recognised():
     resolved = resolve_columns(["Identifiant", "Date", "Canal", "Texte", "Note"], ColumnMap(), "avis.csv")
     assert resolved == {"text": "Texte", "id": "Identifiant", "time": "Date", "channel": "Canal",
-                        "rating": "Note", "lang": None, "turns": None}
+                        "rating": "Note", "nps": None, "csat": None, "lang": None, "turns": None}
     for text_column in ("commentaire", "Avis", "VERBATIM", "Review Body", "Comments"):
         assert resolve_columns(["id", text_column], ColumnMap(), "f.csv")["text"] == text_column
     # An English rating column wins over a French "note".
@@ -82,3 +84,13 @@ def test_turns_column_is_enough_without_text():
 
 def test_input_error_is_a_value_error():
     assert issubclass(InputError, ValueError)
+
+
+def test_nps_and_csat_columns_are_found_apart_from_the_rating():
+    resolved = resolve_columns(["text", "Stars", "Likelihood to recommend", "CSAT"], ColumnMap(), "survey.csv")
+    assert (resolved["rating"], resolved["nps"], resolved["csat"]) == ("Stars", "Likelihood to recommend", "CSAT")
+    # An "nps" column is never taken for the rating, even when it is the only score.
+    resolved = resolve_columns(["text", "NPS"], ColumnMap(), "survey.csv")
+    assert resolved["rating"] is None and resolved["nps"] == "NPS"
+    resolved = resolve_columns(["text", "score_reco"], ColumnMap(nps="score_reco"), "survey.csv")
+    assert resolved["nps"] == "score_reco"

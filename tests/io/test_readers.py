@@ -407,6 +407,17 @@ def test_parse_rating_rejects(value):
         parse_rating(value)
 
 
+def test_nps_and_csat_out_of_range_become_warnings(tmp_path):
+    path = write(tmp_path / "survey.csv", "text,nps,csat\ngood,9,4.5\nbad,11,0\nmeh,7.5,\n")
+    frame = read_all([path])
+    assert frame["nps"].tolist()[0] == 9.0 and frame["csat"].tolist()[0] == 4.5
+    assert frame["nps"].iloc[1] is None and frame["csat"].iloc[1] is None
+    assert frame["warnings"].iloc[1] == ["column nps: could not read '11' as an NPS score (0-10); left empty",
+                                         "column csat: could not read '0' as a CSAT score (1-5); left empty"]
+    assert frame["nps"].iloc[2] is None  # NPS answers are whole numbers
+    assert frame["csat"].iloc[2] is None and frame["error"].tolist() == [None, None, None]
+
+
 # ------------------------------------------------------- paths and chunking
 
 

@@ -127,5 +127,6 @@ def test_jsonl_and_duckdb_inputs_give_the_same_numbers(filled_parquet, filled_as
     tax = Taxonomy.load()
     ref = compute(load(str(filled_parquet)), tax, Options())
     got = compute(load(str(other)), tax, Options())
-    for name in ("overview", "by_channel", "journey_map", "emotion_curve", "pain_points", "impact", "chats"):
+    for name in ("overview", "by_channel", "journey_map", "emotion_curve", "pain_points", "impact", "chats",
+                 "contact_costs", "journey_signals", "churn_reasons", "non_purchase_reasons", "nps", "nps_drivers", "csat"):
         pd.testing.assert_frame_equal(got.tables[name], ref.tables[name], check_dtype=False, obj=name)

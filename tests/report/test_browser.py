@@ -18,7 +18,8 @@ import pytest
 
 from voc_nlp.cli.__main__ import main
 
-SECTION_IDS = ("overview", "journey", "curve", "pain", "trends", "impact", "chats", "method")
+SECTION_IDS = ("overview", "journey", "curve", "pain", "trends", "impact", "chats", "costs", "churn", "nonpurchase",
+               "nps", "method")
 
 
 def _chromium() -> str:
@@ -47,12 +48,18 @@ class _Dom(HTMLParser):
     def __init__(self):
         super().__init__()
         self.sections, self.cells, self.tips_with_title = [], [], 0
+        self.layer_cells, self.empty_in, self._section = [], [], None
         self._cell, self._field = None, None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "section":
             self.sections.append(a.get("id"))
+            self._section = a.get("id")
+        if tag == "p" and a.get("class") == "empty":
+            self.empty_in.append(self._section)
+        if tag == "td" and a.get("class") == "hcell":
+            self.layer_cells.append(a)
         if "data-tip" in a and "title" in a:
             self.tips_with_title += 1
         if tag == "td" and "cell" in (a.get("class") or "").split() and "data-phase" in a:
@@ -116,6 +123,16 @@ def test_sample_report_in_browser(sample_parquet, tmp_path):
     assert shot.exists() and shot.stat().st_size > 20_000
 
 
+def test_sample_report_shows_every_new_section(sample_parquet, tmp_path):
+    """The bundled sample has what each newer section needs: contacts, churn and effort, non-purchase, NPS."""
+    html = tmp_path / "report.html"
+    assert main(["report", str(sample_parquet), "-o", str(html), "--quiet"]) == 0
+    dom = _Dom()
+    dom.feed(html.read_text(encoding="utf-8"))
+    assert [s for s in ("costs", "churn", "nonpurchase", "nps") if s in dom.empty_in] == []
+    assert dom.layer_cells
+
+
 def test_filled_report_in_browser_french(filled_parquet, tmp_path):
     html, tables = tmp_path / "rapport.html", tmp_path / "tables"
     assert main(["report", str(filled_parquet), "-o", str(html), "--tables", str(tables), "--lang", "fr",
@@ -123,3 +140,11 @@ def test_filled_report_in_browser_french(filled_parquet, tmp_path):
     dom = check_report(html, tables, tmp_path, expect_cells=True)
     totals = {c["data-phase"]: c for c in dom.cells if c["data-touchpoint"] == "*"}
     assert totals["retention"]["data-items"] == "7"
+    # The churn and effort layers: one cell per phase x touchpoint of the map (the effort layer, drawn last, wins
+    # here; both are 50% in that cell: r1 churn+effort, r2 effort, r4 none, r6 churn).
+    signals = pd.read_csv(tables / "journey_signals.csv", keep_default_na=False)
+    cells = signals[signals.level == "cell"]
+    shown = {(c["data-phase"], c["data-touchpoint"]): c["data-share"] for c in dom.layer_cells
+             if "data-share" in c and "*" not in (c["data-phase"], c["data-touchpoint"])}
+    assert len(shown) == len(cells) and shown[("retention", "delivery")] == "50"
+    assert [s for s in ("costs", "churn", "nonpurchase", "nps") if s in dom.empty_in] == []

@@ -10,7 +10,7 @@ from voc_nlp.report import build_report
 from voc_nlp.report.i18n import STRINGS
 from voc_nlp.taxonomy import Taxonomy
 
-SECTION_IDS = ("overview", "journey", "curve", "pain", "trends", "impact", "chats")
+SECTION_IDS = ("overview", "journey", "curve", "pain", "trends", "impact", "chats", "costs", "churn", "nonpurchase", "nps")
 
 
 def test_report_and_tables(filled_parquet, tmp_path, capsys):
@@ -23,7 +23,8 @@ def test_report_and_tables(filled_parquet, tmp_path, capsys):
     assert not re.search(r'(src|href)="(https?:)?//', html)
     assert "<script>" in html and "<style>" in html
     for name in ("overview", "by_channel", "by_language", "emotions", "journey_map", "journey_phases",
-                 "emotion_curve", "pain_points", "trends", "emerging_topics", "impact", "chats"):
+                 "emotion_curve", "pain_points", "trends", "emerging_topics", "impact", "chats", "contact_costs",
+                 "journey_signals", "churn_reasons", "non_purchase_reasons", "nps", "nps_drivers", "csat"):
         assert (tables / f"{name}.csv").exists() and (tables / f"{name}.parquet").exists(), name
     cells = pd.read_csv(tables / "journey_map.csv")
     row = cells[(cells.phase == "retention") & (cells.touchpoint == "delivery")].iloc[0]

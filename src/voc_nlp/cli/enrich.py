@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from voc_nlp.cli import topics
-from voc_nlp.io.columns import ColumnMap
+from voc_nlp.io.columns import FIELD_WORDS, FIELDS, ColumnMap
 from voc_nlp.io.errors import InputError
 
 
@@ -29,8 +29,8 @@ def add_parser(sub) -> None:
     p.add_argument("--taxonomy", default=None,
                    help="taxonomy YAML replacing the config's (phases, touchpoints, emotions); "
                         "start it with `extends: default` to add to the default one")
-    for field in ("text", "id", "time", "channel", "rating", "lang", "turns"):
-        p.add_argument(f"--{field}-col", default=None, help=f"input column holding the {field}")
+    for field in FIELDS:
+        p.add_argument(f"--{field}-col", default=None, help=f"input column holding the {FIELD_WORDS.get(field, field)}")
     p.add_argument("--encoding", default=None,
                    help="input text encoding (default: UTF-8, BOM or not; rows that are not "
                         "UTF-8 are read as cp1252)")
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
                      "--resume first, then fit topics on its output, or start over")
     columns = ColumnMap(
         text=args.text_col, id=args.id_col, time=args.time_col, channel=args.channel_col,
-        rating=args.rating_col, lang=args.lang_col, turns=args.turns_col,
+        rating=args.rating_col, nps=args.nps_col, csat=args.csat_col, lang=args.lang_col, turns=args.turns_col,
     )
     try:
         # Before the models load: a wrong path or an empty export fails in a second.

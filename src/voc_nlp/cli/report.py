@@ -12,7 +12,7 @@ def add_parser(sub) -> None:
         "report",
         help="build a self-contained HTML journey report from enriched output",
         description="Read enriched records (Parquet file or glob, JSONL, DuckDB) and write one offline HTML "
-        "report: overview, journey map, emotion curve, pain points, trends, rating impact, chats.",
+        "report: overview, journey map (sentiment, churn risk, effort), emotion curve, pain points, trends, rating impact, chats, cost of contacts, churn reasons, non-purchase reasons, NPS/CSAT.",
     )
     p.add_argument("enriched", metavar="ENRICHED", help="enriched output: .parquet (or glob), .jsonl, .duckdb")
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
@@ -27,8 +27,9 @@ def add_parser(sub) -> None:
     p.add_argument("--top", type=int, default=10, help="pain points shown (default: 10)")
     p.add_argument("--grain", choices=("auto", "week", "month"), default="auto",
                    help="trend period (default: auto, week when the data span at most 120 days)")
-    p.add_argument("--mood-threshold", type=float, default=0.2,
-                   help="chat mood change (sentiment score) counted as improved/worsened (default: 0.2)")
+    p.add_argument("--config", default=None,
+                   help="pipeline config YAML (or folder) whose `contact_costs` prices the contacts "
+                        "(default: the packaged configs/default.yaml)")
     p.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no closing summary")
 
@@ -37,9 +38,15 @@ def run(args: argparse.Namespace) -> int:
     from voc_nlp.report import Options, ReportInputError, build_report
 
     started = time.perf_counter()
-    options = Options(top_topics=args.top, grain=args.grain, mood_threshold=args.mood_threshold,
-                      threads=args.threads)
+    options = Options(top_topics=args.top, grain=args.grain, threads=args.threads)
     try:
+        if args.config:
+            import yaml
+
+            from voc_nlp.pipeline import config_path
+
+            config = yaml.safe_load(config_path(args.config).read_text(encoding="utf-8")) or {}
+            options.contact_costs = config.get("contact_costs") or {}
         html, data = build_report(args.enriched, args.output, lang=args.lang, tables_dir=args.tables,
                                   table=args.table, taxonomy=args.taxonomy, title=args.title, options=options)
     except (ValueError, FileNotFoundError) as exc:  # ReportInputError, TaxonomyError

@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from voc_nlp.io.columns import ColumnMap
+from voc_nlp.io.columns import FIELD_WORDS, FIELDS, ColumnMap
 from voc_nlp.io.errors import InputError
 
 NAME = "voc-nlp spark-enrich"
@@ -48,8 +48,8 @@ def add_parser(sub) -> None:
     p.add_argument("--config", default=None, help="pipeline config YAML or pipeline folder "
                    "(default: the default pipeline); must be at the same path on the executors")
     p.add_argument("--taxonomy", default=None, help="taxonomy YAML replacing the config's")
-    for field in ("text", "id", "time", "channel", "rating", "lang", "turns"):
-        p.add_argument(f"--{field}-col", default=None, help=f"input column holding the {field}")
+    for field in FIELDS:
+        p.add_argument(f"--{field}-col", default=None, help=f"input column holding the {FIELD_WORDS.get(field, field)}")
     p.add_argument("--encoding", default=None, help="input text encoding (as for enrich)")
     p.add_argument("--sheet", default=None, help=".xlsx input: the sheet to read")
     p.add_argument("--chunk-size", type=int, default=None,
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
     columns = ColumnMap(
         text=args.text_col, id=args.id_col, time=args.time_col, channel=args.channel_col,
-        rating=args.rating_col, lang=args.lang_col, turns=args.turns_col,
+        rating=args.rating_col, nps=args.nps_col, csat=args.csat_col, lang=args.lang_col, turns=args.turns_col,
     )
     for name in ("partitions", "chunk_size", "max_text_chars", "threads"):
         value = getattr(args, name)
@@ -179,6 +179,7 @@ def stage_input(inputs: list[str], columns: ColumnMap, folder: str, chunk_size: 
         ("id", pa.string()), ("text", pa.string()), ("turns", pa.string()),
         ("lang", pa.string()), ("channel", pa.string()),
         ("created_at", pa.timestamp("us", tz="UTC")), ("rating", pa.float64()),
+        ("nps", pa.float64()), ("csat", pa.float64()),
         ("source_file", pa.string()), ("source_row", pa.int64()),
         ("warnings", pa.list_(pa.string())), ("error", pa.string()), ("_seq", pa.int64()),
     ])

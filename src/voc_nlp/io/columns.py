@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from voc_nlp.io.errors import InputError
 
 # Canonical fields, in the order they are resolved and reported.
-FIELDS = ("text", "id", "time", "channel", "rating", "lang", "turns")
+FIELDS = ("text", "id", "time", "channel", "rating", "nps", "csat", "lang", "turns")
 
 # Usual column names for each field, best first. Matching ignores case and the
 # characters "_", "-" and " ", so "review_text" also matches "Review Text".
@@ -31,11 +31,18 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
              "submitted_at"),
     "channel": ("channel", "source", "platform", "canal", "plateforme"),
     # "note" is French for rating; it is last so an English "rating" wins.
-    "rating": ("rating", "stars", "score", "star_rating", "nps", "csat", "note", "etoiles",
-               "étoiles"),
+    "rating": ("rating", "stars", "score", "star_rating", "note", "etoiles", "étoiles"),
+    # Survey scores, kept apart from the rating: likelihood to recommend (0-10)
+    # and satisfaction (1-5).
+    "nps": ("nps", "nps_score", "likelihood_to_recommend", "likely_to_recommend", "recommend_score",
+            "ltr", "net_promoter_score", "recommandation", "note_recommandation", "probabilite_de_recommander"),
+    "csat": ("csat", "csat_score", "customer_satisfaction", "satisfaction_score", "satisfaction"),
     "lang": ("lang", "language", "langue"),
     "turns": ("turns", "messages", "dialog", "conversation"),
 }
+
+# What a field holds, in words (the CLI's --FIELD-col help); other fields are their name.
+FIELD_WORDS = {"nps": "likelihood to recommend, 0-10 (NPS)", "csat": "satisfaction score, 1-5 (CSAT)"}
 
 
 @dataclass
@@ -47,6 +54,8 @@ class ColumnMap:
     time: str | None = None
     channel: str | None = None
     rating: str | None = None
+    nps: str | None = None
+    csat: str | None = None
     lang: str | None = None
     turns: str | None = None
 

@@ -58,7 +58,7 @@ from voc_nlp.io.errors import InputError
 
 # Columns of every chunk `read_feedback` yields, in this order.
 FEEDBACK_COLUMNS = (
-    "id", "text", "turns", "lang", "channel", "created_at", "rating",
+    "id", "text", "turns", "lang", "channel", "created_at", "rating", "nps", "csat",
     "source_file", "source_row", "warnings", "error",
 )
 
@@ -156,6 +156,8 @@ def read_feedback(
     - lang, channel: str or None
     - created_at: pandas Timestamp in UTC, or None
     - rating: float or None
+    - nps: likelihood to recommend, an integer 0-10 (as a float), or None
+    - csat: satisfaction 1-5 (a float), or None
     - source_file: the path as given (or as matched by a glob)
     - source_row: 1-based row number (CSV: record after the header; JSONL:
       line number; JSON: item number; Parquet: row number; xlsx: row after
@@ -878,6 +880,8 @@ def _build_row(raw: _RawRow, ctx: _FileContext) -> dict:
 
     created_at = _checked(parse_timestamp, values.get("time"), "time", "a date", ctx, warnings)
     rating = _checked(parse_rating, values.get("rating"), "rating", "a rating", ctx, warnings)
+    nps = _checked(parse_nps, values.get("nps"), "nps", "an NPS score (0-10)", ctx, warnings)
+    csat = _checked(parse_csat, values.get("csat"), "csat", "a CSAT score (1-5)", ctx, warnings)
 
     row_id = _id_value(values.get("id"))
     if row_id is None:
@@ -893,6 +897,8 @@ def _build_row(raw: _RawRow, ctx: _FileContext) -> dict:
         "channel": _optional_str(values.get("channel")),
         "created_at": created_at,
         "rating": rating,
+        "nps": nps,
+        "csat": csat,
         "source_file": ctx.path,
         "source_row": raw.number,
         "warnings": warnings,
@@ -1160,4 +1166,20 @@ def parse_rating(value: Any) -> float | None:
         number = float(match.group(1).replace(",", "."))
     if not math.isfinite(number):
         raise ValueError(f"not a finite rating: {value!r}")
+    return number
+
+
+def parse_nps(value: Any) -> float | None:
+    """A likelihood-to-recommend score: a whole number from 0 to 10; None if missing."""
+    number = parse_rating(value)
+    if number is not None and (number != int(number) or not 0 <= number <= 10):
+        raise ValueError(f"not an NPS score: {value!r}")
+    return number
+
+
+def parse_csat(value: Any) -> float | None:
+    """A satisfaction score from 1 to 5; None if missing."""
+    number = parse_rating(value)
+    if number is not None and not 1 <= number <= 5:
+        raise ValueError(f"not a CSAT score: {value!r}")
     return number

@@ -26,9 +26,11 @@ Definitions (also in the report's own help texts):
 - rating impact of X: (mean rating with X − mean without) × share of rated
   items with X: how much the average rating would rise if those items were
   rated like the rest (negative = pulls the average down).
-- chat mood: among items whose units have speakers, the sentiment score of the
-  first vs the last customer unit; improved when last − first >=
-  `mood_threshold`, worsened when <= −`mood_threshold`.
+- chat mood: the pipeline's own reading (`mood_start`, `mood_end`,
+  `mood_change`: first vs last customer turn, `components.sentiment.mood_threshold`),
+  never recomputed here; a chat is an item with a `mood_start`.
+- contact cost, churn and effort hot spots, non-purchase reasons, NPS and
+  CSAT: see `voc_nlp.report.cx`.
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ from voc_nlp.text.pii import mask_pii
 
 WEEKLY_MAX_DAYS = 120
 
-# Column -> DuckDB type of everything the report reads. `units` keeps only
-# the fields the chat mood needs.
+# Column -> DuckDB type of everything the report reads (never the units: the
+# chat mood is read from the record's mood fields).
 NEEDED = {
     "id": "VARCHAR",
     "text": "VARCHAR",
@@ -57,14 +59,23 @@ NEEDED = {
     "channel": "VARCHAR",
     "created_at": "TIMESTAMPTZ",
     "rating": "DOUBLE",
+    "nps": "DOUBLE",
+    "csat": "DOUBLE",
     "sentiment": "VARCHAR",
     "sentiment_score": "DOUBLE",
     "emotions": "VARCHAR[]",
-    "units": 'STRUCT("index" INTEGER, speaker VARCHAR, sentiment_score DOUBLE)[]',
+    "mood_start": "DOUBLE",
+    "mood_end": "DOUBLE",
+    "mood_change": "VARCHAR",
     "phase": "VARCHAR",
     "stage": "VARCHAR",
     "touchpoints": "VARCHAR[]",
     "touchpoint_sentiment": "MAP(VARCHAR, VARCHAR)",
+    "effort": "BOOLEAN",
+    "churn_risk": "BOOLEAN",
+    "churn_risk_score": "DOUBLE",
+    "contacts": 'STRUCT(channel VARCHAR, "count" INTEGER, "text" VARCHAR)[]',
+    "non_purchase": "BOOLEAN",
     "pain_point": "BOOLEAN",
     "pain_point_score": "DOUBLE",
     "topic_id": "INTEGER",
@@ -88,8 +99,10 @@ class Options:
     emerging_lift: float = 2.0
     emerging_min: int = 5
     impact_min: int = 3            # rated items needed to rank a touchpoint/topic
-    mood_threshold: float = 0.2
     threads: int | None = None
+    # The config's `contact_costs` (currency, costs by contact channel, touchpoints
+    # implying a contact); None: the default config's.
+    contact_costs: dict | None = None
 
 
 @dataclass
@@ -163,9 +176,9 @@ def compute(con: duckdb.DuckDBPyConnection, tax: Taxonomy, options: Options | No
     pos, neg, neutral = _lit(tax.positive), _lit(tax.negative), _lit(tax.neutral_emotion)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE base AS
-        SELECT id, lang, channel,
+        SELECT row_number() OVER () AS rid, id, lang, channel,
                timezone('UTC', created_at) AS ts,
-               rating,
+               rating, nps, csat,
                sentiment,
                sentiment_score AS score,
                CASE WHEN sentiment = {pos} THEN 1 WHEN sentiment = {neg} THEN -1 ELSE 0 END AS pol,
@@ -177,7 +190,8 @@ def compute(con: duckdb.DuckDBPyConnection, tax: Taxonomy, options: Options | No
                pain_point_score,
                CASE WHEN topic_id >= 0 THEN topic_id::VARCHAR
                     WHEN topic_id IS NULL AND topic_label IS NOT NULL THEN topic_label END AS topic,
-               topic_label, topic_keywords
+               topic_label, topic_keywords,
+               effort, churn_risk, churn_risk_score, non_purchase, coalesce(contacts, []) AS contacts
         FROM src WHERE error IS NULL
     """)
     q = lambda sql: con.execute(sql).df()  # noqa: E731
@@ -232,7 +246,7 @@ def compute(con: duckdb.DuckDBPyConnection, tax: Taxonomy, options: Options | No
     data.meta["journey_items"] = int(tagged)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE tp AS
-        SELECT phase, stage, emotions, rating, topic, is_pain, ts,
+        SELECT rid, phase, stage, emotions, rating, topic, is_pain, ts, effort, churn_risk,
                touchpoint,
                CASE WHEN touchpoint IS NULL THEN pol
                     ELSE CASE coalesce(touchpoint_sentiment[touchpoint], sentiment)
@@ -312,7 +326,12 @@ def compute(con: duckdb.DuckDBPyConnection, tax: Taxonomy, options: Options | No
                          GROUP BY ALL ORDER BY topic, n DESC, phase""")
         spark = q(f"""SELECT topic, date_trunc('{grain}', ts)::DATE AS period, count(*) AS items FROM base
                       WHERE topic IN ({keys}) AND is_pain AND ts IS NOT NULL GROUP BY ALL ORDER BY 1, 2""")
-        quotes = _quotes(con, keys, opt)
+        quotes = pick_quotes(con, f"""
+            SELECT topic AS key, id, row_number() OVER (
+                PARTITION BY topic
+                ORDER BY (lang = {_lit(opt.lang)}) DESC NULLS LAST, is_pain DESC NULLS LAST,
+                         pain_point_score DESC NULLS LAST, score ASC NULLS LAST, id) AS k
+            FROM base WHERE topic IN ({keys})""", opt)
     else:
         kw_map, quotes = {}, {}
         where_tp = pd.DataFrame(columns=["topic", "touchpoint", "n"])
@@ -324,9 +343,7 @@ def compute(con: duckdb.DuckDBPyConnection, tax: Taxonomy, options: Options | No
                                for t in pain["topic"]]
     pain["top_phases"] = ["; ".join(f"{r.phase} ({r.n})" for r in where_ph[where_ph.topic == t].head(2).itertuples())
                           for t in pain["topic"]]
-    for i in range(opt.quotes):
-        pain[f"quote_{i + 1}"] = [(quotes.get(t) or [None] * opt.quotes)[i] if i < len(quotes.get(t) or []) else None
-                                  for t in pain["topic"]]
+    add_quotes(pain, pain["topic"], quotes, opt.quotes)
     data.tables["pain_points"] = pain
     data.tables["topic_trends"] = _fill_periods(spark, periods)
 
@@ -350,11 +367,16 @@ def compute(con: duckdb.DuckDBPyConnection, tax: Taxonomy, options: Options | No
     pain["emerging"] = pain["topic"].isin(set(emerging.loc[emerging["emerging"], "topic"]))
 
     # -- impact on rating --------------------------------------------------------------
-    data.tables["impact"] = _impact(con, tax, opt, data.meta["rated"])
+    data.tables["impact"] = impact(con, tax, opt, "rating", data.meta["rated"])
 
     # -- chats -----------------------------------------------------------------------
-    data.tables["chats"] = _chats(con, opt)
+    data.tables["chats"] = _chats(con)
     data.meta["conversations"] = int(data.tables["chats"]["conversations"].iloc[0]) if len(data.tables["chats"]) else 0
+
+    # -- what a CX lead asks next: cost, churn and effort, non-purchase, NPS/CSAT ------
+    from voc_nlp.report import cx
+
+    cx.compute(con, tax, opt, data)
     return data
 
 
@@ -416,17 +438,18 @@ def _fill_periods(spark: pd.DataFrame, periods: list) -> pd.DataFrame:
     return (spark.set_index(["topic", "period"])["items"].reindex(full, fill_value=0).reset_index())
 
 
-def _quotes(con, keys: str, opt: Options) -> dict[str, list[str]]:
-    """Up to `opt.quotes` quotes per topic: pain items, most confident first,
-    in the report's language first; short, distinct texts preferred."""
-    cand = con.execute(f"""
-        WITH r AS (
-            SELECT topic, id, row_number() OVER (
-                PARTITION BY topic
-                ORDER BY (lang = {_lit(opt.lang)}) DESC NULLS LAST, is_pain DESC NULLS LAST,
-                         pain_point_score DESC NULLS LAST, score ASC NULLS LAST, id) AS k
-            FROM base WHERE topic IN ({keys}))
-        SELECT topic, id, k FROM r WHERE k <= {4 * opt.quotes + 4}""").df()
+def add_quotes(frame: pd.DataFrame, keys, quotes: dict[str, list[str]], n: int) -> None:
+    """Columns quote_1 … quote_n of `frame`: the quotes of each row's key (None when fewer)."""
+    keys = list(keys)
+    for i in range(n):
+        frame[f"quote_{i + 1}"] = [(quotes.get(k) or [])[i] if i < len(quotes.get(k) or []) else None for k in keys]
+
+
+def pick_quotes(con, candidates_sql: str, opt: Options) -> dict[str, list[str]]:
+    """Up to `opt.quotes` quotes per key. `candidates_sql` selects (key, id, k), k
+    the rank within the key (best first); only the first 4 × quotes + 4 are read.
+    Short, distinct texts are preferred; personal data is masked."""
+    cand = con.execute(f"SELECT key, id, k FROM ({candidates_sql}) WHERE k <= {4 * opt.quotes + 4}").df()
     if cand.empty:
         return {}
     con.register("quote_ids", cand[["id"]].drop_duplicates())
@@ -436,7 +459,7 @@ def _quotes(con, keys: str, opt: Options) -> dict[str, list[str]]:
     finally:
         con.unregister("quote_ids")
     out: dict[str, list[str]] = {}
-    for topic, group in cand.sort_values(["topic", "k"]).groupby("topic", sort=False):
+    for key, group in cand.sort_values(["key", "k"]).groupby("key", sort=False):
         chosen, seen = [], set()
         ranked = sorted(group.itertuples(), key=lambda r: (not 20 <= len(texts.get(r.id) or "") <= 400, r.k))
         for r in ranked:
@@ -449,21 +472,25 @@ def _quotes(con, keys: str, opt: Options) -> dict[str, list[str]]:
             chosen.append(text if len(text) <= 300 else text[:297].rstrip() + "…")
             if len(chosen) == opt.quotes:
                 break
-        out[topic] = chosen
+        out[key] = chosen
     return out
 
 
-def _impact(con, tax: Taxonomy, opt: Options, rated: int) -> pd.DataFrame:
+def impact(con, tax: Taxonomy, opt: Options, value: str, scored: int) -> pd.DataFrame:
+    """How much each touchpoint and topic moves the mean of `value` (a SQL
+    expression over `base`: the rating, an NPS point): (mean with − mean
+    without) × share of scored items with it. `scored`: items with a value."""
     columns = ["kind", "key", "label", "n_with", "mean_with", "mean_without", "gap", "impact"]
-    if rated < 2:
+    if scored < 2:
         return pd.DataFrame(columns=columns)
-    n_all, sum_all = con.execute("SELECT count(rating), sum(rating) FROM base").fetchone()
+    n_all, sum_all = con.execute(f"SELECT count({value}), sum({value}) FROM base").fetchone()
     frames = []
     for kind, sql in (
-        ("touchpoint", """SELECT t AS key, count(*) AS n_with, sum(rating) AS s FROM
-                          (SELECT rating, unnest(touchpoints) AS t FROM base WHERE rating IS NOT NULL) GROUP BY 1"""),
-        ("topic", """SELECT topic AS key, count(*) AS n_with, sum(rating) AS s, mode(topic_label) AS label
-                     FROM base WHERE rating IS NOT NULL AND topic IS NOT NULL GROUP BY 1"""),
+        ("touchpoint", f"""SELECT t AS key, count(*) AS n_with, sum(v) AS s FROM
+                           (SELECT {value} AS v, unnest(touchpoints) AS t FROM base WHERE {value} IS NOT NULL)
+                           GROUP BY 1"""),
+        ("topic", f"""SELECT topic AS key, count(*) AS n_with, sum({value}) AS s, mode(topic_label) AS label
+                      FROM base WHERE {value} IS NOT NULL AND topic IS NOT NULL GROUP BY 1"""),
     ):
         f = con.execute(sql).df()
         if f.empty:
@@ -485,21 +512,17 @@ def _impact(con, tax: Taxonomy, opt: Options, rated: int) -> pd.DataFrame:
     return f[columns].sort_values(["impact", "kind", "key"]).reset_index(drop=True)
 
 
-def _chats(con, opt: Options) -> pd.DataFrame:
-    thr = float(opt.mood_threshold)
-    f = con.execute(f"""
-        WITH c AS (
-            SELECT lang, list_filter(units, lambda u: u.speaker = 'customer' AND u.sentiment_score IS NOT NULL) AS cu
-            FROM src
-            WHERE error IS NULL AND len(list_filter(coalesce(units, []), lambda u: u.speaker IS NOT NULL)) > 0),
-        m AS (SELECT lang, len(cu) AS n, cu[1].sentiment_score AS first, cu[-1].sentiment_score AS last FROM c)
+def _chats(con) -> pd.DataFrame:
+    """Chat mood as the pipeline read it (`mood_start`, `mood_end`, `mood_change`), by language."""
+    f = con.execute("""
         SELECT coalesce(lang, '') AS lang, count(*) AS conversations,
-               count(*) FILTER (WHERE n >= 2) AS compared,
-               count(*) FILTER (WHERE n >= 2 AND last - first >= {thr}) AS improved,
-               count(*) FILTER (WHERE n >= 2 AND last - first <= -{thr}) AS worsened,
-               sum(first) FILTER (WHERE n >= 2) AS sum_first,
-               sum(last) FILTER (WHERE n >= 2) AS sum_last
-        FROM m GROUP BY 1 ORDER BY conversations DESC, 1""").df()
+               count(mood_change) AS compared,
+               count(*) FILTER (WHERE mood_change = 'improved') AS improved,
+               count(*) FILTER (WHERE mood_change = 'worsened') AS worsened,
+               sum(mood_start) FILTER (WHERE mood_change IS NOT NULL) AS sum_first,
+               sum(mood_end) FILTER (WHERE mood_change IS NOT NULL) AS sum_last
+        FROM src WHERE error IS NULL AND mood_start IS NOT NULL
+        GROUP BY 1 ORDER BY conversations DESC, 1""").df()
     if f.empty:
         return pd.DataFrame(columns=["group", "conversations", "compared", "improved", "unchanged", "worsened",
                                      "share_improved", "share_unchanged", "share_worsened", "mean_first", "mean_last"])

@@ -95,9 +95,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "rating_without": "Avg without",
         "gap": "Gap",
         "impact_col": "Impact on avg",
-        "chats_help": "Conversations whose units have speakers. Mood = sentiment score (−1 … +1) of the customer's "
-                      "first turn vs their last turn; improved when it rose by at least {thr}, worsened when it fell by "
-                      "at least {thr}. Conversations with fewer than two scored customer turns are not compared ({short}).",
+        "chats_help": "Conversations (items with speaker turns). Mood = sentiment score (−1 … +1) of the customer's "
+                      "first turn vs their last turn, as the pipeline read it (mood_start, mood_end, mood_change): "
+                      "improved or worsened when it moved by at least components.sentiment.mood_threshold (0.2 by "
+                      "default). Conversations with fewer than two scored customer turns are not compared ({short}).",
         "conversations": "Conversations compared",
         "improved": "Improved",
         "unchanged": "Unchanged",
@@ -108,6 +109,69 @@ STRINGS: dict[str, dict[str, str]] = {
                        "touchpoints counts once for each. Items with a processing error are left out. Touchpoint "
                        "cells use the aspect sentiment of that touchpoint when the record has one, else the item's "
                        "sentiment. Tables behind every chart can be written as CSV/Parquet with --tables.",
+        "costs": "Cost of contacts (estimate)",
+        "churn": "Churn risk and effort",
+        "nonpurchase": "Why customers did not buy",
+        "nps": "NPS and CSAT",
+        "layer_sentiment": "Sentiment",
+        "layer_churn": "Churn risk",
+        "layer_effort": "High effort",
+        "layer_help": "Churn risk / High effort layers: the share of the cell's items with that signal (among those "
+                      "carrying the signals), redder when higher; the small number is those items.",
+        "no_signals": "No churn-risk or effort signals in this data (records enriched without the signals component).",
+        "no_contacts": "No contacts stated or implied in this data: nothing to price.",
+        "cost_total": "Estimated cost",
+        "contacts": "Contacts",
+        "contacts_word": "contacts",
+        "items_with_contacts": "Items with a contact",
+        "costs_help": "An estimate with stated assumptions. Contacts per item and channel: the number the customer "
+                      "states (\"called three times\" = 3 phone contacts, \"j'ai appelé 2 fois\" = 2; a mention "
+                      "without a number = 1; the item itself when it is a chat or a call), at least 1 for a channel a "
+                      "touchpoint of the item implies (call centre → phone, store or staff → face to face, website or "
+                      "help centre → web, live chat → chat). Cost = contacts × unit cost per contact: {assumptions} "
+                      "(contact_costs in the config). Feedback names only some of the contacts really made, so this is "
+                      "a floor for these items, not a contact-centre bill. Topic and touchpoint rows overlap (an item "
+                      "counts in each of its touchpoints); the total counts each item once.",
+        "not_priced": "not priced",
+        "unpriced": "{n} contacts are on channels without a unit cost and are counted, not priced.",
+        "by_contact_channel": "By contact channel",
+        "by_topic": "By pain-point topic",
+        "by_touchpoint": "By touchpoint",
+        "ch_web": "Web / self-service",
+        "ch_ivr": "IVR",
+        "ch_chat": "Chat",
+        "ch_phone": "Phone",
+        "ch_face_to_face": "Face to face",
+        "ch_email": "Email",
+        "ch_social": "Social media",
+        "churn_help": "Churn risk: the customer states or implies leaving, cancelling, switching or not buying again. "
+                      "High effort: repeated contacts, transfers, waits, chasing. Shares are of the items with these "
+                      "signals; the journey map's Churn risk and High effort layers show them per touchpoint and phase. "
+                      "Reasons: the pain-point topics (or touchpoints, without topics) of churn-risk items, with quotes.",
+        "no_churn": "No churn-risk item in this data.",
+        "no_non_purchase_field": "No non-purchase field in this data (records enriched without the non_purchase component).",
+        "no_non_purchase": "No item in the consideration or purchase phases says the customer did not or could not buy.",
+        "non_purchase_help": "{n} items in the consideration or purchase phases say the customer did not or could not buy "
+                             "(\"abandoned my cart\", \"out of stock\", \"trop cher\", …; phrases per language in "
+                             "configs/rules), grouped by the touchpoint they are about (price, product information, "
+                             "delivery, payment…; an item counts for each of its touchpoints), with quotes.",
+        "no_topic": "(no topic)",
+        "promoters": "Promoters (9–10)",
+        "detractors": "Detractors (0–6)",
+        "responses": "responses",
+        "mean_csat": "Avg CSAT (1–5)",
+        "csat_satisfied": "Satisfied (4–5)",
+        "nps_help": "NPS = % promoters (9–10) − % detractors (0–6) among items with a likelihood-to-recommend answer "
+                    "(nps, 0–10); CSAT = satisfaction 1–5 (csat): average and share answering 4 or 5.",
+        "nps_trend": "NPS per period (line) and responses (bars)",
+        "no_nps": "No NPS or CSAT column in this data (enrich with --nps-col / --csat-col, or name the column nps, "
+                  "likelihood_to_recommend, csat…).",
+        "no_nps_drivers": "Not enough NPS answers mentioning a touchpoint or topic to rank drivers.",
+        "nps_drivers": "What moves NPS",
+        "nps_drivers_help": "For each touchpoint and topic with at least 3 answers: (NPS of the items mentioning it − NPS "
+                            "of the others) × their share of answers = how many points of the overall NPS it costs "
+                            "(negative) or earns (positive). Most damaging first.",
+        "nps_points": "NPS points",
         "items_word": "items",
         "of": "of",
         "more": "more",
@@ -195,10 +259,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "rating_without": "Moy. sans",
         "gap": "Écart",
         "impact_col": "Impact sur la moy.",
-        "chats_help": "Conversations dont les unités ont des interlocuteurs. Humeur = score de sentiment (−1 … +1) du "
-                      "premier tour du client vs son dernier tour ; améliorée quand il monte d'au moins {thr}, dégradée "
-                      "quand il baisse d'au moins {thr}. Les conversations de moins de deux tours client notés ne sont "
-                      "pas comparées ({short}).",
+        "chats_help": "Conversations (verbatims avec tours de parole). Humeur = score de sentiment (−1 … +1) du "
+                      "premier tour du client vs son dernier tour, telle que le pipeline l'a lue (mood_start, mood_end, "
+                      "mood_change) : améliorée ou dégradée quand il bouge d'au moins components.sentiment.mood_threshold "
+                      "(0,2 par défaut). Les conversations de moins de deux tours client notés ne sont pas comparées ({short}).",
         "conversations": "Conversations comparées",
         "improved": "Améliorée",
         "unchanged": "Stable",
@@ -210,6 +274,71 @@ STRINGS: dict[str, dict[str, str]] = {
                        "sont exclus. Les cases de points de contact utilisent le sentiment de l'aspect quand le "
                        "verbatim en a un, sinon son sentiment global. Les tableaux derrière chaque graphique peuvent "
                        "être écrits en CSV/Parquet avec --tables.",
+        "costs": "Coût des contacts (estimation)",
+        "churn": "Risque de départ et effort",
+        "nonpurchase": "Pourquoi les clients n'ont pas acheté",
+        "nps": "NPS et CSAT",
+        "layer_sentiment": "Sentiment",
+        "layer_churn": "Risque de départ",
+        "layer_effort": "Effort élevé",
+        "layer_help": "Calques Risque de départ / Effort élevé : part des verbatims de la case porteurs du signal (parmi "
+                      "ceux qui ont les signaux), plus rouge quand elle monte ; le petit nombre compte ces verbatims.",
+        "no_signals": "Pas de signaux de risque de départ ni d'effort dans ces données (verbatims enrichis sans le composant signals).",
+        "no_contacts": "Aucun contact mentionné ou implicite dans ces données : rien à chiffrer.",
+        "cost_total": "Coût estimé",
+        "contacts": "Contacts",
+        "contacts_word": "contacts",
+        "items_with_contacts": "Verbatims avec un contact",
+        "costs_help": "Une estimation, hypothèses explicites. Contacts par verbatim et canal : le nombre que le client "
+                      "indique (« j'ai appelé 2 fois » = 2 contacts téléphone, « called three times » = 3 ; une mention "
+                      "sans nombre = 1 ; le verbatim lui-même quand c'est un chat ou un appel), au moins 1 pour un canal "
+                      "qu'implique un point de contact du verbatim (centre d'appels → téléphone, magasin ou personnel → "
+                      "face à face, site ou centre d'aide → web, chat → chat). Coût = contacts × coût unitaire : "
+                      "{assumptions} (contact_costs dans la configuration). Les verbatims ne citent qu'une partie des "
+                      "contacts réels : c'est un plancher pour ces verbatims, pas la facture du centre de contacts. Les "
+                      "lignes par thème et par point de contact se recoupent (un verbatim compte pour chacun de ses "
+                      "points de contact) ; le total compte chaque verbatim une fois.",
+        "not_priced": "non chiffré",
+        "unpriced": "{n} contacts sont sur des canaux sans coût unitaire : comptés, non chiffrés.",
+        "by_contact_channel": "Par canal de contact",
+        "by_topic": "Par thème de point de douleur",
+        "by_touchpoint": "Par point de contact",
+        "ch_web": "Web / selfcare",
+        "ch_ivr": "Serveur vocal",
+        "ch_chat": "Chat",
+        "ch_phone": "Téléphone",
+        "ch_face_to_face": "Face à face",
+        "ch_email": "E-mail",
+        "ch_social": "Réseaux sociaux",
+        "churn_help": "Risque de départ : le client dit ou laisse entendre qu'il part, résilie, change de marque ou "
+                      "n'achètera plus. Effort élevé : contacts répétés, transferts, attentes, relances. Parts sur les "
+                      "verbatims porteurs de ces signaux ; les calques Risque de départ et Effort élevé de la carte du "
+                      "parcours les montrent par point de contact et phase. Raisons : les thèmes (ou points de contact, "
+                      "sans thèmes) des verbatims à risque, avec citations.",
+        "no_churn": "Aucun verbatim à risque de départ dans ces données.",
+        "no_non_purchase_field": "Pas de champ non-achat dans ces données (verbatims enrichis sans le composant non_purchase).",
+        "no_non_purchase": "Aucun verbatim des phases considération ou achat ne dit que le client n'a pas acheté ou n'a pas pu acheter.",
+        "non_purchase_help": "{n} verbatims des phases considération ou achat disent que le client n'a pas acheté ou n'a "
+                             "pas pu acheter (« abandonné mon panier », « plus en stock », « too expensive »… ; phrases "
+                             "par langue dans configs/rules), regroupés par point de contact concerné (prix, information "
+                             "produit, livraison, paiement… ; un verbatim compte pour chacun), avec citations.",
+        "no_topic": "(sans thème)",
+        "promoters": "Promoteurs (9–10)",
+        "detractors": "Détracteurs (0–6)",
+        "responses": "réponses",
+        "mean_csat": "CSAT moyen (1–5)",
+        "csat_satisfied": "Satisfaits (4–5)",
+        "nps_help": "NPS = % promoteurs (9–10) − % détracteurs (0–6) parmi les verbatims avec une note de recommandation "
+                    "(nps, 0–10) ; CSAT = satisfaction 1–5 (csat) : moyenne et part de 4 ou 5.",
+        "nps_trend": "NPS par période (ligne) et réponses (barres)",
+        "no_nps": "Pas de colonne NPS ni CSAT dans ces données (enrichir avec --nps-col / --csat-col, ou nommer la "
+                  "colonne nps, likelihood_to_recommend, csat…).",
+        "no_nps_drivers": "Trop peu de réponses NPS mentionnant un point de contact ou un thème pour classer les leviers.",
+        "nps_drivers": "Ce qui fait bouger le NPS",
+        "nps_drivers_help": "Pour chaque point de contact et thème avec au moins 3 réponses : (NPS des verbatims qui le "
+                            "mentionnent − NPS des autres) × leur part des réponses = combien de points du NPS global il "
+                            "coûte (négatif) ou rapporte (positif). Les plus pénalisants d'abord.",
+        "nps_points": "Points de NPS",
         "items_word": "verbatims",
         "of": "sur",
         "more": "de plus",
@@ -234,6 +363,9 @@ class Strings:
     def __call__(self, key: str, **kwargs) -> str:
         text = self._s.get(key) or STRINGS["en"].get(key) or key
         return text.format(**kwargs) if kwargs else text
+
+    def has(self, key: str) -> bool:
+        return key in self._s or key in STRINGS["en"]
 
     # -- numbers -------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from voc_nlp.report.aggregates import Options, ReportData
 from voc_nlp.report.i18n import Strings
 from voc_nlp.taxonomy import Taxonomy
 
-SECTIONS = ("overview", "journey", "curve", "pain", "trends", "impact", "chats")
+SECTIONS = ("overview", "journey", "curve", "pain", "trends", "impact", "chats", "costs", "churn", "nonpurchase", "nps")
 
 CSS = """
 :root{--ink:#1d232a;--muted:#5b6670;--line:#dfe3e8;--bg:#f6f7f9;--card:#fff;--accent:#0b5cad}
@@ -74,6 +74,10 @@ svg .mark:hover rect,svg circle.mark:hover{opacity:.75}
 blockquote{margin:4px 0 4px 28px;padding:4px 10px;border-left:3px solid #c9d2dc;color:#33404d;font-size:13.5px;background:#fafbfc}
 .up{color:#c4342d;font-weight:600}.down{color:#1b8c48;font-weight:600}
 #tip{position:fixed;pointer-events:none;background:#1d232a;color:#fff;font-size:12.5px;padding:6px 9px;border-radius:5px;max-width:340px;white-space:pre-line;z-index:10;display:none;box-shadow:0 2px 8px rgba(0,0,0,.25)}
+.layers{display:flex;gap:6px;margin:0 0 10px}
+.layers button{font:inherit;font-size:13px;border:1px solid var(--line);background:#fff;border-radius:14px;padding:3px 12px;cursor:pointer}
+.layers button[aria-pressed=true]{background:var(--accent);color:#fff;border-color:var(--accent)}
+table.jmap td.hcell{width:112px;height:44px;border-radius:5px;text-align:center;vertical-align:middle;font-size:13px}
 footer{color:var(--muted);font-size:12px;text-align:center;padding:0 0 20px}
 @media print{nav{display:none}section{break-inside:avoid}}
 """
@@ -98,6 +102,15 @@ JS = """
   }
   document.addEventListener('mousemove',show);
   document.addEventListener('mouseleave',function(){tip.style.display='none';});
+  // Layers of the journey map: sentiment, churn risk, effort (one table each, one shown).
+  document.querySelectorAll('.layers button').forEach(function(b){
+    b.addEventListener('click',function(){
+      document.querySelectorAll('.layers button').forEach(function(o){
+        var on=o===b; o.setAttribute('aria-pressed',on?'true':'false');
+        var t=document.getElementById(o.getAttribute('data-layer')); if(t){t.hidden=!on;}
+      });
+    });
+  });
 })();
 """
 
@@ -111,7 +124,8 @@ def render(data: ReportData, tax: Taxonomy, opt: Options, source: str, title: st
         f"<div class=\"sub\">{escape(s('generated', when=when, source=source))}</div></header>",
         "<nav>" + "".join(f'<a href="#{k}">{escape(s(k))}</a>' for k in SECTIONS + ("method",)) + "</nav>",
         "<main>",
-        r.overview(), r.journey(), r.curve(), r.pain(), r.trends(), r.impact(), r.chats(), r.method(),
+        r.overview(), r.journey(), r.curve(), r.pain(), r.trends(), r.impact(), r.chats(),
+        r.costs(), r.churn(), r.non_purchase(), r.nps(), r.method(),
         "</main>",
         '<div id="tip" role="tooltip"></div>',
         f"<script>{JS}</script>",
@@ -271,11 +285,57 @@ class _Renderer:
                   + "".join(f'<span class="sw" style="background:{charts.net_color(v)}"></span>{s.net(v) if v in (-1.0, 0.0, 1.0) else ""}'
                             for v in (-1.0, -0.5, -0.2, 0.0, 0.2, 0.5, 1.0)) + "</div>")
         note = f'<p class="help">{escape(s("journey_hidden", n=hidden))}</p>' if hidden else ""
+        layers, switch = self._signal_layers(head1, head2, phases, touchpoints)
         return self.section(
             "journey", s("journey"),
-            f'<p class="help">{escape(s("journey_help", min=self.o.min_cell))}</p>',
-            '<div class="scroll"><table class="jmap" id="journey-map">', *head1, *head2, *body, "</table></div>",
-            legend, note)
+            f'<p class="help">{escape(s("journey_help", min=self.o.min_cell))}</p>', switch,
+            '<div class="scroll"><table class="jmap" id="journey-map">', *head1, *head2, *body, "</table>",
+            *layers, "</div>", legend, note)
+
+    def _signal_layers(self, head1: list[str], head2: list[str], phases: list, touchpoints: list) -> tuple[list[str], str]:
+        """The journey map's second layer: share of churn-risk / high-effort items per cell (hidden
+        tables the layer buttons show), and the buttons; nothing when no record has the signals."""
+        s = self.s
+        sig = self.d.tables["journey_signals"]
+        if sig.empty:
+            return [], f'<p class="help">{escape(s("no_signals"))}</p>'
+        key = lambda v: None if _nan(v) else v  # noqa: E731
+        cells = {(key(r.phase), key(r.touchpoint)): r for r in sig[sig.level == "cell"].itertuples()}
+        by_tp = {key(r.touchpoint): r for r in sig[sig.level == "touchpoint"].itertuples()}
+        by_phase = {key(r.phase): r for r in sig[sig.level == "phase"].itertuples()}
+        tables = []
+        for layer in ("churn", "effort"):
+            body = []
+            for tp in touchpoints:
+                row = [f'<tr><th class="tp">{escape(self.lab("touchpoint", tp))}</th>']
+                row += [self._signal_cell(cells.get((ph, tp)), layer, ph, tp) for ph in phases]
+                row.append(self._signal_cell(by_tp.get(tp), layer, "*", tp))
+                body.append("".join(row) + "</tr>")
+            body.append(f'<tr class="tot"><th class="tp">{escape(s("total"))}</th>'
+                        + "".join(self._signal_cell(by_phase.get(ph), layer, ph, "*") for ph in phases) + "<td></td></tr>")
+            tables.append(f'<table class="jmap" id="journey-{layer}" hidden>' + "".join(head1 + head2 + body) + "</table>")
+        buttons = "".join(f'<button type="button" data-layer="{t}" aria-pressed="{"true" if t == "journey-map" else "false"}">'
+                          f"{escape(s(k))}</button>"
+                          for t, k in (("journey-map", "layer_sentiment"), ("journey-churn", "layer_churn"),
+                                       ("journey-effort", "layer_effort")))
+        return tables, (f'<div class="layers" role="group">{buttons}</div>'
+                        f'<p class="help">{escape(s("layer_help"))}</p>')
+
+    def _signal_cell(self, r, layer: str, phase, touchpoint) -> str:
+        s = self.s
+        attrs = f'data-phase="{escape(phase or "")}" data-touchpoint="{escape(touchpoint or "")}"'
+        if r is None:
+            return f'<td class="hcell none" {attrs}></td>'
+        share = getattr(r, f"share_{layer}")
+        n = int(getattr(r, f"{layer}_items"))
+        # Red as the share grows: 0 grey, 50% and more full red (net colour scale, negative side).
+        bg = charts.net_color(None if _nan(share) else -float(share), pale=r.with_signals < self.o.min_cell)
+        where = " × ".join(x for x in (self.lab("touchpoint", touchpoint) if touchpoint != "*" else "",
+                                       self.lab("phase", phase) if phase != "*" else "") if x)
+        tip = f"{where}\n{s('layer_' + layer)}: {s.int(n)} / {s.int(r.with_signals)} ({s.pct(share)})"
+        return (f'<td class="hcell" {attrs} data-share="{"" if _nan(share) else round(100 * share)}" '
+                f'style="background:{bg};color:{charts.ink_for(bg)}" data-tip="{escape(tip)}">'
+                f"<b>{s.pct(share)}</b><br><small>{s.int(n)}</small></td>")
 
     def _cell(self, r, phase, touchpoint, total: bool = False) -> str:
         s = self.s
@@ -439,7 +499,7 @@ class _Renderer:
             return self.section("chats", s("chats"), self.empty("no_chats"))
         allr = ch.iloc[0]
         short = int(allr["conversations"] - allr["compared"])
-        help_text = s("chats_help", thr=s.num(self.o.mood_threshold, 1), short=s.int(short))
+        help_text = s("chats_help", short=s.int(short))
         parts = []
         if allr["compared"]:
             for key, color in (("improved", "#1b8c48"), ("unchanged", "#b8c2cc"), ("worsened", "#c4342d")):
@@ -463,6 +523,122 @@ class _Renderer:
                  f"<th class=n>{escape(s('mood_last'))}</th></tr>" + "".join(trs) + "</table>")
         return self.section("chats", s("chats"), f'<p class="help">{escape(help_text)}</p>', kpis,
                             charts.stacked(parts) if parts else "", "<h3></h3>", table)
+
+    # -- what a CX lead asks next -------------------------------------------
+
+    def costs(self) -> str:
+        s = self.s
+        cc = self.d.tables["contact_costs"]
+        total = cc[cc.kind == "total"]
+        if total.empty or int(total["contacts"].iloc[0]) == 0:
+            return self.section("costs", s("costs"), self.empty("no_contacts"))
+        cur = self.d.meta.get("currency") or ""
+        money = lambda v: f"{s.num(v, 0 if abs(v) >= 1000 else 2)} {cur}".strip()  # noqa: E731
+        t = total.iloc[0]
+        unpriced = int(t["contacts"] - t["priced_contacts"])
+        kpis = ('<div class="kpis">'
+                f'<div class="kpi"><div class="v">{escape(money(t["cost"]))}</div><div class="k">{escape(s("cost_total"))}</div></div>'
+                f'<div class="kpi"><div class="v">{s.int(t["contacts"])}</div><div class="k">{escape(s("contacts"))}</div></div>'
+                f'<div class="kpi"><div class="v">{s.int(t["items"])}</div><div class="k">{escape(s("items_with_contacts"))}</div></div>'
+                "</div>")
+        costs = self.d.meta.get("unit_costs") or {}
+        assumptions = ", ".join(f"{self._channel(k)} {money(v) if v is not None else s('not_priced')}"
+                                for k, v in costs.items())
+        help_text = s("costs_help", assumptions=assumptions) + (" " + s("unpriced", n=s.int(unpriced)) if unpriced else "")
+        parts = [f'<p class="help">{escape(help_text)}</p>', kpis]
+        for kind, title in (("channel", s("by_contact_channel")), ("topic", s("by_topic")), ("touchpoint", s("by_touchpoint"))):
+            rows = cc[cc.kind == kind].head(10)
+            if rows.empty:
+                continue
+            bars = [(self._channel(r.key) if kind == "channel" else str(r.label), float(r.cost), money(r.cost),
+                     f"{self._channel(r.key) if kind == 'channel' else r.label}: {s.int(r.contacts)} {s('contacts_word')} "
+                     f"· {s.int(r.items)} {s('items_word')} · {money(r.cost)}") for r in rows.itertuples()]
+            # Room right of the longest bar for its amount and currency.
+            parts.append(f"<h3>{escape(title)}</h3>"
+                         + charts.hbars(bars, color="#b35c00", vmax=1.3 * max(v for _, v, _, _ in bars) or 1))
+        return self.section("costs", s("costs"), *parts)
+
+    def _channel(self, key) -> str:
+        return self.s("ch_" + str(key)) if self.s.has("ch_" + str(key)) else str(key)
+
+    def churn(self) -> str:
+        s = self.s
+        if not self.d.meta.get("signal_items"):
+            return self.section("churn", s("churn"), self.empty("no_signals"))
+        m = self.d.meta
+        kpis = ('<div class="kpis">'
+                f'<div class="kpi"><div class="v">{s.pct(m["churn_items"] / m["signal_items"])}</div><div class="k">{escape(s("layer_churn"))}</div></div>'
+                f'<div class="kpi"><div class="v">{s.pct(m["effort_items"] / max(m["effort_known"], 1))}</div><div class="k">{escape(s("layer_effort"))}</div></div>'
+                "</div>")
+        table = self.d.tables["churn_reasons"]
+        body = self._reasons(table, "no_churn") if m["churn_items"] else self.empty("no_churn")
+        return self.section("churn", s("churn"), f'<p class="help">{escape(s("churn_help"))}</p>', kpis, body)
+
+    def non_purchase(self) -> str:
+        s = self.s
+        if not self.d.meta.get("non_purchase_known"):
+            return self.section("nonpurchase", s("nonpurchase"), self.empty("no_non_purchase_field"))
+        if not self.d.meta.get("non_purchase_items"):
+            return self.section("nonpurchase", s("nonpurchase"), self.empty("no_non_purchase"))
+        return self.section("nonpurchase", s("nonpurchase"),
+                            f'<p class="help">{escape(s("non_purchase_help", n=s.int(self.d.meta["non_purchase_items"])))}</p>',
+                            self._reasons(self.d.tables["non_purchase_reasons"], "no_non_purchase"))
+
+    def _reasons(self, table, empty_key: str) -> str:
+        s = self.s
+        if table.empty:
+            return self.empty(empty_key)
+        out = []
+        for rank, r in enumerate(table.itertuples(), 1):
+            name = str(r.label) if not _nan(r.label) else s("no_topic" if r.kind == "topic" else "no_touchpoint")
+            quotes = "".join(f"<blockquote>“{escape(q)}”</blockquote>"
+                             for q in (getattr(r, f"quote_{i + 1}") for i in range(self.o.quotes)) if not _nan(q))
+            out.append(f'<div class="pain reason"><div class="head"><span class="rank">{rank}.</span>'
+                       f'<span class="name">{escape(name)}</span><span class="kw">{escape(s(r.kind))}</span></div>'
+                       f'<div class="facts"><span>{escape(s("items"))}: <b>{s.int(r.items)}</b></span>'
+                       f'<span>{escape(s("share"))}: <b>{s.pct(r.share)}</b></span></div>{quotes}</div>')
+        return "".join(out)
+
+    def nps(self) -> str:
+        s = self.s
+        m = self.d.meta
+        if not m.get("nps_items") and not m.get("csat_items"):
+            return self.section("nps", s("nps"), self.empty("no_nps"))
+        parts, kpis = [], []
+        nps = self.d.tables["nps"]
+        if m.get("nps_items"):
+            a = nps[nps.period.isna()].iloc[0]
+            kpis += [(s.signed(a["nps"]), "NPS"), (s.pct(a["promoters"] / a["responses"]), s("promoters")),
+                     (s.pct(a["detractors"] / a["responses"]), s("detractors")), (s.int(a["responses"]), s("responses"))]
+        csat = self.d.tables["csat"]
+        if m.get("csat_items"):
+            c = csat[csat.period.isna()].iloc[0]
+            kpis += [(s.num(c["mean_csat"], 2), s("mean_csat")), (s.pct(c["share_satisfied"]), s("csat_satisfied"))]
+        parts.append('<div class="kpis">' + "".join(
+            f'<div class="kpi"><div class="v">{escape(v)}</div><div class="k">{escape(k)}</div></div>' for v, k in kpis)
+            + "</div>")
+        parts.append(f'<p class="help">{escape(s("nps_help"))}</p>')
+        trend = nps[nps.period.notna()]
+        if len(trend) >= 2:
+            g = m["grain"]
+            labels = [s.period(pd.Timestamp(p).to_pydatetime(), g) for p in trend["period"]]
+            tips = [f"{lab}: NPS {s.signed(r.nps)} · {s.int(r.responses)} {s('responses')}"
+                    for lab, r in zip(labels, trend.itertuples())]
+            parts.append(f"<h3>{escape(s('nps_trend'))}</h3>" + charts.bars_and_line(
+                labels, list(trend["responses"]), [float(v) / 100 for v in trend["nps"]], tips, s("responses"), "NPS"))
+        drivers = self.d.tables["nps_drivers"]
+        if m.get("nps_items"):
+            if drivers.empty:
+                parts.append(self.empty("no_nps_drivers"))
+            else:
+                kind_label = {"touchpoint": s("touchpoint"), "topic": s("topic")}
+                rows = [(f"{kind_label.get(r.kind, r.kind)}: {r.label}", float(r.impact), s.signed(r.impact, 1),
+                         f"{r.label}\n{s.int(r.n_with)} {s('responses')} · NPS {s.signed(r.mean_with)} vs "
+                         f"{s.signed(r.mean_without)}\n{s('nps_points')}: {s.signed(r.impact, 1)}")
+                        for r in drivers.head(12).itertuples()]
+                parts.append(f"<h3>{escape(s('nps_drivers'))}</h3>"
+                             f'<p class="help">{escape(s("nps_drivers_help"))}</p>' + charts.diverging(rows))
+        return self.section("nps", s("nps"), *parts)
 
     def method(self) -> str:
         s = self.s

@@ -43,10 +43,10 @@ from voc_nlp.service.worker import EnrichWorker
 log = logging.getLogger("voc_nlp.service")
 
 DEFAULTS = {"max_items": 100, "max_body_bytes": 4 * 1024 * 1024, "batch_items": 256}
-ITEM_FIELDS = ("id", "text", "channel", "created_at", "turns", "lang", "rating")
+ITEM_FIELDS = ("id", "text", "channel", "created_at", "turns", "lang", "rating", "nps", "csat")
 # Items are checked into exactly these keys, so the columns are named, never guessed.
 SERVICE_COLUMNS = ColumnMap(text="text", id="id", time="created_at", channel="channel",
-                            rating="rating", lang="lang", turns="turns")
+                            rating="rating", nps="nps", csat="csat", lang="lang", turns="turns")
 SOURCE = "<request>"
 # Open without a key: probes and the API description.
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
@@ -283,6 +283,7 @@ def _check_item(number: int, item: Any):
     allowed = {
         "id": (str, int, float), "text": (str,), "channel": (str,), "lang": (str,),
         "created_at": (str, int, float), "rating": (int, float, str), "turns": (list, str),
+        "nps": (int, float, str), "csat": (int, float, str),
     }
     for name, types in allowed.items():
         value = item.get(name)
@@ -388,6 +389,8 @@ _ITEM_SCHEMA = {
                   "items": {"type": "object", "properties": {"speaker": {"type": "string"}, "text": {"type": "string"}}}},
         "lang": {"type": "string", "description": "en or fr; detected when missing"},
         "rating": {"type": "number"},
+        "nps": {"type": "number", "description": "likelihood to recommend, 0-10"},
+        "csat": {"type": "number", "description": "satisfaction, 1-5"},
     },
 }
 _REQUEST_SCHEMA = {

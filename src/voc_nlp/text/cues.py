@@ -170,3 +170,10 @@ def without_leading_mentions(folded: str) -> str:
     """"@united @jfk can you ..." -> "can you ...": a tweet's addressees are not its first words."""
     return re.sub(r"^[\s.]*(?:@\w+[\s:,.]*)*", "", folded).strip()
 
+
+
+def negated_before(folded: str, start: int, negations: set[str], words: int = 2) -> bool:
+    """Whether one of the `words` words before `start` in a folded text is a negation
+    ("never called", "not too expensive", "pas trop cher"); any "...n't" word is one."""
+    before = folded[max(0, start - 12 * words):start].split()[-words:]
+    return any(w.strip(",") in negations or w.endswith("n't") for w in before)
