@@ -151,6 +151,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--mixes", default=",".join(MIXES))
     parser.add_argument("--epochs", type=int, default=15)
+    parser.add_argument("--views", default=None,
+                        help="comma-separated encoder views to train heads on (default: the config's sentiment models)")
     parser.add_argument("--round", type=int, default=1, help="1: every rule on and off; 2: `final_variants`")
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache")
     parser.add_argument("--out", type=Path, default=None,
@@ -170,7 +172,7 @@ def main() -> None:
     pipe = Pipeline.from_dict(config, base_dir=default_pipeline_dir())
     step = {s.name: s for s in pipe.steps}
     encoder = step["embed"].encoder
-    views = tuple(settings["models"])
+    views = tuple(args.views.split(",")) if args.views else tuple(settings["models"])
 
     mix = sentiment_mix(args.data_dir, folds=args.folds)
     # Chats keep their turns for the pipeline (the heads learn from the customer turns' text).

@@ -163,3 +163,27 @@ def test_to_disk_folder_loads_back_and_enriches_the_same(pipeline, tmp_path):
     assert copy.provenance()["voc_nlp.taxonomy"] == pipeline.provenance()["voc_nlp.taxonomy"]
     with pytest.raises(FileExistsError):
         pipeline.to_disk(folder)
+
+
+def test_profiles_pick_named_settings_and_say_so():
+    """The default config's profiles: `fast` (the file as written) and `accurate` (one more encoder view and
+    the sentiment head over it); the profile is in the provenance; an unknown one is refused by name."""
+    fast, accurate = voc_nlp.load(), voc_nlp.load(profile="accurate")
+    assert fast.provenance()["voc_nlp.profile"] == "fast"
+    assert accurate.provenance()["voc_nlp.profile"] == "accurate"
+    assert list(fast.config["encoder"]["adapters"]) == ["affect_emotions"]
+    assert set(accurate.config["encoder"]["adapters"]) == {"affect_emotions", "affect"}
+    assert set(accurate.config["components"]["sentiment"]["models"]) == {"base", "affect", "affect_emotions"}
+    assert fast.provenance()["voc_nlp.config_sha256"] != accurate.provenance()["voc_nlp.config_sha256"]
+    texts = ["It's fine I guess, nothing special.", "Colis arrivé cassé, personne ne répond."]
+    for nlp in (fast, accurate):
+        assert [r.to_dict() for r in nlp.enrich_texts(texts)] == [r.to_dict() for r in nlp.enrich_texts(texts)]
+    with pytest.raises(ConfigError, match=r"no profile 'turbo' \(profiles: accurate, fast\)"):
+        voc_nlp.load(profile="turbo")
+
+
+def test_a_saved_profile_loads_back_as_that_profile(tmp_path):
+    saved = voc_nlp.load(profile="accurate").to_disk(tmp_path / "accurate")
+    again = voc_nlp.load(saved)
+    assert again.provenance()["voc_nlp.profile"] == "accurate"
+    assert set(again.config["encoder"]["adapters"]) == {"affect_emotions", "affect"}

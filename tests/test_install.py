@@ -18,6 +18,13 @@ import voc_nlp
 r = voc_nlp.load().enrich_texts(['Parcel late again'])
 print(voc_nlp.__file__)
 print(r[0].sentiment)
+# Each profile loads from the installed package and gives the same records twice.
+for profile in ('fast', 'accurate'):
+    nlp = voc_nlp.load(profile=profile)
+    texts = ['Parcel late again', 'Livre sombre mais magnifique, je le recommande.']
+    first, second = ([x.to_dict() for x in nlp.enrich_texts(texts)] for _ in range(2))
+    assert first == second, profile
+    print(profile, nlp.provenance()['voc_nlp.profile'], len(nlp.config['encoder']['adapters']))
 """
 
 
@@ -58,6 +65,8 @@ def test_wheel_installs_and_enriches_from_another_folder(tmp_path):
     run = subprocess.run([sys.executable, "-c", RUN], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
-    module, sentiment = run.stdout.split()[-2:]
+    lines = run.stdout.split("\n")
+    module, sentiment = lines[-5], lines[-4]
     assert Path(module).resolve().is_relative_to(site.resolve()), module
     assert sentiment == "negative"
+    assert lines[-3:-1] == ["fast fast 1", "accurate accurate 2"]

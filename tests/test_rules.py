@@ -135,7 +135,10 @@ def test_the_rules_hash_covers_every_components_rule_files(pipeline):
     from voc_nlp.io.checkpoints import pipeline_fingerprint
 
     read = sorted({p.relative_to(default_pipeline_dir()).as_posix() for _, p in pipeline.rule_files()})
+    # help_requests.yaml ships for analysts who switch the (cross-validated, removed) request rule back on.
+    opt_in = {"rules/en/help_requests.yaml", "rules/fr/help_requests.yaml"}
     assert read == sorted(p.relative_to(default_pipeline_dir()).as_posix()
-                          for p in (default_pipeline_dir() / "rules").rglob("*.yaml"))
+                          for p in (default_pipeline_dir() / "rules").rglob("*.yaml")
+                          if p.relative_to(default_pipeline_dir()).as_posix() not in opt_in)
     assert "rules/fr/contacts.yaml" in read and "rules/en/non_purchase.yaml" in read
     assert pipeline_fingerprint(pipeline)["rules_sha256"] == pipeline.rules_sha256()

@@ -26,11 +26,15 @@ def __getattr__(name: str):
     raise AttributeError(name)
 
 
-def load(path=None, overrides: dict | None = None):
+def load(path=None, overrides: dict | None = None, profile: str | None = None):
     """The enrichment pipeline: the default one, or the one of a config file
-    or of a pipeline folder (holding config.yaml). Loads the models."""
+    or of a pipeline folder (holding config.yaml). Loads the models.
+    `profile`: one of the config's named profiles (the default config: "fast",
+    the default, or "accurate")."""
     from voc_nlp.pipeline import Pipeline
 
+    if profile:
+        overrides = {**(overrides or {}), "profile": profile}
     return Pipeline.load(path, overrides=overrides)
 
 

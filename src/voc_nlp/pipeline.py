@@ -79,6 +79,34 @@ def config_path(path: str | Path | None = None) -> Path:
     return path
 
 
+def apply_profile(config: dict, profile: str | None, source: Path | str = "config") -> dict:
+    """The config with one of its `profiles` merged in (nested settings merged key by key).
+
+    A profile is a named set of settings over the default ones, e.g. `accurate`:
+    one more encoder view and the sentiment head that reads it. None, or the
+    name in `default_profile`, gives the config as written. The chosen name is
+    kept as `profile` (provenance); the `profiles` section itself is dropped.
+    """
+    config = dict(config)
+    profiles = config.pop("profiles", None) or {}
+    default = config.pop("default_profile", None)
+    if profile in (None, default):
+        config["profile"] = default if default is not None else config.get("profile")
+        return config
+    if profile not in profiles:
+        names = ", ".join(sorted([*profiles, *([default] if default else [])])) or "none"
+        raise ConfigError(f"{source}: no profile {profile!r} (profiles: {names})")
+    config["profile"] = profile
+    return _merged(config, profiles[profile])
+
+
+def _merged(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merged(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
 class Pipeline:
     def __init__(self, steps: list[Component], config: dict | None = None):
         self.steps = steps
@@ -102,13 +130,16 @@ class Pipeline:
 
         Relative model and rule-file paths resolve against the config file's folder.
         `overrides` are merged into the top level, e.g.
-        `{"encoder": {"threads": 1}}`.
+        `{"encoder": {"threads": 1}}`; `{"profile": "accurate"}` picks one of the
+        config's `profiles` (see `apply_profile`).
         """
         path = Path(path) if path else default_config()
         if not path.exists():
             raise ConfigError(f"config file not found: {path}")
-        config = yaml.safe_load(path.read_text()) or {}
-        for key, value in (overrides or {}).items():
+        config = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        overrides = dict(overrides or {})
+        config = apply_profile(config, overrides.pop("profile", None), path)
+        for key, value in overrides.items():
             if isinstance(value, dict):
                 config.setdefault(key, {}).update(value)
             else:
@@ -259,6 +290,7 @@ class Pipeline:
             "voc_nlp.version": __version__,
             "voc_nlp.schema_version": SCHEMA_VERSION,
             "voc_nlp.model_version": self.model_version,
+            "voc_nlp.profile": str(self.config.get("profile") or ""),
             "voc_nlp.config_sha256": hashlib.sha256(config.encode("utf-8")).hexdigest(),
             "voc_nlp.rules_sha256": self.rules_sha256(),
             "voc_nlp.taxonomy_path": str(taxonomy.resolve()),

@@ -22,7 +22,12 @@ class LineList(list):
     item_lines: list
 
 
-class LineLoader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it (it reads the default pipeline's files
+# several times faster at every start); same nodes, same line marks.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LineLoader(_SafeLoader):
     pass
 
 

@@ -8,27 +8,36 @@ from voc_nlp.paths import default_config, default_model, default_pipeline_dir
 from voc_nlp.pipeline import ConfigError, Pipeline
 
 
-def test_each_head_reads_the_encoder_view_it_was_trained_on(pipeline):
-    sentiment = next(s for s in pipeline.steps if s.name == "sentiment")
-    encoder = next(s for s in pipeline.steps if s.name == "embed").encoder
-    assert set(sentiment.heads) == {"base", "affect", "affect_emotions"}
+@pytest.fixture(scope="module")
+def accurate():
+    return Pipeline.from_config(overrides={"profile": "accurate"})
+
+
+@pytest.mark.parametrize("profile, views", [("fast", {"base", "affect_emotions"}),
+                                            ("accurate", {"base", "affect", "affect_emotions"})])
+def test_each_head_reads_the_encoder_view_it_was_trained_on(pipeline, accurate, profile, views):
+    nlp = pipeline if profile == "fast" else accurate
+    sentiment = next(s for s in nlp.steps if s.name == "sentiment")
+    encoder = next(s for s in nlp.steps if s.name == "embed").encoder
+    assert set(sentiment.heads) == views
     # Retraining an adapter without refitting its head (make models does both) breaks this.
-    assert sentiment.heads["affect"].encoder == encoder.view_fingerprint("affect")
-    assert sentiment.heads["affect_emotions"].encoder == encoder.view_fingerprint("affect_emotions")
+    for view in views - {"base"}:
+        assert sentiment.heads[view].encoder == encoder.view_fingerprint(view)
     assert sentiment.heads["base"].encoder == encoder.fingerprint
-    (record,) = pipeline.enrich_texts(["Mon colis est arrivé cassé et personne ne répond."])
+    (record,) = nlp.enrich_texts(["Mon colis est arrivé cassé et personne ne répond."])
     assert record.sentiment == "negative"
 
 
-def test_unit_probabilities_are_the_mean_of_the_heads(pipeline):
-    sentiment = next(s for s in pipeline.steps if s.name == "sentiment")
+@pytest.mark.parametrize("profile", ["fast", "accurate"])
+def test_unit_probabilities_are_the_mean_of_the_heads(pipeline, accurate, profile):
+    nlp = pipeline if profile == "fast" else accurate
+    sentiment = next(s for s in nlp.steps if s.name == "sentiment")
     texts = ["@united thanks for nothing, 4 hours on the tarmac", "Très facile à monter, je recommande."]
-    (a, b) = pipeline.enrich_texts(texts)
-    docs = [d for d in _docs_through(pipeline, texts)]
-    expected = np.mean([sentiment.heads["base"].predict_proba(np.vstack([d.vectors for d in docs])),
-                        sentiment.heads["affect"].predict_proba(np.vstack([d.views["affect"] for d in docs])),
-                        sentiment.heads["affect_emotions"].predict_proba(
-                            np.vstack([d.views["affect_emotions"] for d in docs]))], axis=0)
+    (a, b) = nlp.enrich_texts(texts)
+    docs = [d for d in _docs_through(nlp, texts)]
+    expected = np.mean([head.predict_proba(np.vstack([d.vectors if view == "base" else d.views[view]
+                                                      for d in docs]))
+                        for view, head in sentiment.heads.items()], axis=0)
     # Units in the lexical head's languages (English and French) also average in its label shares,
     # then the priors (none by default) and the fusion's temperature apply.
     w = sentiment.lexical.weight

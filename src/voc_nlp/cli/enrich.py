@@ -26,6 +26,7 @@ def add_parser(sub) -> None:
     p.add_argument("--table", default="feedback", help="DuckDB table name (default: feedback)")
     p.add_argument("--config", default=None,
                    help="pipeline config YAML or pipeline folder (default: the packaged configs/default.yaml)")
+    p.add_argument("--profile", default=None, help="named settings of the config's `profiles` (default config: fast, the default, or accurate: one more encoder view for sentiment)")
     p.add_argument("--taxonomy", default=None,
                    help="taxonomy YAML replacing the config's (phases, touchpoints, emotions); "
                         "start it with `extends: default` to add to the default one")
@@ -81,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
             overrides["taxonomy"] = str(Path(args.taxonomy).resolve())
         if args.no_mask:
             overrides["privacy"] = {"mask": False}
+        if args.profile:
+            overrides["profile"] = args.profile
         pipe = Pipeline.from_config(config_path(args.config) if args.config else None, overrides=overrides)
     except (ConfigError, TaxonomyError, FileNotFoundError, KeyError) as exc:
         return _fail(str(exc))

@@ -44,6 +44,7 @@ def add_parser(sub) -> None:
         description=__doc__.split("\n")[0],
     )
     p.add_argument("labelled", metavar="LABELLED_FILE", help="CSV or JSONL with gold label columns")
+    p.add_argument("--profile", default=None, help="named settings of the config's `profiles` (default config: fast, the default, or accurate: one more encoder view for sentiment)")
     p.add_argument("--config", default=None, help="pipeline config YAML (default: configs/default.yaml)")
     p.add_argument("--taxonomy", default=None, help="taxonomy YAML replacing the config's")
     p.add_argument("--text-col", default="text", help="column holding the text (default: text)")
@@ -81,6 +82,8 @@ def run(args: argparse.Namespace) -> int:
         overrides = {"taxonomy": str(Path(args.taxonomy).resolve())} if args.taxonomy else {}
         if getattr(args, "threads", None):
             overrides["encoder"] = {"threads": int(args.threads)}
+        if getattr(args, "profile", None):
+            overrides["profile"] = args.profile
         pipe = Pipeline.from_config(args.config, overrides=overrides)
     except (ConfigError, TaxonomyError, FileNotFoundError, KeyError, ValueError) as exc:
         print(f"voc-nlp evaluate: error: {exc}", file=sys.stderr)

@@ -21,6 +21,7 @@ def add_parser(sub) -> None:
     p.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
     p.add_argument("--workers", type=int, default=1,
                    help="worker processes, each with its own pipeline (default: 1)")
+    p.add_argument("--profile", default=None, help="named settings of the config's `profiles` (default config: fast, the default, or accurate: one more encoder view for sentiment)")
     p.add_argument("--config", default=None, help="pipeline config file or folder (default: the default pipeline)")
     p.add_argument("--api-keys-file", default=None,
                    help="file of API keys, one per line (also: VOC_API_KEYS, comma-separated); "
@@ -69,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
         env["VOC_NLP_MAX_BODY_BYTES"] = str(args.max_body_bytes)
     if args.threads:
         env["VOC_NLP_THREADS"] = str(args.threads)
+    if args.profile:
+        env["VOC_NLP_PROFILE"] = args.profile
     os.environ.update(env)  # the workers read their settings from here
 
     from voc_nlp.service.app import load_api_keys

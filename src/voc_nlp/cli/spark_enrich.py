@@ -45,6 +45,7 @@ def add_parser(sub) -> None:
     p.add_argument("--partitions", type=int, default=None,
                    help="Spark partitions (default: the larger of the default parallelism and "
                         "rows / chunk size)")
+    p.add_argument("--profile", default=None, help="named settings of the config's `profiles` (default config: fast, the default, or accurate: one more encoder view for sentiment)")
     p.add_argument("--config", default=None, help="pipeline config YAML or pipeline folder "
                    "(default: the default pipeline); must be at the same path on the executors")
     p.add_argument("--taxonomy", default=None, help="taxonomy YAML replacing the config's")
@@ -104,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         overrides["taxonomy"] = str(Path(args.taxonomy).resolve())
     if args.no_mask:
         overrides["privacy"] = {"mask": False}
+    if args.profile:
+        overrides["profile"] = args.profile
     input_settings = config.get("input") or {}
     chunk_size = args.chunk_size or int(input_settings.get("chunk_size", 1000))
     max_text_chars = args.max_text_chars or int(input_settings.get("max_text_chars", 20000))

@@ -77,6 +77,7 @@ def create_app(
     max_body_bytes: int | None = None,
     batch_items: int | None = None,
     threads: int | None = None,
+    profile: str | None = None,
     loader: Callable[[], Any] | None = None,
 ) -> FastAPI:
     """The service app. The pipeline loads in the background at startup (one
@@ -90,11 +91,15 @@ def create_app(
     }
     keys = frozenset(api_keys) if api_keys is not None else load_api_keys()
     threads = threads or (int(os.environ["VOC_NLP_THREADS"]) if os.environ.get("VOC_NLP_THREADS") else None)
+    profile = profile or os.environ.get("VOC_NLP_PROFILE") or None
     if loader is None:
         def loader():
             from voc_nlp.pipeline import Pipeline
 
-            return Pipeline.load(config, overrides={"encoder": {"threads": threads}} if threads else None)
+            overrides = {"encoder": {"threads": threads}} if threads else {}
+            if profile:
+                overrides["profile"] = profile
+            return Pipeline.load(config, overrides=overrides)
 
     metrics = Metrics()
     worker = EnrichWorker(loader, batch_items=settings["batch_items"], on_batch=metrics.batch_done)
