@@ -157,3 +157,21 @@ def test_cli_bad_input_fails_in_one_line(spark, tmp_path, capsys):
 
     assert main(["spark-enrich", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "out")]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+def test_a_worker_builds_the_profile_it_is_given():
+    """The workers apply a profile as `Pipeline.from_config` does, from a config file or a config dict."""
+    import yaml
+
+    from voc_nlp import spark
+    from voc_nlp.paths import default_config, default_pipeline_dir
+
+    from_file = spark.worker_pipeline(spark.pipeline_settings(str(default_config()), {"profile": "accurate"}))
+    raw = yaml.safe_load(default_config().read_text())
+    from_dict = spark.worker_pipeline(spark.pipeline_settings(raw, {"profile": "accurate"},
+                                                              base_dir=default_pipeline_dir()))
+    default = spark.worker_pipeline(spark.pipeline_settings(raw, None, base_dir=default_pipeline_dir()))
+    assert set(from_file.config["encoder"]["adapters"]) == {"affect", "affect_emotions"}
+    assert from_dict.config["encoder"]["adapters"] == from_file.config["encoder"]["adapters"]
+    assert from_dict.provenance()["voc_nlp.profile"] == "accurate"
+    assert default.provenance()["voc_nlp.profile"] == "fast"

@@ -79,6 +79,20 @@ def config_path(path: str | Path | None = None) -> Path:
     return path
 
 
+def with_overrides(config: dict, overrides: dict | None, source: Path | str = "config") -> dict:
+    """The config as a pipeline is built from it: the profile named by
+    `overrides["profile"]` (or the default one) applied, then every other
+    override merged into the top level (one level deep: `{"encoder": {"threads": 1}}`)."""
+    overrides = dict(overrides or {})
+    config = apply_profile(config, overrides.pop("profile", None), source)
+    for key, value in overrides.items():
+        if isinstance(value, dict):
+            config.setdefault(key, {}).update(value)
+        else:
+            config[key] = value
+    return config
+
+
 def apply_profile(config: dict, profile: str | None, source: Path | str = "config") -> dict:
     """The config with one of its `profiles` merged in (nested settings merged key by key).
 
@@ -137,14 +151,7 @@ class Pipeline:
         if not path.exists():
             raise ConfigError(f"config file not found: {path}")
         config = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-        overrides = dict(overrides or {})
-        config = apply_profile(config, overrides.pop("profile", None), path)
-        for key, value in overrides.items():
-            if isinstance(value, dict):
-                config.setdefault(key, {}).update(value)
-            else:
-                config[key] = value
-        return cls.from_dict(config, base_dir=path.parent)
+        return cls.from_dict(with_overrides(config, overrides, path), base_dir=path.parent)
 
     @classmethod
     def from_dict(cls, config: dict, base_dir: Path | None = None) -> "Pipeline":

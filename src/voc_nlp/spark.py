@@ -243,17 +243,12 @@ def worker_pipeline(settings: dict):
     key = json.dumps(settings, sort_keys=True, default=str)
     pipe = _PIPELINES.get(key)
     if pipe is None:
-        from voc_nlp.pipeline import Pipeline
+        from voc_nlp.pipeline import Pipeline, with_overrides
 
         if settings["config"] is None:
             pipe = Pipeline.from_config(None, overrides=settings["overrides"])
         else:
-            config = json.loads(json.dumps(settings["config"]))
-            for name, value in settings["overrides"].items():  # as Pipeline.from_config merges
-                if isinstance(value, dict):
-                    config.setdefault(name, {}).update(value)
-                else:
-                    config[name] = value
+            config = with_overrides(json.loads(json.dumps(settings["config"])), settings["overrides"])
             pipe = Pipeline.from_dict(config, base_dir=Path(settings["base_dir"]))
         _PIPELINES[key] = pipe
     return pipe
