@@ -205,3 +205,17 @@ def test_the_progress_bar_shows_rows_rate_and_total_for_a_sheet(tmp_path, capsys
     # The total is known from the start (the bar ends at the true count whatever it was).
     assert "0/3" in frames[1], frames
     assert "3/3" in frames[-1] and "rows/s" in frames[-1], frames
+
+
+def test_an_unknown_profile_is_one_line_naming_the_profiles(export_csv, tmp_path, capsys):
+    out = tmp_path / "out.parquet"
+    assert main(["enrich", str(export_csv), "-o", str(out), "--quiet", "--profile", "turbo"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no profile 'turbo' (profiles: accurate, fast)" in err
+    assert not out.exists()
+
+
+def test_the_profile_is_in_the_output_metadata(export_csv, tmp_path):
+    out = tmp_path / "out.parquet"
+    assert main(["enrich", str(export_csv), "-o", str(out), "--quiet", "--profile", "accurate"]) == 0
+    assert pq.read_schema(out).metadata[b"voc_nlp.profile"] == b"accurate"

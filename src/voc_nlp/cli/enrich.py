@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from voc_nlp.cli import topics
+from voc_nlp.cli import add_profile_argument, topics
 from voc_nlp.io.columns import FIELD_WORDS, FIELDS, ColumnMap
 from voc_nlp.io.errors import InputError
 
@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
     p.add_argument("--table", default="feedback", help="DuckDB table name (default: feedback)")
     p.add_argument("--config", default=None,
                    help="pipeline config YAML or pipeline folder (default: the packaged configs/default.yaml)")
-    p.add_argument("--profile", default=None, help="named settings of the config's `profiles` (default config: fast, the default, or accurate: one more encoder view for sentiment)")
+    add_profile_argument(p)
     p.add_argument("--taxonomy", default=None,
                    help="taxonomy YAML replacing the config's (phases, touchpoints, emotions); "
                         "start it with `extends: default` to add to the default one")

@@ -16,6 +16,8 @@ import math
 import sys
 from pathlib import Path
 
+from voc_nlp.cli import add_profile_argument
+
 # (figure path, printed name); a path is (section, key).
 FIGURES = [
     (("sentiment", "accuracy"), "sentiment accuracy"),
@@ -44,7 +46,7 @@ def add_parser(sub) -> None:
         description=__doc__.split("\n")[0],
     )
     p.add_argument("labelled", metavar="LABELLED_FILE", help="CSV or JSONL with gold label columns")
-    p.add_argument("--profile", default=None, help="named settings of the config's `profiles` (default config: fast, the default, or accurate: one more encoder view for sentiment)")
+    add_profile_argument(p)
     p.add_argument("--config", default=None, help="pipeline config YAML (default: configs/default.yaml)")
     p.add_argument("--taxonomy", default=None, help="taxonomy YAML replacing the config's")
     p.add_argument("--text-col", default="text", help="column holding the text (default: text)")

@@ -7,6 +7,8 @@ import importlib.util
 import os
 import sys
 
+from voc_nlp.cli import add_profile_argument
+
 INSTALL_HINT = "pip install 'voc-nlp[service]'"
 
 
@@ -21,7 +23,7 @@ def add_parser(sub) -> None:
     p.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
     p.add_argument("--workers", type=int, default=1,
                    help="worker processes, each with its own pipeline (default: 1)")
-    p.add_argument("--profile", default=None, help="named settings of the config's `profiles` (default config: fast, the default, or accurate: one more encoder view for sentiment)")
+    add_profile_argument(p)
     p.add_argument("--config", default=None, help="pipeline config file or folder (default: the default pipeline)")
     p.add_argument("--api-keys-file", default=None,
                    help="file of API keys, one per line (also: VOC_API_KEYS, comma-separated); "

@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+from voc_nlp.cli import add_profile_argument
 from voc_nlp.io.columns import FIELD_WORDS, FIELDS, ColumnMap
 from voc_nlp.io.errors import InputError
 
@@ -45,7 +46,7 @@ def add_parser(sub) -> None:
     p.add_argument("--partitions", type=int, default=None,
                    help="Spark partitions (default: the larger of the default parallelism and "
                         "rows / chunk size)")
-    p.add_argument("--profile", default=None, help="named settings of the config's `profiles` (default config: fast, the default, or accurate: one more encoder view for sentiment)")
+    add_profile_argument(p)
     p.add_argument("--config", default=None, help="pipeline config YAML or pipeline folder "
                    "(default: the default pipeline); must be at the same path on the executors")
     p.add_argument("--taxonomy", default=None, help="taxonomy YAML replacing the config's")
