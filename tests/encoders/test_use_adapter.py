@@ -133,3 +133,18 @@ def test_an_adapter_of_the_upper_layers_reuses_the_base_lower_layers(backend, tm
     full_views = full.encode(TEXTS, ("affect",))
     np.testing.assert_allclose(views["affect"], full_views["affect"], atol=1e-6)
     np.testing.assert_allclose(views["base"], backend.encode(TEXTS), atol=1e-6)
+
+
+
+def test_the_vectors_do_not_depend_on_the_number_of_blas_threads(backend):
+    # A call that fits one micro-batch runs on one BLAS thread (cheaper to start),
+    # a longer one on the encoder's threads: records must not depend on which.
+    weights = tower_weights(backend)
+    texts = TEXTS + [f"Order {n} arrived late and the refund is still pending." for n in range(100)]
+    vectors = {}
+    for threads in (1, 2):
+        towers = UseTowers(load_backend(threads=threads), {"base": weights, "copy": weights})
+        assert sum(len(towers.tokenize(t)) for t in texts) > UseTowers._TOKEN_BUDGET
+        vectors[threads] = towers.encode(texts, ("base", "copy"))
+    for view in ("base", "copy"):
+        assert np.array_equal(vectors[1][view], vectors[2][view])
