@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from voc_nlp.components.emotions import EmotionClassifier
-from voc_nlp.lexical import LexicalHead
+from voc_nlp.lexical import LexicalHead, Vocabulary
 from voc_nlp.paths import default_model
 from voc_nlp.pipeline import Pipeline
 
@@ -121,3 +121,25 @@ def test_sharpen_keeps_the_decision_and_only_changes_the_confidence():
     assert (sharp.argmax(axis=1) == probs.argmax(axis=1)).all() and (flat.argmax(axis=1) == probs.argmax(axis=1)).all()
     assert (sharp.max(axis=1) > probs.max(axis=1)).all() and (flat.max(axis=1) < probs.max(axis=1)).all()
     np.testing.assert_allclose(sharp[0], np.array([0.25, 0.09, 0.04]) / 0.38, rtol=1e-5)
+
+
+def test_a_loaded_vocabulary_finds_each_term_as_the_dict_does_before_and_after_building_it():
+    head = LexicalHead.load(default_model("sentiment_lexical"))
+    vocabulary = head.vocabulary_
+    assert isinstance(vocabulary, Vocabulary) and vocabulary._columns is None  # no dict built at load
+    columns = dict(zip(vocabulary.terms, range(len(vocabulary))))
+    probes = vocabulary.terms[::997] + ["not a term at all", "", "zzzz", "the parcel", "the"]
+    by_bisection = [vocabulary.get(term) for term in probes]
+    assert vocabulary._columns is None
+    assert by_bisection == [columns.get(term) for term in probes]
+    for term in vocabulary.terms[: len(vocabulary) // 10]:  # enough lookups to build the dict
+        vocabulary.get(term)
+    assert vocabulary._columns is not None
+    assert [vocabulary.get(term) for term in probes] == by_bisection
+
+
+def test_unsorted_terms_are_looked_up_in_a_dict():
+    vocabulary = Vocabulary(["parcel", "late", "refund"])
+    assert vocabulary._columns is not None
+    assert [vocabulary.get(t) for t in ("parcel", "late", "refund", "card")] == [0, 1, 2, None]
+    assert dict(vocabulary.items()) == {"parcel": 0, "late": 1, "refund": 2}
