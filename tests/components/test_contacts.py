@@ -2,7 +2,7 @@
 
 import pytest
 
-from voc_nlp.components.contacts import ContactCounter
+from voc_nlp.components.contacts import ContactCounter, PhrasePattern, phrase_regex
 from voc_nlp.components.units import UnitSplitter
 from voc_nlp.doc import FeedbackDoc
 from voc_nlp.paths import default_pipeline_dir
@@ -85,3 +85,15 @@ def test_a_count_that_is_not_a_number_names_the_file_and_line(tmp_path):
     own.write_text("# ours\nnumbers:\n  two: 2\n  a few: some\n", encoding="utf-8")
     with pytest.raises(ValueError, match=rf"^{own}:4: `numbers`: 'a few' must map to a whole number"):
         ContactCounter(str(own))
+
+
+def test_a_phrase_pattern_finds_what_its_regex_finds_and_compiles_only_for_a_text_holding_its_words():
+    number = r"(\d{1,3}|three|trois)"
+    texts = ["after 4 chats nothing", "after three   chats!", "after chats", "4 chats after", "the parcel is late",
+             "après trois appels", "aftermath of 4 chats"]
+    for phrase in ("after {n} chats", "{n} appels", "called {n}x"):
+        pattern, regex = PhrasePattern(phrase, number), phrase_regex(phrase, number)
+        for text in texts:
+            assert [m.span() for m in pattern.finditer(text)] == [m.span() for m in regex.finditer(text)]
+    unused = PhrasePattern("after {n} chats", number)
+    assert list(unused.finditer("the parcel is late")) == [] and unused._regex is None
