@@ -1,5 +1,6 @@
 """The clustering stack's fast import: optional backends hidden only while BERTopic loads."""
 
+import os
 import subprocess
 import sys
 
@@ -32,6 +33,16 @@ def test_a_fresh_process_gets_bertopic_without_torch_or_spacy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     assert out[0] == "BERTopic UMAP HDBSCAN []"
     assert out[1] == "torch"  # importable again afterwards
+
+
+def test_umap_functions_compiled_at_import_keep_their_code_on_disk(tmp_path):
+    code = ("import numba; njit = numba.njit; from numba.core.caching import NullCache; "
+            "from voc_nlp.topics.engine import clustering_stack; clustering_stack(); import umap.utils as u; "
+            "print([isinstance(f._cache, NullCache) for f in (u.tau_rand_int, u.tau_rand)], numba.njit is njit)")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.split("\n")[0] == "[False, False] True"  # cached; numba.njit as it was
+    assert any(p.name.startswith("utils.tau_rand") for p in tmp_path.rglob("*.nbi"))
 
 
 def test_the_shipped_stop_words_are_spacys():
