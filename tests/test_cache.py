@@ -69,6 +69,18 @@ def test_cached_use_tokenizer_and_weights_match_the_package(cache_folder):
             assert getattr(restored, name) == value, name
     texts = ["Le colis est arrivé en retard", "ÉCOLE ﬁn ｆｕｌｌ width", "", "card declined twice!!"]
     assert [restored.encode(t) for t in texts] == [fresh.encode(t) for t in texts]
+    # The backend is put together from the entry (the token table memory-mapped), not by its
+    # constructor: every attribute the constructor sets must be there, equal.
+    assert vars(backend).keys() == vars(reference).keys()
+    for name, value in vars(reference).items():
+        if name not in ("sp", "_threadpool"):
+            mine = getattr(backend, name)
+            if isinstance(value, list):
+                assert len(mine) == len(value) and all(np.array_equal(a, b) for a, b in zip(mine, value)), name
+            else:
+                assert type(mine) is type(value) or isinstance(value, np.ndarray), name
+                assert np.array_equal(mine, value) and np.asarray(mine).dtype == np.asarray(value).dtype, name
+    assert isinstance(backend.table, np.memmap)
     np.testing.assert_array_equal(backend.encode(texts), reference.encode(texts))
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 # Bump when what a builder writes changes shape.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 
 def cache_dir() -> Path:

