@@ -5,7 +5,9 @@ the USE tokenizer's protobuf (0.55 s of pure Python), its xz-compressed
 weights (0.3 s), py3langid's xz-compressed model (0.45 s), and, with
 `--topics`, numba compiling UMAP (10+ s). Each is built once from its source
 file and kept here; `python -m voc_nlp.warm` (run by `make install`) builds
-them all, so the first run is as fast as the next.
+them all, so the first run is as fast as the next. Large tables (the USE
+token table, the language-id model) are kept as .npy files and memory-mapped:
+a process reads only the pages its texts touch.
 
     folder = cached("langid", [model_file], build)   # build(folder) fills it; None: no cache
 
