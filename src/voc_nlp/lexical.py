@@ -72,11 +72,10 @@ class Vocabulary(Mapping):
 
     def _build(self) -> dict[str, int]:
         self._columns = dict(zip(self.terms, range(len(self.terms))))
+        self.get = self._columns.get  # from now on a lookup is the dict's own, no Python call
         return self._columns
 
     def get(self, term: str, default: int | None = None) -> int | None:
-        if self._columns is not None:
-            return self._columns.get(term, default)
         self._bisections_left -= 1
         if self._bisections_left < 0:
             return self._build().get(term, default)
