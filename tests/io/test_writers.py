@@ -2,6 +2,9 @@
 
 import csv
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -207,3 +210,15 @@ def test_parent_folders_are_created(tmp_path):
     path = tmp_path / "new" / "dir" / "out.parquet"
     write_records(path, make_records()[:1])
     assert pq.read_table(path).num_rows == 1
+
+
+def test_writing_parquet_or_jsonl_does_not_import_duckdb(tmp_path):
+    # duckdb takes 0.1 s to import: only DuckDB output and metadata reads pay it.
+    code = ("import sys; from voc_nlp.io.writers import open_writer, read_metadata; "
+            f"w = open_writer({str(tmp_path / 'out.parquet')!r}); w.close(); "
+            f"w = open_writer({str(tmp_path / 'out.jsonl')!r}, metadata={{'k': 'v'}}); w.close(); "
+            f"read_metadata({str(tmp_path / 'out.jsonl')!r}); print('duckdb' in sys.modules)")
+    src = Path(__file__).resolve().parents[2] / "src"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PYTHONPATH": str(src), "PATH": "/usr/bin:/bin"})
+    assert out.stdout.strip() == "False"
