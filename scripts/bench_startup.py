@@ -9,7 +9,10 @@ Times `voc-nlp --help`, `voc-nlp enrich one_row.csv -o out.jsonl` and
 process, as a user would run them. Uses the `voc-nlp` next to this Python
 (`make install` puts it in .venv/bin), or `python -m voc_nlp.cli` without one.
 The first run of each command is a warm-up and not counted (the OS file
-cache); `python -m voc_nlp.warm` should have run once (make install does).
+cache, and the bytecode of voc-nlp's modules that Python writes at a first
+import: PYTHONDONTWRITEBYTECODE is dropped for these runs, or every run
+would compile ~50 modules from source, 0.2-0.5 s, which no installed copy
+does); `python -m voc_nlp.warm` should have run once (make install does).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ def median_seconds(command: list[str], runs: int, cwd: Path) -> tuple[float, flo
     `runs` runs, after one warm-up run. On a shared machine the CPU time moves
     less than the wall time."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: modules read from bytecode (see above)
     times, cpu = [], []
     for i in range(runs + 1):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
