@@ -12,8 +12,8 @@ was clustered (22 s of 300 tweets' 31 s):
    install by `python -m voc_nlp.warm`. numba checks each entry against its
    source file, so an upgraded UMAP recompiles instead of running stale code.
    Two UMAP functions are compiled at import, for the signature they declare
-   (0.4-0.8 s): `numba.njit` caches by default while UMAP is imported, so
-   theirs is kept too.
+   (0.1-0.3 s of CPU, up to 0.8 s on a busy machine): `numba.njit` caches by
+   default while UMAP is imported, so theirs is kept too.
 2. **BERTopic importing its optional backends**: every one it finds installed
    (transformers and torch for LLM labels, spaCy for part-of-speech labels,
    plotly for charts), about 5 s. Topics here use none of them, so they are
