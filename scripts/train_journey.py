@@ -43,10 +43,13 @@ from voc_nlp.text import normalize_social  # noqa: E402
 # chosen before, then one change at a time.
 CHOSEN = {"l2": 1e-2, "lexical_weight": 0.7, "views": ("base", "affect_emotions"), "balanced": False, "hidden": 0,
           "per_part": None}
-TRAINER_SETTINGS = [CHOSEN, {**CHOSEN, "balanced": True}, {**CHOSEN, "l2": 3e-3}, {**CHOSEN, "l2": 3e-2},
-                    {**CHOSEN, "lexical_weight": 0.5}, {**CHOSEN, "lexical_weight": 0.6},
-                    {**CHOSEN, "lexical_weight": 0.8}, {**CHOSEN, "lexical_weight": 0.9},
-                    {**CHOSEN, "hidden": 256}, {**CHOSEN, "hidden": 256, "lexical_weight": 0.8}]
+TRAINER_SETTINGS = [CHOSEN, {**CHOSEN, "l2": 3e-2}, {**CHOSEN, "lexical_weight": 0.6},
+                    {**CHOSEN, "lexical_weight": 0.8}, {**CHOSEN, "hidden": 256}]
+# Measured on the same folds and left out of the grid, best for no decision (CV mean; phase
+# macro-F1, touchpoint micro-F1 / sentiment, intent macro-F1, effort and churn F1): class-balanced
+# phase and intent heads 0.681 (0.697, 0.707 / 0.548, 0.812, 0.702, 0.616: phase +0.006 but below
+# word share 0.8's 0.706); L2 0.003 0.676; word share 0.5 0.668, 0.9 0.657; MLP with word share
+# 0.8 0.672 (phase 0.705).
 # Then each decision takes the trainer setting that scored best on its own
 # figures (they are fitted apart), and that combination is cross-validated too.
 PART_FIGURES = {"phase": ["phase_macro_f1"],

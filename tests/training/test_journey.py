@@ -15,9 +15,12 @@ def test_best_thresholds_give_each_touchpoint_its_own_cut():
 
 
 def test_per_part_settings_change_only_their_decision():
-    trainer = JourneyTrainer(l2=0.01, lexical_weight=0.7, per_part={"phase": {"lexical_weight": 0.8, "hidden": 64}})
+    trainer = JourneyTrainer(l2=0.01, lexical_weight=0.7, per_part={"phase": {"lexical_weight": 0.8, "hidden": 64},
+                                                                     "touchpoints": {"lexical_weight": 0.6}})
     assert trainer.part_settings("phase") == {"l2": 0.01, "lexical_weight": 0.8, "balanced": False, "hidden": 64}
-    assert trainer.part_settings("touchpoints") == {"l2": 0.01, "lexical_weight": 0.7, "balanced": False, "hidden": 0}
+    assert trainer.part_settings("intent") == {"l2": 0.01, "lexical_weight": 0.7, "balanced": False, "hidden": 0}
+    # Touchpoint sentiment keeps the trainer's own settings, whatever the touchpoints take.
+    assert trainer.part_settings("touchpoint_sentiment")["lexical_weight"] == 0.7
 
 
 def _two_intents(n=60, seed=0):

@@ -187,7 +187,9 @@ class JourneyTrainer:
     - hidden: 0 for linear embedding heads, else the width of a one-hidden-layer MLP head.
     - per_part: for a decision (phase, touchpoints, intent, effort, churn_risk) the settings
       among l2 / lexical_weight / balanced / hidden that differ from the above, e.g.
-      {"phase": {"lexical_weight": 0.8}}; touchpoint sentiment follows touchpoints.
+      {"phase": {"lexical_weight": 0.8}}. Touchpoint sentiment keeps the settings above: it reads
+      a clause's words, and with the touchpoints' lower word share the sentence's vector outvoted
+      "delivery was fast" in "delivery was fast but support never answered".
     - views: encoder views whose unit means are concatenated as features.
     - with_examples: the taxonomy's example phrases join the touchpoint training
       items (as one-touchpoint items), so a touchpoint with few labels still learns.
@@ -291,7 +293,7 @@ class JourneyTrainer:
                 texts.append(units[unit].text[a:b])
                 y.append(SENTIMENTS.index(labelled[tp]))
         if len(set(y)) == len(SENTIMENTS):
-            self.parts_["touchpoint_sentiment"] = self._fit("touchpoints", np.vstack(rows), texts, np.array(y),
+            self.parts_["touchpoint_sentiment"] = self._fit("touchpoint_sentiment", np.vstack(rows), texts, np.array(y),
                                                             SENTIMENTS, multilabel=False, balanced=False,
                                                             metadata=meta)
 
