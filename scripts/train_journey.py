@@ -4,12 +4,14 @@
     .venv/bin/python scripts/train_journey.py --cv-only       # print the CV figures, write nothing
     .venv/bin/python scripts/train_journey.py --dev           # also print journey_dev (final check only)
 
-Settings (L2 penalty, word-head share, touchpoint/signal threshold, encoder
-views) are chosen by 5-fold cross-validation on journey_train, stratified by
-phase, through the real components (each fold's model is saved to a temporary
-folder and run as the pipeline runs it). journey_dev is never used to choose:
-with --dev it is enriched once, at the end, by the shipped pipeline.
-CPU only; about 15 minutes on 2 cores (the encoder pass is cached in --cache).
+Settings (L2 penalty, word-head share, linear or MLP head, class balance; the
+touchpoint, effort and churn thresholds, each its own; encoder views) are
+chosen by 5-fold cross-validation on journey_train, stratified by phase,
+through the real components (each fold's model is saved to a temporary folder
+and run as the pipeline runs it), each decision with the trainer setting best
+for it. journey_dev is never used to choose: with --dev it is enriched once,
+at the end, by the shipped pipeline. CPU only; about 15-35 minutes on 2 shared
+cores (the encoder pass is cached in --cache).
 """
 
 from __future__ import annotations
