@@ -26,10 +26,12 @@ from voc_nlp.doc import FeedbackDoc
 from voc_nlp.lexical import LexicalHead
 from voc_nlp.taxonomy import Taxonomy
 from voc_nlp.text_classifier import TextClassifier
-from voc_nlp.training.heads import fit_linear_head
+from voc_nlp.training.heads import fit_linear_head, fit_mlp_head
 
 INTENTS = ["complaint", "question", "praise", "suggestion", "other"]
 SENTIMENTS = ["negative", "neutral", "positive"]
+# An MLP head sees a few thousand items, not the emotion heads' tens of thousands: more passes.
+MLP_EPOCHS = 40
 
 
 class LabelFileError(ValueError):
@@ -139,10 +141,15 @@ def _embed(step, docs: list[FeedbackDoc], cache_dir) -> None:
 
 
 def fit_classifier(x: np.ndarray, texts: list[str], y: np.ndarray, labels: list[str], *, multilabel: bool,
-                   l2: float, balanced: bool, lexical_weight: float, metadata: dict | None = None,
+                   l2: float, balanced: bool, lexical_weight: float, hidden: int = 0, metadata: dict | None = None,
                    min_df: int = 2) -> TextClassifier:
-    """Embedding head + word head, fused with the word head's share `lexical_weight`."""
-    head = fit_linear_head(x, y, labels, multilabel=multilabel, l2=l2, balanced=balanced, metadata=metadata)
+    """Embedding head + word head, fused with the word head's share `lexical_weight`.
+    `hidden` > 0: the embedding head is a one-hidden-layer MLP of that width (`l2` unused), else linear."""
+    if hidden:
+        head = fit_mlp_head(x, y, labels, multilabel=multilabel, hidden=hidden, epochs=MLP_EPOCHS, seeds=(13,),
+                            balanced=balanced, metadata=metadata)
+    else:
+        head = fit_linear_head(x, y, labels, multilabel=multilabel, l2=l2, balanced=balanced, metadata=metadata)
     lexical = None
     if lexical_weight > 0:
         targets = np.asarray(y) if multilabel else np.eye(len(labels), dtype=np.int8)[np.asarray(y)]
@@ -154,14 +161,17 @@ def fit_classifier(x: np.ndarray, texts: list[str], y: np.ndarray, labels: list[
     return TextClassifier(head, lexical)
 
 
-def best_thresholds(probs: np.ndarray, y: np.ndarray, grid=(0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)) -> np.ndarray:
-    """Per label, the threshold maximising F1 on out-of-fold probabilities (0.5 when a label has no positive)."""
+def best_thresholds(probs: np.ndarray, y: np.ndarray, labels: list[str],
+                    grid=(0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)) -> dict[str, float]:
+    """Per label, the threshold maximising F1 on out-of-fold probabilities (the one nearest 0.5 on
+    ties; 0.5 when a label has no positive)."""
     from sklearn.metrics import f1_score
 
-    out = np.full(y.shape[1], 0.5, dtype=np.float32)
-    for j in range(y.shape[1]):
+    out = {}
+    for j, label in enumerate(labels):
+        out[label] = 0.5
         if y[:, j].sum():
-            out[j] = max(grid, key=lambda t: (f1_score(y[:, j], probs[:, j] >= t, zero_division=0), -abs(t - 0.5)))
+            out[label] = max(grid, key=lambda t: (f1_score(y[:, j], probs[:, j] >= t, zero_division=0), -abs(t - 0.5)))
     return out
 
 
@@ -170,7 +180,16 @@ class JourneyTrainer:
 
     - l2: L2 penalty of the linear heads (on standardised embeddings).
     - lexical_weight: the word head's share in each fused classifier.
-    - threshold: the probability a touchpoint, effort or churn risk needs to be tagged.
+    - threshold: the probability a touchpoint needs to be tagged (every touchpoint; the training
+      script may then set one per touchpoint, chosen on out-of-fold probabilities).
+    - effort_threshold, churn_risk_threshold: the probability effort / churn risk needs.
+    - balanced: phase and intent heads weigh classes inversely to their frequency.
+    - hidden: 0 for linear embedding heads, else the width of a one-hidden-layer MLP head.
+    - per_part: for a decision (phase, touchpoints, intent, effort, churn_risk) the settings
+      among l2 / lexical_weight / balanced / hidden that differ from the above, e.g.
+      {"phase": {"lexical_weight": 0.8}}. Touchpoint sentiment keeps the settings above: it reads
+      a clause's words, and with the touchpoints' lower word share the sentence's vector outvoted
+      "delivery was fast" in "delivery was fast but support never answered".
     - views: encoder views whose unit means are concatenated as features.
     - with_examples: the taxonomy's example phrases join the touchpoint training
       items (as one-touchpoint items), so a touchpoint with few labels still learns.
@@ -179,10 +198,17 @@ class JourneyTrainer:
     """
 
     def __init__(self, l2: float = 1e-2, lexical_weight: float = 0.5, threshold: float = 0.5,
-                 views: tuple[str, ...] = ("base",), with_examples: bool = True, min_examples: int = 3):
+                 effort_threshold: float = 0.5, churn_risk_threshold: float = 0.5, balanced: bool = False,
+                 hidden: int = 0, per_part: dict | None = None, views: tuple[str, ...] = ("base",),
+                 with_examples: bool = True, min_examples: int = 3):
         self.l2 = l2
         self.lexical_weight = lexical_weight
         self.threshold = threshold
+        self.effort_threshold = effort_threshold
+        self.churn_risk_threshold = churn_risk_threshold
+        self.balanced = balanced
+        self.hidden = hidden
+        self.per_part = per_part
         self.views = views
         self.with_examples = with_examples
         self.min_examples = min_examples
@@ -202,8 +228,8 @@ class JourneyTrainer:
         phased = [k for k, i in enumerate(items) if i.get("phase")]
         if phased:
             y = np.array([taxonomy.phase_ids.index(items[k]["phase"]) for k in phased])
-            self.parts_["phase"] = self._fit(x[phased], [texts[k] for k in phased], y, taxonomy.phase_ids,
-                                             multilabel=False, balanced=False, metadata=meta)
+            self.parts_["phase"] = self._fit("phase", x[phased], [texts[k] for k in phased], y, taxonomy.phase_ids,
+                                             multilabel=False, metadata=meta)
         tagged = [k for k, i in enumerate(items) if "touchpoints" in i]
         if tagged:
             tx, tt = x[tagged], [texts[k] for k in tagged]
@@ -215,7 +241,8 @@ class JourneyTrainer:
                 ty = np.vstack([ty, np.eye(len(taxonomy.touchpoint_ids), dtype=int)[ex_owner]])
             known = [j for j in range(ty.shape[1]) if ty[:, j].sum() >= self.min_examples]
             labels = [taxonomy.touchpoint_ids[j] for j in known]
-            clf = self._fit(tx, tt, ty[:, known], labels, multilabel=True, balanced=True, metadata=meta)
+            clf = self._fit("touchpoints", tx, tt, ty[:, known], labels, multilabel=True, balanced=True,
+                            metadata=meta)
             clf.head.thresholds = {tp: self.threshold for tp in labels}
             self.parts_["touchpoints"] = clf
             self._fit_touchpoint_sentiment(docs, items, meta)
@@ -227,19 +254,27 @@ class JourneyTrainer:
                 y = np.array([INTENTS.index(items[k]["intent"]) for k in rows])
                 if len(set(y.tolist())) < 2:
                     continue
-                self.parts_[name] = self._fit(x[rows], [texts[k] for k in rows], y, INTENTS,
-                                              multilabel=False, balanced=False, metadata=meta)
+                self.parts_[name] = self._fit(name, x[rows], [texts[k] for k in rows], y, INTENTS,
+                                              multilabel=False, metadata=meta)
             else:
                 y = np.array([[int(items[k][name])] for k in rows])
                 if 0 < y.sum() < len(y):
-                    self.parts_[name] = self._fit(x[rows], [texts[k] for k in rows], y, labels,
+                    self.parts_[name] = self._fit(name, x[rows], [texts[k] for k in rows], y, labels,
                                                   multilabel=True, balanced=True, metadata=meta)
-                    self.parts_[name].head.thresholds = {name: self.threshold}
+                    self.parts_[name].head.thresholds = {name: getattr(self, f"{name}_threshold")}
         return self
 
-    def _fit(self, x, texts, y, labels, *, multilabel, balanced, metadata):
-        return fit_classifier(x, texts, y, list(labels), multilabel=multilabel, l2=self.l2, balanced=balanced,
-                              lexical_weight=self.lexical_weight, metadata=metadata)
+    def part_settings(self, part: str) -> dict:
+        """The l2 / lexical_weight / balanced / hidden decision `part` is fitted with."""
+        mine = {"l2": self.l2, "lexical_weight": self.lexical_weight, "balanced": self.balanced, "hidden": self.hidden}
+        return {**mine, **(self.per_part or {}).get(part, {})}
+
+    def _fit(self, part, x, texts, y, labels, *, multilabel, metadata, balanced=None):
+        """`balanced`: None for the part's setting (phase, intent), else fixed by the decision's kind."""
+        s = self.part_settings(part)
+        return fit_classifier(x, texts, y, list(labels), multilabel=multilabel, l2=s["l2"],
+                              balanced=s["balanced"] if balanced is None else balanced,
+                              lexical_weight=s["lexical_weight"], hidden=s["hidden"], metadata=metadata)
 
     def _fit_touchpoint_sentiment(self, docs, items, meta) -> None:
         """One (evidence unit vector, evidence clause) pair per labelled (item, touchpoint)."""
@@ -258,8 +293,9 @@ class JourneyTrainer:
                 texts.append(units[unit].text[a:b])
                 y.append(SENTIMENTS.index(labelled[tp]))
         if len(set(y)) == len(SENTIMENTS):
-            self.parts_["touchpoint_sentiment"] = self._fit(np.vstack(rows), texts, np.array(y), SENTIMENTS,
-                                                            multilabel=False, balanced=False, metadata=meta)
+            self.parts_["touchpoint_sentiment"] = self._fit("touchpoint_sentiment", np.vstack(rows), texts, np.array(y),
+                                                            SENTIMENTS, multilabel=False, balanced=False,
+                                                            metadata=meta)
 
     def save(self, directory: str | Path) -> list[str]:
         """`directory/journey/<part>` and `directory/cx_signals/<part>`; returns the parts written."""
@@ -283,5 +319,5 @@ def example_texts(taxonomy: Taxonomy) -> tuple[list[str], list[int]]:
     return texts, owners
 
 
-__all__ = ["INTENTS", "JourneyTrainer", "LabelFileError", "canonical_items", "embed_items", "example_texts",
-           "read_labels"]
+__all__ = ["INTENTS", "JourneyTrainer", "LabelFileError", "best_thresholds", "canonical_items", "embed_items",
+           "example_texts", "read_labels"]

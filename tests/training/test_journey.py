@@ -1,0 +1,42 @@
+"""The journey trainer's pieces: per-touchpoint thresholds, per-decision settings, linear or MLP heads."""
+
+import numpy as np
+
+from voc_nlp.training.journey import JourneyTrainer, best_thresholds, fit_classifier
+
+
+def test_best_thresholds_give_each_touchpoint_its_own_cut():
+    probs = np.array([[0.9, 0.25, 0.1], [0.75, 0.35, 0.2], [0.45, 0.1, 0.3], [0.3, 0.15, 0.1]])
+    y = np.array([[1, 1, 0], [1, 1, 0], [0, 0, 0], [0, 0, 0]])
+    cuts = best_thresholds(probs, y, ["delivery", "billing", "store"])
+    # delivery's positives sit above 0.7, billing's between 0.2 and 0.4: one cut could not serve both.
+    assert 0.45 < cuts["delivery"] <= 0.75 and 0.15 < cuts["billing"] <= 0.25
+    assert cuts["store"] == 0.5  # no positive to choose on
+
+
+def test_per_part_settings_change_only_their_decision():
+    trainer = JourneyTrainer(l2=0.01, lexical_weight=0.7, per_part={"phase": {"lexical_weight": 0.8, "hidden": 64},
+                                                                     "touchpoints": {"lexical_weight": 0.6}})
+    assert trainer.part_settings("phase") == {"l2": 0.01, "lexical_weight": 0.8, "balanced": False, "hidden": 64}
+    assert trainer.part_settings("intent") == {"l2": 0.01, "lexical_weight": 0.7, "balanced": False, "hidden": 0}
+    # Touchpoint sentiment keeps the trainer's own settings, whatever the touchpoints take.
+    assert trainer.part_settings("touchpoint_sentiment")["lexical_weight"] == 0.7
+
+
+def _two_intents(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    x = np.vstack([rng.normal(-1.0, 0.3, (n, 6)), rng.normal(1.0, 0.3, (n, 6))]).astype(np.float32)
+    texts = ["where is my parcel ?"] * n + ["thank you so much"] * n
+    return x, texts, np.r_[np.zeros(n, dtype=int), np.ones(n, dtype=int)]
+
+
+def test_a_linear_or_a_one_hidden_layer_head_as_asked():
+    x, texts, y = _two_intents()
+    linear = fit_classifier(x, texts, y, ["question", "praise"], multilabel=False, l2=0.01, balanced=False,
+                            lexical_weight=0.0)
+    mlp = fit_classifier(x, texts, y, ["question", "praise"], multilabel=False, l2=0.01, balanced=False,
+                         lexical_weight=0.0, hidden=16)
+    assert len(linear.head.layers) == 1 and len(mlp.head.layers) == 2
+    assert mlp.head.layers[0][0].shape == (16, 6)
+    for clf in (linear, mlp):
+        assert (clf.predict_proba(x, texts).argmax(1) == y).mean() > 0.95
