@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from voc_nlp.evaluation import sentiment_metrics  # noqa: E402
 from voc_nlp.text import normalize_social  # noqa: E402
+from voc_nlp.training.e5_sentiment import add_recipe_arguments  # noqa: E402
 from voc_nlp.training.heads import best_temperature, fit_mlp_head  # noqa: E402
 from voc_nlp.training.data import (DEFAULT_DATA_DIR, SENTIMENT_DOMAINS, embed_views_cached,  # noqa: E402
                                    mix_weights, per_domain_sample, sentiment_mix)
@@ -90,12 +91,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--per-domain", type=int, default=1500)
     parser.add_argument("--eval-per-domain", type=int, default=1500)
-    parser.add_argument("--epochs", type=float, default=1.0)
-    parser.add_argument("--rank", type=int, default=8)
-    parser.add_argument("--from-layer", type=int, default=6, help="adapters on this layer and above (0-11)")
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--max-tokens", type=int, default=128)
     parser.add_argument("--threads", type=int, default=1)
+    add_recipe_arguments(parser)
     parser.add_argument("--time-steps", type=int, default=0, help="only time this many training steps")
     parser.add_argument("--reuse-e5", action="store_true",
                         help="read the e5 fold-0 probabilities of the last run instead of tuning again")
@@ -152,11 +149,9 @@ def main() -> None:
 def tune_and_score(args, mix, y, picked, held, weights):
     """Tune e5 on the picked rows; its fold-0 probabilities, the run's figures and the scoring seconds
     (`--time-steps`: only print the time of a training step)."""
-    from voc_nlp.training.e5_sentiment import PREFIX, E5SentimentModel, fine_tune, load_base, predict_proba
+    from voc_nlp.training.e5_sentiment import PREFIX, fine_tune, new_model, predict_proba
 
-    encoder, tokenizer = load_base()
-    model = E5SentimentModel(encoder, len(LABELS), rank=args.rank, seed=SEED,
-                             layers=tuple(range(args.from_layer, len(encoder.encoder.layer))))
+    model, tokenizer = new_model(args, len(LABELS), seed=SEED)
     texts = mix["text"].to_numpy()
     ids = tokenizer([PREFIX + normalize_social(t) for t in texts[picked]], max_length=args.max_tokens)
     if args.time_steps:

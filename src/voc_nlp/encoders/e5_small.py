@@ -397,8 +397,12 @@ class E5SmallEncoder(Encoder):
             import torch
 
             torch.set_num_threads(self.threads)
-            self._loaded = load(self.model_path)
+            self._loaded = self._build()
         return self._loaded
+
+    def _build(self):
+        """(model, tokenizer), built on first use."""
+        return load(self.model_path)
 
     @property
     def model(self):
@@ -471,22 +475,19 @@ class E5AdaptedEncoder(E5SmallEncoder):
     def fingerprint(self) -> str:
         return f"{super().fingerprint}+lora@{self.digest}"
 
-    def _load(self):
-        if self._loaded is None:
-            import torch
-            from safetensors.numpy import load_file
+    def _build(self):
+        import torch
+        from safetensors.numpy import load_file
 
-            torch.set_num_threads(self.threads)
-            f = E5File(self.model_path or bundled_model_path(), keep_q4=("emb.word",))
-            model = build_model(f)
-            f.tensors.clear()
-            scale = self.spec["alpha"] / self.spec["rank"]
-            lora = load_file(str(Path(self.adapter) / "adapter.safetensors"))
-            with torch.no_grad():
-                for key in sorted(k for k in lora if k.endswith(".a")):
-                    layer, target, _ = key.split(".")
-                    module = model.encoder.layer[int(layer[1:])].get_submodule(LORA_TARGETS[target])
-                    delta = lora[f"{layer}.{target}.b"].astype(np.float32) @ lora[key].astype(np.float32)
-                    module.weight += torch.from_numpy(delta * scale)
-            self._loaded = (model, E5Tokenizer(f))
-        return self._loaded
+        f = E5File(self.model_path or bundled_model_path(), keep_q4=("emb.word",))
+        model = build_model(f)
+        f.tensors.clear()
+        scale = self.spec["alpha"] / self.spec["rank"]
+        lora = load_file(str(Path(self.adapter) / "adapter.safetensors"))
+        with torch.no_grad():
+            for key in sorted(k for k in lora if k.endswith(".a")):
+                layer, target, _ = key.split(".")
+                module = model.encoder.layer[int(layer[1:])].get_submodule(LORA_TARGETS[target])
+                delta = lora[f"{layer}.{target}.b"].astype(np.float32) @ lora[key].astype(np.float32)
+                module.weight += torch.from_numpy(delta * scale)
+        return model, E5Tokenizer(f)

