@@ -173,7 +173,10 @@ def test_profiles_pick_named_settings_and_say_so():
     assert accurate.provenance()["voc_nlp.profile"] == "accurate"
     assert list(fast.config["encoder"]["adapters"]) == ["affect_emotions"]
     assert set(accurate.config["encoder"]["adapters"]) == {"affect_emotions", "affect"}
-    assert set(accurate.config["components"]["sentiment"]["models"]) == {"base", "affect", "affect_emotions"}
+    assert set(accurate.config["components"]["sentiment"]["models"]) == {"base", "affect", "affect_emotions",
+                                                                          "e5_sentiment"}
+    assert "extra_views" not in fast.config["encoder"]
+    assert set(accurate.config["encoder"]["extra_views"]) == {"e5_sentiment"}
     assert fast.provenance()["voc_nlp.config_sha256"] != accurate.provenance()["voc_nlp.config_sha256"]
     texts = ["It's fine I guess, nothing special.", "Colis arrivé cassé, personne ne répond."]
     for nlp in (fast, accurate):
@@ -187,3 +190,4 @@ def test_a_saved_profile_loads_back_as_that_profile(tmp_path):
     again = voc_nlp.load(saved)
     assert again.provenance()["voc_nlp.profile"] == "accurate"
     assert set(again.config["encoder"]["adapters"]) == {"affect_emotions", "affect"}
+    assert again.config["encoder"]["extra_views"] == {"e5_sentiment": "models/sentiment_e5"}

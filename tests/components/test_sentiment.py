@@ -14,7 +14,7 @@ def accurate():
 
 
 @pytest.mark.parametrize("profile, views", [("fast", {"base", "affect_emotions"}),
-                                            ("accurate", {"base", "affect", "affect_emotions"})])
+                                            ("accurate", {"base", "affect", "affect_emotions", "e5_sentiment"})])
 def test_each_head_reads_the_encoder_view_it_was_trained_on(pipeline, accurate, profile, views):
     nlp = pipeline if profile == "fast" else accurate
     sentiment = next(s for s in nlp.steps if s.name == "sentiment")
@@ -29,15 +29,16 @@ def test_each_head_reads_the_encoder_view_it_was_trained_on(pipeline, accurate, 
 
 
 @pytest.mark.parametrize("profile", ["fast", "accurate"])
-def test_unit_probabilities_are_the_mean_of_the_heads(pipeline, accurate, profile):
+def test_unit_probabilities_are_the_weighted_mean_of_the_heads(pipeline, accurate, profile):
     nlp = pipeline if profile == "fast" else accurate
     sentiment = next(s for s in nlp.steps if s.name == "sentiment")
     texts = ["@united thanks for nothing, 4 hours on the tarmac", "Très facile à monter, je recommande."]
     (a, b) = nlp.enrich_texts(texts)
     docs = [d for d in _docs_through(nlp, texts)]
-    expected = np.mean([head.predict_proba(np.vstack([d.vectors if view == "base" else d.views[view]
-                                                      for d in docs]))
-                        for view, head in sentiment.heads.items()], axis=0)
+    expected = np.average([head.predict_proba(np.vstack([d.vectors if view == "base" else d.views[view]
+                                                         for d in docs]))
+                           for view, head in sentiment.heads.items()], axis=0,
+                          weights=[sentiment.weights[view] for view in sentiment.heads])
     # Units in the lexical head's languages (English and French) also average in its label shares,
     # then the priors (none by default) and the fusion's temperature apply.
     w = sentiment.lexical.weight
@@ -172,6 +173,17 @@ def test_one_head_or_heads_by_view_but_not_both():
     with pytest.raises(ValueError, match="either `model`"):
         SentimentClassifier()
     assert SentimentClassifier(model).requires == ("doc.vectors",)
+
+
+def test_head_weights_name_views_of_models():
+    from voc_nlp.components.sentiment import SentimentClassifier
+
+    model = str(default_model("sentiment"))
+    assert SentimentClassifier(models={"base": model}, weights={"base": 2}).weights == {"base": 2.0}
+    with pytest.raises(ValueError, match="views in `models`"):
+        SentimentClassifier(models={"base": model}, weights={"e5_sentiment": 3})
+    with pytest.raises(ValueError, match="positive numbers"):
+        SentimentClassifier(models={"base": model}, weights={"base": 0})
 
 
 def test_a_unit_read_as_neutral_that_swears_is_negative(pipeline):

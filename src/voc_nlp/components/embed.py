@@ -18,7 +18,8 @@ class UnitEmbedder(Component):
 
     def __init__(self, encoder: Encoder):
         self.encoder = encoder
-        # Adapter views (encoder.adapters in the config) are written alongside the base vectors.
+        # Adapter views (encoder.adapters in the config) and other encoders' views (encoder.extra_views)
+        # are written alongside the base vectors.
         self.assigns = ("doc.vectors",) + tuple(f"doc.views.{v}" for v in encoder.views)
 
     def __call__(self, docs: list[FeedbackDoc]) -> None:

@@ -1,12 +1,13 @@
 """Sentiment per unit and per item, from trained heads over unit embeddings.
 
-The default config averages three heads: one over the base vectors and one
-over each of the encoder's adapter views, `affect` (fine-tuned for sentiment
-on TweetEval) and `affect_emotions` (for sentiment and the CX emotions). No
-head is best everywhere (`affect` on French reviews, `affect_emotions` on
-journey_dev, the base head on calm complaints to a brand); the mean beats
-each of them on TweetEval and airline tweets and stays close to the best
-elsewhere (figures in configs/default.yaml).
+The heads are listed by the encoder view each reads (`models`) and their
+probabilities averaged, each weighing `weights[view]` (default 1). The
+default (`fast`) profile averages two: over the base vectors and over the
+`affect_emotions` adapter view. `accurate` adds the `affect` view's head and
+the `e5_sentiment` view's (multilingual-e5-small LoRA-tuned on the sentiment
+mix, a second encoder), the latter weighing as much as the three others
+together: no head is best everywhere, and e5 errs where the USE heads do not
+(figures in configs/default.yaml and the README).
 
 `lexical` (a folder with `lexical.json`, scripts/train_sentiment_lexical.py):
 for units in its languages (English), the heads' mean is averaged with a
@@ -82,9 +83,11 @@ class SentimentClassifier(Component):
                  mood_threshold: float = 0.2, priors: dict[str, float] | None = None,
                  models: dict[str, str] | None = None, swearing: str | list[str] | None = None,
                  neutral: str = "neutral", mixed_above: float | None = None,
-                 verdicts: str | list[str] | None = None, lexical: str | None = None):
+                 verdicts: str | list[str] | None = None, lexical: str | None = None,
+                 weights: dict[str, float] | None = None):
         # `swearing`, `verdicts`: rule files (voc_nlp.rules), read here once.
-        # `models`: encoder view -> head trained on it; their probabilities are averaged.
+        # `models`: encoder view -> head trained on it; their probabilities are averaged, each head
+        # weighing `weights[view]` (views left out weigh 1).
         # `model` alone is one head over the base vectors.
         if bool(model) == bool(models):
             raise ValueError("sentiment needs either `model` (one head over the base vectors) or `models` "
@@ -92,6 +95,11 @@ class SentimentClassifier(Component):
         self.heads = {view: ClassifierHead.load(path) for view, path in (models or {"base": model}).items()}
         self.head = next(iter(self.heads.values()))
         self.requires = tuple("doc.vectors" if v == "base" else f"doc.views.{v}" for v in self.heads)
+        unknown = sorted(set(weights or {}) - set(self.heads))
+        if unknown or any(not float(w) > 0 for w in (weights or {}).values()):
+            raise ValueError(f"sentiment weights must be positive numbers for views in `models` "
+                             f"({', '.join(self.heads)}), got {weights}")
+        self.weights = {view: float((weights or {}).get(view, 1.0)) for view in self.heads}
         self.mood_threshold = mood_threshold
         self.labels = self.head.labels
         if any(h.labels != self.labels for h in self.heads.values()):
@@ -130,8 +138,9 @@ class SentimentClassifier(Component):
         for view, head in self.heads.items():
             matrix, counts = stack_vectors(live, head.layers[0][0].shape[1], view)
             p = head.predict_proba(matrix) if len(matrix) else np.zeros((0, len(self.labels)), dtype=np.float32)
+            p = p * self.weights[view]
             probs = p if probs is None else probs + p
-        probs /= len(self.heads)
+        probs /= sum(self.weights.values())
         fused = self._fuse_lexical(live, counts, probs) if self.lexical is not None else None
         if self.priors and len(probs):
             probs = probs * np.array([float(self.priors.get(label, 1.0)) for label in self.labels], dtype=np.float32)

@@ -97,3 +97,48 @@ class EncoderView(Encoder):
     @property
     def fingerprint(self) -> str:
         return self.parent.view_fingerprint(self.view_name)
+
+
+class EncoderWithExtraViews(Encoder):
+    """An encoder plus views that other encoders compute (config `encoder.extra_views`).
+
+    `base` and the encoder's own views come from `main` in one pass, as before;
+    each extra view is its own encoder's vectors of the same texts (e.g. a
+    fine-tuned e5-small whose sentiment head reads them). Everything else
+    (name, dim, fingerprint, `encode`) is `main`'s: components that encode
+    their own reference texts keep reading the main space.
+    """
+
+    def __init__(self, main: Encoder, extra: dict[str, Encoder]):
+        super().__init__(batch_size=main.batch_size, threads=main.threads)
+        clash = sorted(set(extra) & ({"base"} | set(main.views)))
+        if clash:
+            raise ValueError(f"encoder.extra_views {clash} are already views of encoder {main.name}")
+        self.main, self.extra = main, dict(extra)
+        self.name, self.dim = main.name, main.dim
+
+    @property
+    def views(self) -> tuple[str, ...]:
+        return self.main.views + tuple(self.extra)
+
+    @property
+    def fingerprint(self) -> str:
+        return self.main.fingerprint
+
+    def view_fingerprint(self, view: str) -> str:
+        return self.extra[view].fingerprint if view in self.extra else self.main.view_fingerprint(view)
+
+    def view(self, name: str) -> Encoder:
+        return self.extra[name] if name in self.extra else self.main.view(name)
+
+    def encode_views(self, texts: list[str], views: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+        views = ("base",) + self.views if views is None else tuple(views)
+        for view in views:
+            self._check_view(view)
+        own = tuple(v for v in views if v not in self.extra)
+        result = self.main.encode_views(texts, own) if own else {}
+        result.update({v: self.extra[v].encode(texts) for v in views if v in self.extra})
+        return {v: result[v] for v in views}
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        return self.main._embed(texts)

