@@ -17,8 +17,10 @@ def test_best_thresholds_give_each_touchpoint_its_own_cut():
 def test_per_part_settings_change_only_their_decision():
     trainer = JourneyTrainer(l2=0.01, lexical_weight=0.7, per_part={"phase": {"lexical_weight": 0.8, "hidden": 64},
                                                                      "touchpoints": {"lexical_weight": 0.6}})
-    assert trainer.part_settings("phase") == {"l2": 0.01, "lexical_weight": 0.8, "balanced": False, "hidden": 64}
-    assert trainer.part_settings("intent") == {"l2": 0.01, "lexical_weight": 0.7, "balanced": False, "hidden": 0}
+    assert trainer.part_settings("phase") == {"l2": 0.01, "lexical_weight": 0.8, "balanced": False, "hidden": 64,
+                                              "written_weight": 1.0}
+    assert trainer.part_settings("intent") == {"l2": 0.01, "lexical_weight": 0.7, "balanced": False, "hidden": 0,
+                                               "written_weight": 1.0}
     # Touchpoint sentiment keeps the trainer's own settings, whatever the touchpoints take.
     assert trainer.part_settings("touchpoint_sentiment")["lexical_weight"] == 0.7
 
@@ -40,3 +42,35 @@ def test_a_linear_or_a_one_hidden_layer_head_as_asked():
     assert mlp.head.layers[0][0].shape == (16, 6)
     for clf in (linear, mlp):
         assert (clf.predict_proba(x, texts).argmax(1) == y).mean() > 0.95
+
+
+def test_row_weights_decide_between_real_and_written_items_that_disagree():
+    """Forty written rows say `praise` where twenty real rows say `question`: at weight 1 the
+    written rows win, at weight 0.1 the real ones do."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(0.0, 0.2, (60, 4)).astype(np.float32)
+    y = np.r_[np.zeros(20, dtype=int), np.ones(40, dtype=int)]
+    written = np.r_[np.zeros(20), np.ones(40)].astype(bool)
+    probe = np.zeros((1, 4), dtype=np.float32)
+
+    def praise(weight, hidden=0):
+        clf = fit_classifier(x, ["x"] * 60, y, ["question", "praise"], multilabel=False, l2=0.01, balanced=False,
+                             lexical_weight=0.0, hidden=hidden, sample_weight=np.where(written, weight, 1.0))
+        return clf.predict_proba(probe, ["x"])[0, 1]
+    assert praise(1.0) > 0.5 > praise(0.1)
+    # The MLP (40 short epochs on 60 rows) moves less far from its start, the same for both: less praise.
+    assert praise(1.0, hidden=8) > praise(0.1, hidden=8) + 0.02
+    # Multi-label (sigmoid) heads too: the written rows' positives fade with their weight.
+    multi = y[:, None]
+    strong = fit_classifier(x, ["x"] * 60, multi, ["praise"], multilabel=True, l2=0.01, balanced=False,
+                            lexical_weight=0.0)
+    faded = fit_classifier(x, ["x"] * 60, multi, ["praise"], multilabel=True, l2=0.01, balanced=False,
+                           lexical_weight=0.0, sample_weight=np.where(written, 0.1, 1.0))
+    assert strong.predict_proba(probe, ["x"])[0, 0] > 0.5 > faded.predict_proba(probe, ["x"])[0, 0]
+
+
+def test_written_weight_applies_to_synthetic_items_only():
+    trainer = JourneyTrainer(written_weight=0.25, per_part={"intent": {"written_weight": 1.0}})
+    assert trainer.part_settings("phase")["written_weight"] == 0.25
+    assert trainer.part_settings("intent")["written_weight"] == 1.0
+    assert "written_weight" in trainer.get_params()

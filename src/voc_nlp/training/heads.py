@@ -157,14 +157,15 @@ def expected_calibration_error(probs: np.ndarray, y: np.ndarray, bins: int = 10)
 
 def fit_linear_head(x: np.ndarray, y: np.ndarray, labels: list[str], *, multilabel: bool = False,
                     l2: float = 1e-2, balanced: bool = True, iterations: int = 200, encoder: str = "",
-                    metadata: dict | None = None) -> ClassifierHead:
+                    metadata: dict | None = None, sample_weight: np.ndarray | None = None) -> ClassifierHead:
     """A linear softmax head (`y` class indices) or sigmoid head (`multilabel`, `y` multi-hot).
 
     Fitted full-batch with L-BFGS on standardised inputs (so `l2` means the same
     whatever the scale of the embeddings); the standardisation is folded into
     the stored weights, so the head reads raw embeddings. `balanced` weighs
     classes inversely to their frequency (softmax) or each label's positives by
-    sqrt(negatives / positives) (sigmoid). Deterministic: one thread, no sampling.
+    sqrt(negatives / positives) (sigmoid). `sample_weight`: one weight per row in
+    the loss, on top of the class weights. Deterministic: one thread, no sampling.
     """
     import torch
 
@@ -182,6 +183,8 @@ def fit_linear_head(x: np.ndarray, y: np.ndarray, labels: list[str], *, multilab
         yt = torch.tensor(np.asarray(y), dtype=torch.long)
         counts = torch.bincount(yt, minlength=k).clamp(min=1).float()
         loss_fn = torch.nn.CrossEntropyLoss(weight=n / (k * counts) if balanced else None)
+    if sample_weight is not None:
+        loss_fn = _row_weighted(loss_fn, torch.tensor(np.asarray(sample_weight), dtype=torch.float32), multilabel)
     layer = torch.nn.Linear(xt.shape[1], k)
     optimiser = torch.optim.LBFGS(layer.parameters(), max_iter=iterations, line_search_fn="strong_wolfe")
 
@@ -197,3 +200,19 @@ def fit_linear_head(x: np.ndarray, y: np.ndarray, labels: list[str], *, multilab
     return ClassifierHead(labels=list(labels), layers=[(w, b)],
                           activation="sigmoid" if multilabel else "softmax",
                           encoder=encoder, metadata=dict(metadata or {}))
+
+
+def _row_weighted(loss_fn, sw, multilabel: bool):
+    """`loss_fn` (mean reduction, class weights kept) with each row weighed by `sw`: the
+    weighted mean PyTorch takes over rows, with every row's weight multiplied by its own."""
+    import torch
+
+    def loss(logits, target):
+        if multilabel:
+            per_row = torch.nn.functional.binary_cross_entropy_with_logits(
+                logits, target, pos_weight=loss_fn.pos_weight, reduction="none").mean(1)
+            return (per_row * sw).sum() / sw.sum()
+        per_row = torch.nn.functional.cross_entropy(logits, target, weight=loss_fn.weight, reduction="none")
+        class_weight = loss_fn.weight[target] if loss_fn.weight is not None else torch.ones_like(sw)
+        return (per_row * sw).sum() / (class_weight * sw).sum()
+    return loss

@@ -142,14 +142,21 @@ def _embed(step, docs: list[FeedbackDoc], cache_dir) -> None:
 
 def fit_classifier(x: np.ndarray, texts: list[str], y: np.ndarray, labels: list[str], *, multilabel: bool,
                    l2: float, balanced: bool, lexical_weight: float, hidden: int = 0, metadata: dict | None = None,
-                   min_df: int = 2) -> TextClassifier:
+                   min_df: int = 2, sample_weight: np.ndarray | None = None) -> TextClassifier:
     """Embedding head + word head, fused with the word head's share `lexical_weight`.
-    `hidden` > 0: the embedding head is a one-hidden-layer MLP of that width (`l2` unused), else linear."""
+    `hidden` > 0: the embedding head is a one-hidden-layer MLP of that width (`l2` unused), else linear.
+    `sample_weight`: one weight per row in both heads' losses (None: all 1)."""
     if hidden:
+        mlp_weight = sample_weight
+        if sample_weight is not None and balanced and not multilabel:
+            # The MLP takes row weights instead of class weights: fold the class balance into them.
+            counts = np.bincount(np.asarray(y), minlength=len(labels)).clip(min=1)
+            mlp_weight = np.asarray(sample_weight) * (len(y) / (len(labels) * counts))[np.asarray(y)]
         head = fit_mlp_head(x, y, labels, multilabel=multilabel, hidden=hidden, epochs=MLP_EPOCHS, seeds=(13,),
-                            balanced=balanced, metadata=metadata)
+                            balanced=balanced, metadata=metadata, sample_weight=mlp_weight)
     else:
-        head = fit_linear_head(x, y, labels, multilabel=multilabel, l2=l2, balanced=balanced, metadata=metadata)
+        head = fit_linear_head(x, y, labels, multilabel=multilabel, l2=l2, balanced=balanced, metadata=metadata,
+                               sample_weight=sample_weight)
     lexical = None
     if lexical_weight > 0:
         targets = np.asarray(y) if multilabel else np.eye(len(labels), dtype=np.int8)[np.asarray(y)]
@@ -157,7 +164,8 @@ def fit_classifier(x: np.ndarray, texts: list[str], y: np.ndarray, labels: list[
         # fitted by a regression; the word head is then left out.
         if all(0 < targets[:, j].sum() < len(targets) for j in range(len(labels))):
             lexical = LexicalHead(min_df=min_df, C=4.0, weight=lexical_weight, languages=("en", "fr"),
-                                  class_weight="balanced", solver="liblinear").fit(texts, targets, labels)
+                                  class_weight="balanced", solver="liblinear").fit(texts, targets, labels,
+                                                                                   sample_weight=sample_weight)
     return TextClassifier(head, lexical)
 
 
@@ -185,8 +193,12 @@ class JourneyTrainer:
     - effort_threshold, churn_risk_threshold: the probability effort / churn risk needs.
     - balanced: phase and intent heads weigh classes inversely to their frequency.
     - hidden: 0 for linear embedding heads, else the width of a one-hidden-layer MLP head.
+    - written_weight: the weight, in every loss, of items written for training (`"source":
+      "synthetic"` in journey_train) against real feedback (weight 1). Below 1, the real items
+      -- what the tagger will read -- count for more than the written ones that cover the rare
+      labels.
     - per_part: for a decision (phase, touchpoints, intent, effort, churn_risk) the settings
-      among l2 / lexical_weight / balanced / hidden that differ from the above, e.g.
+      among l2 / lexical_weight / balanced / hidden / written_weight that differ from the above, e.g.
       {"phase": {"lexical_weight": 0.8}}. Touchpoint sentiment keeps the settings above: it reads
       a clause's words, and with the touchpoints' lower word share the sentence's vector outvoted
       "delivery was fast" in "delivery was fast but support never answered".
@@ -199,8 +211,8 @@ class JourneyTrainer:
 
     def __init__(self, l2: float = 1e-2, lexical_weight: float = 0.5, threshold: float = 0.5,
                  effort_threshold: float = 0.5, churn_risk_threshold: float = 0.5, balanced: bool = False,
-                 hidden: int = 0, per_part: dict | None = None, views: tuple[str, ...] = ("base",),
-                 with_examples: bool = True, min_examples: int = 3):
+                 hidden: int = 0, written_weight: float = 1.0, per_part: dict | None = None,
+                 views: tuple[str, ...] = ("base",), with_examples: bool = True, min_examples: int = 3):
         self.l2 = l2
         self.lexical_weight = lexical_weight
         self.threshold = threshold
@@ -208,6 +220,7 @@ class JourneyTrainer:
         self.churn_risk_threshold = churn_risk_threshold
         self.balanced = balanced
         self.hidden = hidden
+        self.written_weight = written_weight
         self.per_part = per_part
         self.views = views
         self.with_examples = with_examples
@@ -225,27 +238,29 @@ class JourneyTrainer:
         settings = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.get_params().items()}
         meta = {"views": list(self.views), "trained_on": len(items), "settings": settings}
         self.parts_ = {}
+        written = np.array([item.get("source") == "synthetic" for item in items], dtype=bool)
         phased = [k for k, i in enumerate(items) if i.get("phase")]
         if phased:
             y = np.array([taxonomy.phase_ids.index(items[k]["phase"]) for k in phased])
             self.parts_["phase"] = self._fit("phase", x[phased], [texts[k] for k in phased], y, taxonomy.phase_ids,
-                                             multilabel=False, metadata=meta)
+                                             written=written[phased], multilabel=False, metadata=meta)
         tagged = [k for k, i in enumerate(items) if "touchpoints" in i]
         if tagged:
-            tx, tt = x[tagged], [texts[k] for k in tagged]
+            tx, tt, tw = x[tagged], [texts[k] for k in tagged], written[tagged]
             ty = np.array([[int(tp in items[k]["touchpoints"]) for tp in taxonomy.touchpoint_ids] for k in tagged])
             if self.with_examples and example_vectors is not None:
                 ex_texts, ex_owner = example_texts(taxonomy)
                 tx = np.vstack([tx, example_vectors])
                 tt = tt + ex_texts
+                tw = np.concatenate([tw, np.zeros(len(ex_texts), dtype=bool)])
                 ty = np.vstack([ty, np.eye(len(taxonomy.touchpoint_ids), dtype=int)[ex_owner]])
             known = [j for j in range(ty.shape[1]) if ty[:, j].sum() >= self.min_examples]
             labels = [taxonomy.touchpoint_ids[j] for j in known]
-            clf = self._fit("touchpoints", tx, tt, ty[:, known], labels, multilabel=True, balanced=True,
+            clf = self._fit("touchpoints", tx, tt, ty[:, known], labels, written=tw, multilabel=True, balanced=True,
                             metadata=meta)
             clf.head.thresholds = {tp: self.threshold for tp in labels}
             self.parts_["touchpoints"] = clf
-            self._fit_touchpoint_sentiment(docs, items, meta)
+            self._fit_touchpoint_sentiment(docs, items, written, meta)
         for name, labels in (("intent", INTENTS),) + tuple((s, [s]) for s in SIGNALS):
             rows = [k for k, i in enumerate(items) if name in i]
             if not rows:
@@ -255,32 +270,39 @@ class JourneyTrainer:
                 if len(set(y.tolist())) < 2:
                     continue
                 self.parts_[name] = self._fit(name, x[rows], [texts[k] for k in rows], y, INTENTS,
-                                              multilabel=False, metadata=meta)
+                                              written=written[rows], multilabel=False, metadata=meta)
             else:
                 y = np.array([[int(items[k][name])] for k in rows])
                 if 0 < y.sum() < len(y):
                     self.parts_[name] = self._fit(name, x[rows], [texts[k] for k in rows], y, labels,
-                                                  multilabel=True, balanced=True, metadata=meta)
+                                                  written=written[rows], multilabel=True, balanced=True,
+                                                  metadata=meta)
                     self.parts_[name].head.thresholds = {name: getattr(self, f"{name}_threshold")}
         return self
 
     def part_settings(self, part: str) -> dict:
-        """The l2 / lexical_weight / balanced / hidden decision `part` is fitted with."""
-        mine = {"l2": self.l2, "lexical_weight": self.lexical_weight, "balanced": self.balanced, "hidden": self.hidden}
+        """The l2 / lexical_weight / balanced / hidden / written_weight decision `part` is fitted with."""
+        mine = {"l2": self.l2, "lexical_weight": self.lexical_weight, "balanced": self.balanced, "hidden": self.hidden,
+                "written_weight": self.written_weight}
         return {**mine, **(self.per_part or {}).get(part, {})}
 
-    def _fit(self, part, x, texts, y, labels, *, multilabel, metadata, balanced=None):
-        """`balanced`: None for the part's setting (phase, intent), else fixed by the decision's kind."""
+    def _fit(self, part, x, texts, y, labels, *, written, multilabel, metadata, balanced=None):
+        """`written`: which rows are written items. `balanced`: None for the part's setting (phase,
+        intent), else fixed by the decision's kind."""
         s = self.part_settings(part)
+        weights = None
+        if s["written_weight"] != 1 and written.any():
+            weights = np.where(written, s["written_weight"], 1.0)
         return fit_classifier(x, texts, y, list(labels), multilabel=multilabel, l2=s["l2"],
                               balanced=s["balanced"] if balanced is None else balanced,
-                              lexical_weight=s["lexical_weight"], hidden=s["hidden"], metadata=metadata)
+                              lexical_weight=s["lexical_weight"], hidden=s["hidden"], metadata=metadata,
+                              sample_weight=weights)
 
-    def _fit_touchpoint_sentiment(self, docs, items, meta) -> None:
+    def _fit_touchpoint_sentiment(self, docs, items, written, meta) -> None:
         """One (evidence unit vector, evidence clause) pair per labelled (item, touchpoint)."""
         touchpoints = self.parts_["touchpoints"]
-        rows, texts, y = [], [], []
-        for doc, item in zip(docs, items):
+        rows, texts, y, row_written = [], [], [], []
+        for doc, item, is_written in zip(docs, items, written):
             labelled = item.get("touchpoint_sentiment") or {}
             wanted = [tp for tp in labelled if tp in touchpoints.labels]
             if not wanted or doc.vectors is None or not len(doc.vectors):
@@ -292,9 +314,11 @@ class JourneyTrainer:
                 rows.append(unit_vector(doc, unit, self.views))
                 texts.append(units[unit].text[a:b])
                 y.append(SENTIMENTS.index(labelled[tp]))
+                row_written.append(is_written)
         if len(set(y)) == len(SENTIMENTS):
             self.parts_["touchpoint_sentiment"] = self._fit("touchpoint_sentiment", np.vstack(rows), texts, np.array(y),
-                                                            SENTIMENTS, multilabel=False, balanced=False,
+                                                            SENTIMENTS, written=np.array(row_written, dtype=bool),
+                                                            multilabel=False, balanced=False,
                                                             metadata=meta)
 
     def save(self, directory: str | Path) -> list[str]:
