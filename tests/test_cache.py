@@ -91,7 +91,7 @@ def test_cached_language_identifier_matches_the_built_one(cache_folder):
         assert any(p.name.startswith("langid-") for p in cache_folder.iterdir())
     finally:
         language._identifier.cache_clear()
-    built = language._build_identifier()
+    built = language.build_identifier()
     for name in built.__slots__:
         a, b = getattr(cached, name), getattr(built, name)
         if isinstance(b, np.ndarray):

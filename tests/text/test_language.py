@@ -1,6 +1,11 @@
+from pathlib import Path
+
 import pytest
 
 from voc_nlp.text import detect_language
+from voc_nlp.text import language as language_module
+
+OTHER_LANGUAGES = Path(__file__).parent / "data" / "other_languages.tsv"
 
 ENGLISH = [
     "@united thanks!!",
@@ -43,6 +48,18 @@ def test_short_english_is_not_taken_for_a_minor_language():
 )
 def test_other_languages_are_still_detected(text, language):
     assert detect_language(text)[0] == language
+
+
+def test_the_en_fr_prior_takes_no_other_language_sentence_py3langid_gets_right():
+    # The rule the prior and its length cut were chosen by (scripts/eval_language.py).
+    rows = [line.split("\t") for line in OTHER_LANGUAGES.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")]
+    identifier = language_module._identifier()
+    for language, text in rows:
+        probabilities = dict(identifier.rank(language_module.language_probe(text)))
+        without_prior, _ = language_module.prefer_main_languages(probabilities, prior=1.0)
+        if without_prior == language:
+            assert detect_language(text)[0] == language, text
 
 
 @pytest.mark.parametrize("text", ["😡😡😡", "", "   ", "123 !!! :)", "https://t.co/abc @united"])
