@@ -7,7 +7,7 @@ Writes a seeded Parquet file of N synthetic feedback rows (EN/FR, short and
 long, some chats' worth of sentences; row groups of 10,000, written as they
 are made), then enriches it the way `voc-nlp enrich` does: `read_feedback`
 chunks (the Parquet read batch by batch), the pipeline, `to_arrow`, a Parquet
-writer (one row group per chunk). Every `--every` rows it prints rows done,
+writer (chunks gathered into row groups of 20,000 rows). Every `--every` rows it prints rows done,
 rows/s so far, the current RSS and the peak RSS. Memory is flat when the RSS
 at 1M rows is within 10 % of the RSS at 100k rows and stays under 1 GB.
 """

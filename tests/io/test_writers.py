@@ -100,6 +100,20 @@ def test_parquet_written_in_several_chunks(tmp_path):
     assert pq.read_table(path).column("id").to_pylist() == ["r1", "r2", "r3"]
 
 
+def test_parquet_chunks_are_gathered_into_row_groups(tmp_path):
+    """Small chunks make few row groups (the footer's memory grows with each), in input order."""
+    from voc_nlp.io.writers import ParquetRecordWriter
+
+    path = tmp_path / "out.parquet"
+    records = make_records()
+    with ParquetRecordWriter(str(path), row_group_rows=2) as writer:
+        for record in records:
+            writer.write(records_to_frame([record]))
+    meta = pq.ParquetFile(path).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [2, 1]
+    assert pq.read_table(path).column("id").to_pylist() == ["r1", "r2", "r3"]
+
+
 def test_jsonl_round_trip(tmp_path):
     path = tmp_path / "out.jsonl"
     write_records(path, make_records())

@@ -219,19 +219,43 @@ def _process_alive(pid: int) -> bool:
 
 
 class ParquetRecordWriter(_FileRecordWriter):
-    """One Parquet file, one row group per `write` call."""
+    """One Parquet file; `write` calls are gathered into row groups of at least `row_group_rows` rows.
 
-    def __init__(self, path: str, metadata: dict[str, str] | None = None):
+    Why gather: the Parquet writer keeps every row group's metadata (about 8 KB serialised for
+    this schema's 68 columns) in memory until it writes the footer. One row group per 1,000-row
+    chunk made memory grow with the file (20-25 MB more at a million rows) and made files slow
+    to scan; 20,000 rows hold about 20 MB of records in memory.
+    """
+
+    ROW_GROUP_ROWS = 20_000
+
+    def __init__(self, path: str, metadata: dict[str, str] | None = None, row_group_rows: int = ROW_GROUP_ROWS):
         super().__init__(path, metadata)
         schema = ARROW_SCHEMA.with_metadata(self.metadata) if self.metadata else ARROW_SCHEMA
         self._writer = pq.ParquetWriter(self.temp_path, schema, compression="zstd")
+        self.row_group_rows = row_group_rows
+        self._pending: list[pa.Table] = []
+        self._pending_rows = 0
 
     def _write_table(self, table: pa.Table) -> int:
-        self._writer.write_table(table)
+        self._pending.append(table)
+        self._pending_rows += table.num_rows
+        if self._pending_rows >= self.row_group_rows:
+            self._flush()
         return table.num_rows
 
+    def _flush(self) -> None:
+        if self._pending:
+            self._writer.write_table(pa.concat_tables(self._pending), row_group_size=self._pending_rows)
+            self._pending, self._pending_rows = [], 0
+
     def _close_file(self) -> None:
+        self._flush()
         self._writer.close()
+
+    def _abort(self) -> None:
+        self._pending, self._pending_rows = [], 0  # nothing is published: no need to write them
+        super()._abort()
 
     def _write_sidecar(self) -> None:
         pass  # in the file's own key-value metadata
