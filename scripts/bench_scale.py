@@ -1,6 +1,6 @@
 """Scale: N rows streamed from a Parquet file through the pipeline, memory flat.
 
-    python scripts/bench_scale.py                  # 1,000,000 rows (~45 min on 2 cores)
+    python scripts/bench_scale.py                  # 1,000,000 rows (~65 min on 2 cores)
     python scripts/bench_scale.py --rows 200000 --every 20000
 
 Writes a seeded Parquet file of N synthetic feedback rows (EN/FR, short and
