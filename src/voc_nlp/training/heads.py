@@ -203,8 +203,8 @@ def fit_linear_head(x: np.ndarray, y: np.ndarray, labels: list[str], *, multilab
 
 
 def _row_weighted(loss_fn, sw, multilabel: bool):
-    """`loss_fn` (mean reduction, class weights kept) with each row weighed by `sw`: the
-    weighted mean PyTorch takes over rows, with every row's weight multiplied by its own."""
+    """`loss_fn` (mean reduction, class weights kept) with each row's loss also multiplied by
+    its weight in `sw`, normalised as PyTorch normalises class weights (by the total weight)."""
     import torch
 
     def loss(logits, target):
