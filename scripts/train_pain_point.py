@@ -178,16 +178,7 @@ def main() -> None:
     cv = {"n": int(len(y)), "problem": int(y.sum()), "f1": round(float(max(f1s)), 3),
           "precision": round(float(precision_score(y, oof >= threshold)), 3),
           "recall": round(float(recall_score(y, oof >= threshold)), 3), "auc": round(float(roc_auc_score(y, oof)), 3)}
-    clf = fit_head(x, y)
-    w, b = clf.coef_[0].astype(np.float32), np.float32(clf.intercept_[0])
-    # Two-logit softmax equivalent of the binary logistic regression.
-    head = ClassifierHead(
-        labels=LABELS,
-        layers=[(np.stack([-w / 2, w / 2]), np.array([-b / 2, b / 2], dtype=np.float32))],
-        activation="softmax",
-        encoder=encoder.fingerprint,
-        metadata={"version": VERSION, "trained_on": trained_on},
-    )
+    head = as_head(fit_head(x, y), encoder.fingerprint, {"version": VERSION, "trained_on": trained_on})
 
     dev_texts, dev_y, dev_counts = intent_set(args.data_dir, "dev")
     dev_extra, _ = praise_set(args.data_dir, "dev", 500)
@@ -213,6 +204,13 @@ def main() -> None:
 
 def fit_head(x: np.ndarray, y: np.ndarray) -> LogisticRegression:
     return LogisticRegression(C=2.0, max_iter=3000, class_weight="balanced", random_state=SEED).fit(x, y)
+
+
+def as_head(clf: LogisticRegression, encoder: str, metadata: dict) -> ClassifierHead:
+    """The two-logit softmax equivalent of the binary logistic regression."""
+    w, b = clf.coef_[0].astype(np.float32), np.float32(clf.intercept_[0])
+    return ClassifierHead(labels=LABELS, layers=[(np.stack([-w / 2, w / 2]), np.array([-b / 2, b / 2], dtype=np.float32))],
+                          activation="softmax", encoder=encoder, metadata=metadata)
 
 
 def out_of_fold(x: np.ndarray, y: np.ndarray, folds: int = 5) -> np.ndarray:

@@ -23,6 +23,13 @@ from voc_nlp.heads import ClassifierHead
 from voc_nlp.registry import components
 
 
+def threshold_at_half(p: np.ndarray, threshold: float) -> np.ndarray:
+    """Probabilities rescaled piecewise-linearly so that `threshold` maps to 0.5 (0 and 1 stay)."""
+    t = min(max(float(threshold), 1e-6), 1 - 1e-6)
+    p = np.asarray(p, dtype=np.float64)
+    return np.where(p < t, 0.5 * p / t, 0.5 + 0.5 * (p - t) / (1 - t))
+
+
 @components.register("problems")
 class ProblemReportDetector(Component):
     name = "problems"
@@ -50,9 +57,7 @@ class ProblemReportDetector(Component):
 
     def score(self, p: np.ndarray) -> np.ndarray:
         """P(problem) rescaled so that the threshold maps to 0.5."""
-        t = min(max(self.threshold, 1e-6), 1 - 1e-6)
-        p = np.asarray(p, dtype=np.float64)
-        return np.where(p < t, 0.5 * p / t, 0.5 + 0.5 * (p - t) / (1 - t))
+        return threshold_at_half(p, self.threshold)
 
     def __call__(self, docs: list[FeedbackDoc]) -> None:
         live = [d for d in docs if d.ok]
