@@ -1,8 +1,9 @@
 """Pain points: problems, not only moods (real encoder, trained heads)."""
 
+import numpy as np
 import pytest
 
-from voc_nlp.components.pain_points import PainPointDetector
+from voc_nlp.components.pain_points import PainDecision, PainPointDetector
 from voc_nlp.components.problems import ProblemReportDetector
 from voc_nlp.paths import default_model, default_pipeline_dir
 from voc_nlp.pipeline import ConfigError, Pipeline
@@ -46,16 +47,84 @@ def test_moods_and_units(pipeline):
         "But my parcel never arrived.",
     ])
     assert angry.pain_point and not happy.pain_point
-    assert [u.pain_point for u in mixed.units] == [False, True]
-    # The item's score is its strongest unit's, raised to 0.5 + 0.5 * P(complaint) when its intent is a complaint.
-    expected = max(u.pain_point_score for u in mixed.units)
-    if mixed.intent == "complaint":
-        expected = max(expected, round(0.5 + 0.5 * mixed.intent_scores["complaint"], 4))
-    assert mixed.pain_point_score == expected
-    # The score and the flag agree everywhere.
+    assert mixed.pain_point and [u.pain_point for u in mixed.units] == [False, True]
+    # The score and the flag agree everywhere; an item is a pain point exactly when one of its units is.
     for r in (angry, happy, mixed):
+        assert r.pain_point == (r.pain_point_score >= 0.5) == any(u.pain_point for u in r.units)
         for u in r.units:
             assert u.pain_point == (u.pain_point_score >= 0.5)
+            assert r.pain_point or u.pain_point_score <= r.pain_point_score
+
+
+THANKFUL = ["Thanks for fixing the double charge on my card so quickly.",
+            "Merci d'avoir réglé si vite le problème de ma carte bloquée !"]
+
+
+def test_thanks_for_a_fixed_problem_is_not_a_pain_point(pipeline):
+    step = _step(pipeline, "pain_points")
+    records = pipeline.enrich_texts(THANKFUL)
+    for r in records:
+        assert r.sentiment == "positive"
+        assert r.pain_point is False and r.intent != "complaint"
+        assert not any(u.pain_point for u in r.units)
+    # The unit rule alone flags them: the problem model reads the problem they mention.
+    decision, step.decision = step.decision, None
+    try:
+        assert all(r.pain_point for r in pipeline.enrich_texts(THANKFUL))
+    finally:
+        step.decision = decision
+
+
+def test_a_calm_problem_report_is_a_pain_point_in_its_units_too(pipeline):
+    for r in pipeline.enrich_texts(["Ma commande n'est toujours pas arrivée.", "The ATM declined my card."]):
+        assert r.sentiment == "neutral" and r.intent == "complaint"
+        assert r.pain_point and r.units[0].pain_point
+
+
+def test_intent_and_pain_point_agree_either_way(pipeline):
+    step = _step(pipeline, "pain_points")
+    text = ["My card was charged twice."]
+    (before,) = pipeline.enrich_texts(text)
+    assert before.pain_point and before.intent == "complaint" and before.sentiment == "neutral"
+    assert step.problem_reports and step.agree_by == "pain_point"
+    threshold = step.decision.threshold
+    step.decision.threshold = 0.999999  # a decision that calls nothing a pain point
+    try:
+        (report,) = pipeline.enrich_texts(text)
+        step.problem_reports = False
+        (demoted,) = pipeline.enrich_texts(text)
+        step.agree_by = "intent"
+        (kept,) = pipeline.enrich_texts(text)
+    finally:
+        step.decision.threshold, step.agree_by, step.problem_reports = threshold, "pain_point", True
+    # problem_reports: a calm problem report (not read positive) is a pain point whatever the decision.
+    assert report.pain_point and report.intent == "complaint" and report.units[0].pain_point
+    # agree_by: pain_point -- the complaint becomes the next most likely intent; the scores stay the model's.
+    assert not demoted.pain_point and not any(u.pain_point for u in demoted.units)
+    scores = {k: v for k, v in demoted.intent_scores.items() if k != "complaint"}
+    assert demoted.intent == max(scores, key=scores.get) and demoted.intent_scores == before.intent_scores
+    # agree_by: intent -- an item read as a complaint is a pain point whatever the decision.
+    assert kept.pain_point and kept.intent == "complaint"
+    assert kept.pain_point_score == round(0.5 + 0.5 * kept.intent_scores["complaint"], 4)
+
+
+def test_decision_reads_known_signals_only(tmp_path):
+    PainDecision(signals=["negative", "mood"], weights=[1.0, 1.0], bias=0.0, threshold=0.5).save(tmp_path)
+    with pytest.raises(ValueError, match="unknown signals \\['mood'\\]"):
+        PainPointDetector(taxonomy=Taxonomy.load(), model=str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="train_pain_decision.py"):
+        PainPointDetector(taxonomy=Taxonomy.load(), model=str(tmp_path / "none"))
+    with pytest.raises(ValueError, match="agree_by"):
+        PainPointDetector(taxonomy=Taxonomy.load(), agree_by="sentiment")
+
+
+def test_decision_round_trip(tmp_path):
+    decision = PainDecision.load(default_model("pain_decision"))
+    decision.save(tmp_path)
+    again = PainDecision.load(tmp_path)
+    assert again == decision
+    x = np.zeros(len(decision.signals))
+    assert again.proba(x) == pytest.approx(1 / (1 + np.exp(-decision.bias)))
 
 
 def test_agent_turns_are_not_scored(pipeline):

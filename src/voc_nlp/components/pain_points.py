@@ -1,6 +1,21 @@
 """Pain points per unit and per item: problems, not only moods.
 
-A unit is a pain point when any of these holds:
+Which items are pain points (`model`, default config: models/pain_decision):
+a logistic regression (`PainDecision`) over what the earlier steps read in
+the item's customer units (`item_signals`): its sentiment probabilities, its
+most negative unit, its strongest problem report (`doc.problem_scores`) and
+pain emotion, and its intent probabilities. scripts/train_pain_decision.py
+fits and thresholds it by cross-validation on train splits (TweetEval
+sentiment tweets, journey_train), with every model that learned from an item
+retrained without it. `pain_point_score` is its P(pain point) rescaled so that
+the threshold is 0.5: `pain_point` is exactly `pain_point_score >= 0.5`. With
+`problem_reports`, an item not read as positive with a unit that reports a
+problem (problem score >= 0.5) is a pain point whatever the decision (its
+score at least that problem score): the taxonomy's calm problem report,
+neutral and a pain point all the same.
+
+Which units carry it (topics quote them), and the whole decision when `model`
+is null: a unit is a pain point when any of these holds:
 
 - its sentiment is the taxonomy's negative label;
 - it expresses one of the configured pain emotions (default config: anger,
@@ -13,27 +28,26 @@ A unit is a pain point when any of these holds:
 - it *reports a problem*, even calmly ("the ATM declined my card"): the
   `problems` component's score is >= 0.5.
 
-`pain_point_score` is in [0, 1] and ranks units; it is built so that
-`pain_point` is exactly `pain_point_score >= 0.5`:
+A unit's score starts from its problem score and, when the mood (sentiment or
+emotion) flags it, is at least 0.5 + 0.5 * strength, strength = max(P(neg) -
+P(pos) clipped to [0, 1], strongest pain-emotion score). Without `model`, the
+item's score is the maximum over its customer units. With it, units follow the
+item: an item that is a pain point has at least one pain-point unit (its
+strongest, when the rule flagged none), one that is not has none (unit scores
+capped at the item's).
 
-- it starts from the unit's problem score (`doc.problem_scores`, P(problem)
-  rescaled so that the problem model's threshold is 0.5);
-- when the mood (sentiment or emotion) flags the unit, the score is at least
-  0.5 + 0.5 * strength, strength = max(P(neg) - P(pos) clipped to [0, 1],
-  strongest pain-emotion score).
-
-The item is a pain point when any customer unit is, or when its intent
-(`components.signals`) is one of `intents` (default config: complaint); its
-score is the maximum over its customer units, raised to 0.5 + 0.5 * P(intent)
-in the second case.
+Intent and pain point agree (`intents`, default: complaint; `agree_by`):
+with `agree_by: intent` an item read as a complaint is a pain point (its score
+raised to 0.5 + 0.5 * P(complaint)); with `agree_by: pain_point` (default
+config, chosen by cross-validation) an item the decision does not call a pain
+point does not keep the complaint intent: it takes its next most likely one
+(`intent_scores` stay the intent model's, so the change is visible).
 
 Complaints read as negative: with `complaint_score` set, an item whose
-sentiment is neutral but whose pain-point score reaches it (a clear problem
-report, or a strong pain emotion, stated without negative words) gets the
-negative label, unless the sentiment step read it as mixed (`doc.mixed`:
-praise and complaint). `sentiment_probs` and `sentiment_score` stay the sentiment
-model's, so the change is visible. This component reads the problem scores
-and the unit labels written by the sentiment and emotion components.
+sentiment is neutral but whose pain-point score reaches it gets the negative
+label, unless the sentiment step read it as mixed (`doc.mixed`: praise and
+complaint). `sentiment_probs` and `sentiment_score` stay the sentiment
+model's, so the change is visible.
 """
 
 from __future__ import annotations
@@ -105,6 +119,7 @@ class PainPointDetector(Component):
         intents: list[str] | tuple[str, ...] = (),
         model: str | None = None,
         agree_by: str = "intent",
+        problem_reports: bool = False,
     ):
         taxonomy = taxonomy or Taxonomy.load()
         unknown = [e for e in (*emotions, *needs_corroboration) if e not in taxonomy.emotion_ids]
@@ -123,6 +138,7 @@ class PainPointDetector(Component):
         if agree_by not in ("intent", "pain_point"):
             raise ValueError(f"pain_points: agree_by is `intent` or `pain_point`, got {agree_by!r}")
         self.agree_by = agree_by
+        self.problem_reports = bool(problem_reports)
         self.decision = PainDecision.load(model) if model else None
         unknown = sorted(set(self.decision.signals) - set(SIGNALS)) if self.decision else []
         if unknown:
@@ -194,6 +210,9 @@ class PainPointDetector(Component):
         intent = doc.record.intent
         if self.decision is not None:
             best = self._decide(doc)
+            problem = float(np.max(problem_scores))
+            if self.problem_reports and problem >= 0.5 and doc.record.sentiment != self._positive:
+                best = max(best, round(problem, 4))
         if intent in self.intents:
             if self.agree_by == "intent":
                 # An item whose intent (components.signals) is a complaint reports a problem.
