@@ -1,4 +1,4 @@
-"""Cross-validate the pain-point decision on the train splits.
+"""Cross-validate the pain-point decision on the train splits and write it (models/pain_decision/).
 
     python scripts/train_pain_decision.py [--folds 3] [--tweets-per-label 400] [--threads 1]
 
@@ -19,19 +19,24 @@ the other folds and swapped into the real components: the sentiment heads
 (their temperatures are the shipped ones), the problem head
 (scripts/train_pain_point.py's recipe, its training rows of fold k left out)
 and the intent classifier (models/cx_signals' settings, journey_train items of
-other folds). The emotion head is the shipped one: it never saw the TweetEval
-sentiment tweets measured here (only 3,000 neutral ones, which the sample
-leaves out), but it learned journey_train's emotion labels, so on journey
-items the emotion signal is better than on new data.
+other folds). The emotion head is the shipped one: it never saw the negative
+and positive TweetEval sentiment tweets measured here (it learned from 3,000
+neutral ones, and neutral tweets are only reported, never fitted on), but it
+learned journey_train's emotion labels, so on journey items the emotion
+signal is better than on new data.
 
 Then the pain-point decisions are compared on the same out-of-fold signals:
-the unit rule as before (an item read as a complaint a pain point too), and a logistic regression over the item signals
-(`PainPointDetector.item_signals`), itself cross-validated over the same folds
-(fitted on the other folds' items, each domain the same total weight, classes
-balanced within a domain; its threshold the best mean balanced accuracy of
-the two domains on those folds). The decision fitted on every fold is written
-to `--out` (default models/pain_decision) with a model card. No dev split is
-read.
+the unit rule as before (an item read as a complaint a pain point too), and a
+logistic regression over the item signals (`PainPointDetector.item_signals`;
+several signal sets), itself cross-validated over the same folds (fitted on
+the other folds' items, each domain the same total weight, classes balanced
+within a domain; its threshold the best mean balanced accuracy of the two
+domains on those folds), with intent made to agree with it or the other way
+round, and with `problem_reports` (the configuration shipped). The decision
+fitted on every fold is written to `--out` (default models/pain_decision)
+with a model card. The out-of-fold signals are kept in .cache/ (about 6 min
+on one loaded thread with the embeddings cached; the sentiment mix's
+embeddings take far longer the first time). No dev split is read.
 """
 
 from __future__ import annotations
