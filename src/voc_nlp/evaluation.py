@@ -181,9 +181,10 @@ def _figures(gold: list[dict], predicted: list[dict], keep: list[int], taxonomy)
              if isinstance(gold[k].get("phase"), str) and gold[k].get("phase")]
     if pairs and taxonomy.phase_ids:
         figures["phase"] = phase_metrics([g for g, _ in pairs], [p or "" for _, p in pairs], taxonomy.phase_ids)
-    # How often an item the gold labels negative (positive) is flagged as a pain point.
+    # How often an item of each gold sentiment is flagged as a pain point (neutral: how far the share of
+    # pain points in feedback that is mostly not about a problem reads too high).
     flagged = {}
-    for label in ("negative", "positive"):
+    for label in ("negative", "neutral", "positive"):
         rows = [k for k in keep if gold[k].get("sentiment") == label and predicted[k].get("pain_point") is not None]
         if rows:
             flagged[f"share_of_gold_{label}"] = float(np.mean([bool(predicted[k]["pain_point"]) for k in rows]))

@@ -128,3 +128,19 @@ def test_a_gzipped_review_export_gives_calibration_error_and_figures_per_column(
     assert {k: v["n"] for k, v in figures["by"]["groups"].items()} == {"Dresses": 1, "Tops": 2}
     assert main(["evaluate", str(path), "--threads", "1"]) == 0
     assert "sentiment calibration error (ECE, probabilities)" in capsys.readouterr().out
+
+
+def test_pain_point_share_per_gold_sentiment(tmp_path, capsys):
+    # Shaped like the airline tweets: the share of pain points among each gold sentiment, neutral included
+    # (an analyst reads the pain-point share of feedback that is mostly not about a problem).
+    rows = [{"text": "@AirCo my bag never arrived and nobody answers the phone.", "airline_sentiment": "negative"},
+            {"text": "@AirCo what time does boarding start for the 6pm flight to Boston?",
+             "airline_sentiment": "neutral"},
+            {"text": "@AirCo the crew was lovely, thanks for a smooth flight!", "airline_sentiment": "positive"}]
+    path = tmp_path / "tweets.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    assert main(["evaluate", str(path), "--sentiment-col", "airline_sentiment", "--json", "--threads", "1"]) == 0
+    shares = json.loads(capsys.readouterr().out)["all"]["pain_point"]
+    assert shares == {"share_of_gold_negative": 1.0, "share_of_gold_neutral": 0.0, "share_of_gold_positive": 0.0}
+    assert main(["evaluate", str(path), "--sentiment-col", "airline_sentiment", "--threads", "1"]) == 0
+    assert "pain point on gold-neutral items (share)" in capsys.readouterr().out

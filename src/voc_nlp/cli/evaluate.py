@@ -35,6 +35,7 @@ FIGURES = [
     (("signals", "effort_f1"), "effort F1"),
     (("signals", "churn_risk_f1"), "churn risk F1"),
     (("pain_point", "share_of_gold_negative"), "pain point on gold-negative items (share)"),
+    (("pain_point", "share_of_gold_neutral"), "pain point on gold-neutral items (share)"),
     (("pain_point", "share_of_gold_positive"), "pain point on gold-positive items (share)"),
 ]
 
