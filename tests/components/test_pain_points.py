@@ -75,6 +75,19 @@ def test_thanks_for_a_fixed_problem_is_not_a_pain_point(pipeline):
         step.decision = decision
 
 
+def test_general_statements_without_a_problem_are_not_pain_points(pipeline):
+    # Most general feedback is neutral and not about a problem (the decision learned that from neutral tweets).
+    records = pipeline.enrich_texts([
+        "Watching the game tonight at Mike's place, kickoff at 8.",
+        "Heading to Chicago tomorrow for the conference.",
+        "Le marché de Noël ouvre samedi sur la place de la mairie.",
+        "Apple will announce the new iPhone on Tuesday, according to reports.",
+    ])
+    for r in records:
+        assert r.sentiment == "neutral" and r.pain_point is False and r.pain_point_score < 0.5
+        assert not any(u.pain_point for u in r.units)
+
+
 def test_a_calm_problem_report_is_a_pain_point_in_its_units_too(pipeline):
     for r in pipeline.enrich_texts(["Ma commande n'est toujours pas arrivée.", "The ATM declined my card."]):
         assert r.sentiment == "neutral" and r.intent == "complaint"

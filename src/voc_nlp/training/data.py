@@ -44,6 +44,13 @@ def sentiment_set(data_dir: Path, name: str, split: str) -> tuple[list[str], lis
     return df["text"].tolist(), df[column].tolist()
 
 
+def neutral_tweets_sample(data_dir: Path, split: str, n: int, seed: int = 13) -> list[str]:
+    """A fixed-seed sample of n TweetEval sentiment tweets labelled neutral (the emotion head's neutral rows)."""
+    tse = read_split(data_dir, "tweeteval_sentiment", split)
+    calm = tse[tse["label"] == "neutral"]
+    return calm.sample(n=min(n, len(calm)), random_state=seed)["text"].tolist()
+
+
 def emotion_set(data_dir: Path, split: str, taxonomy: Taxonomy, with_tweeteval: bool = True,
                 neutral_tweets: int = 0, seed: int = 13) -> tuple[list[str], np.ndarray]:
     """GoEmotions (+ TweetEval emotion) texts with a multi-hot CX-emotion matrix.
@@ -69,9 +76,7 @@ def emotion_set(data_dir: Path, split: str, taxonomy: Taxonomy, with_tweeteval: 
                 texts.append(text)
                 rows.append([int(e in mapped) for e in ids])
     if neutral_tweets:
-        tse = read_split(data_dir, "tweeteval_sentiment", split)
-        calm = tse[tse["label"] == "neutral"]
-        calm = calm.sample(n=min(neutral_tweets, len(calm)), random_state=seed)["text"].tolist()
+        calm = neutral_tweets_sample(data_dir, split, neutral_tweets, seed)
         texts += calm
         rows += [[int(e == taxonomy.neutral_emotion) for e in ids]] * len(calm)
     return texts, np.array(rows, dtype=np.int8)
