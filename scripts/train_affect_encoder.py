@@ -1,9 +1,10 @@
 """Fine-tune the USE-m3 encoder for sentiment (and CX emotions) as a LoRA adapter.
 
     python scripts/train_affect_encoder.py [--data-dir ../shared/data] [--rank 16] [--epochs 2] [--seed 13]
-        -> models/affect_encoder (sentiment)
+        -> models/affect_encoder (sentiment alone; no profile ships it since the
+           `accurate` profile's e5 view made it redundant: scripts/eval_e5_mix.py)
     python scripts/train_affect_encoder.py --emotion-weight 1 --out models/affect_emotions_encoder
-        -> sentiment and the CX emotions at once
+        -> sentiment and the CX emotions at once (`make models`; both profiles read it)
 
 The frozen encoder caps sentiment: an MLP over its vectors, or over its
 inner features, stays at TweetEval macro-recall ~0.68-0.69. Its tower (the

@@ -115,7 +115,7 @@ def test_cache_entries_are_readable_by_other_users(cache_folder, tmp_path):
 def test_cached_adapter_tower_matches_the_merge(cache_folder):
     from voc_nlp.paths import default_model
 
-    adapter = use_m3.UseAdapter.load(default_model("affect_encoder"))
+    adapter = use_m3.UseAdapter.load(default_model("affect_emotions_encoder"))
     base = use_m3.tower_weights(use_m3.load_backend(1))
     merged = adapter.merged(base)
     for _ in range(2):  # built, then read back

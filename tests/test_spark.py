@@ -171,7 +171,7 @@ def test_a_worker_builds_the_profile_it_is_given():
     from_dict = spark.worker_pipeline(spark.pipeline_settings(raw, {"profile": "accurate"},
                                                               base_dir=default_pipeline_dir()))
     default = spark.worker_pipeline(spark.pipeline_settings(raw, None, base_dir=default_pipeline_dir()))
-    assert set(from_file.config["encoder"]["adapters"]) == {"affect", "affect_emotions"}
-    assert from_dict.config["encoder"]["adapters"] == from_file.config["encoder"]["adapters"]
+    assert set(from_file.config["encoder"]["extra_views"]) == {"e5_sentiment"}
+    assert from_dict.config["encoder"]["extra_views"] == from_file.config["encoder"]["extra_views"]
     assert from_dict.provenance()["voc_nlp.profile"] == "accurate"
     assert default.provenance()["voc_nlp.profile"] == "fast"

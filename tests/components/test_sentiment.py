@@ -14,7 +14,7 @@ def accurate():
 
 
 @pytest.mark.parametrize("profile, views", [("fast", {"base", "affect_emotions"}),
-                                            ("accurate", {"base", "affect", "affect_emotions", "e5_sentiment"})])
+                                            ("accurate", {"base", "affect_emotions", "e5_sentiment"})])
 def test_each_head_reads_the_encoder_view_it_was_trained_on(pipeline, accurate, profile, views):
     nlp = pipeline if profile == "fast" else accurate
     sentiment = next(s for s in nlp.steps if s.name == "sentiment")

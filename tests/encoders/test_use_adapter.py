@@ -111,7 +111,7 @@ def test_token_embeddings_dequantise_the_table(backend):
 
 
 def test_a_backend_without_adapters_says_how_to_switch():
-    config = {"encoder": {"backend": "minilm", "adapters": {"affect": "../models/affect_encoder"}}}
+    config = {"encoder": {"backend": "minilm", "adapters": {"affect": "../models/affect_emotions_encoder"}}}
     with pytest.raises(ValueError, match="remove encoder.adapters"):
         encoder_from_config(config)
 

@@ -3,11 +3,11 @@
 The heads are listed by the encoder view each reads (`models`) and their
 probabilities averaged, each weighing `weights[view]` (default 1). The
 default (`fast`) profile averages two: over the base vectors and over the
-`affect_emotions` adapter view. `accurate` adds the `affect` view's head and
-the `e5_sentiment` view's (multilingual-e5-small LoRA-tuned on the sentiment
-mix, a second encoder), the latter weighing as much as the three others
-together: no head is best everywhere, and e5 errs where the USE heads do not
-(figures in configs/default.yaml and the README).
+`affect_emotions` adapter view. `accurate` adds the `e5_sentiment` view's
+head (multilingual-e5-small LoRA-tuned on the sentiment mix, a second
+encoder), weighing as much as the two others together: no head is best
+everywhere, and e5 errs where the USE heads do not (figures in
+configs/default.yaml and the README).
 
 `lexical` (a folder with `lexical.json`, scripts/train_sentiment_lexical.py):
 for units in its languages (English), the heads' mean is averaged with a
