@@ -83,6 +83,22 @@ def test_logit_fusion_lets_a_sure_head_outweigh_one_near_even_and_survives_savin
     assert LexicalHead.load(tmp_path).fusion == "mean"
 
 
+def test_the_emotion_component_fuses_english_units_as_the_shipped_lexical_head_says(pipeline):
+    from voc_nlp.text import normalize_social
+
+    text = "Ugh, this is so annoying, the app logged me out again."
+    emotions = next(s for s in pipeline.steps if s.name == "emotions")
+    assert emotions.lexical.fusion == "logit"  # chosen by scripts/cv_emotions.py
+    head_alone = Pipeline.from_config(overrides={"components": {**pipeline.config["components"],
+                                                               "emotions": {**pipeline.config["components"]["emotions"],
+                                                                            "lexical": False}}})
+    alone = np.array(list(head_alone.enrich_texts([text])[0].emotion_scores.values()))
+    words = emotions.lexical.predict_proba([normalize_social(text)])[0]
+    fused = np.array(list(pipeline.enrich_texts([text])[0].emotion_scores.values()))
+    np.testing.assert_allclose(fused, emotions.lexical.fuse(alone, words), atol=2e-3)
+    assert not np.allclose(fused, (alone + words) / 2, atol=2e-3)
+
+
 @pytest.mark.parametrize("text, lang, differs", [
     ("Ugh, this is so annoying, the app logged me out again.", "en", True),
     ("Franchement agaçant, l'application me déconnecte encore.", "fr", False),
