@@ -1,24 +1,27 @@
 """Cross-validate the CX emotion recipe and the emotion rules on the train splits.
 
-    python scripts/cv_emotions.py [--folds 3] [--weights 0,1,3] [--goemotions-sample 1000] [--threads 1]
+    python scripts/cv_emotions.py [--folds 3] [--weights 0,1,3,5] [--hidden 512] [--epochs 30]
+                                  [--fusion logit] [--goemotions-sample 1000] [--threads 1]
 
 The training mix is `voc_nlp.training.data.emotion_mix`: GoEmotions train, TweetEval emotion train,
 3,000 neutral tweets and journey_train (chats by their customer turns), split into folds by a hash of
 the text. For each journey_train weight (`--weights`, relative to a GoEmotions row) the recipe
-(`voc_nlp.training.emotions`; here one seed, 512 hidden units, where the shipped head is distilled from
-a seed ensemble) is trained on the other folds; each row gets out-of-fold (OOF) probabilities. A
-fold's figures use thresholds chosen on the other folds' OOF rows (per label, F1-best), so no figure is
-read on the rows that chose its thresholds. Printed per variant, with and without the lexical head:
-GoEmotions-train CX-7 macro-F1 (neutral left out) and per label, journey_train macro-F1 (8 labels, as
-`voc-nlp evaluate` scores it) for EN and FR; `score` is the mean of GoEmotions and journey macro-F1.
+(`voc_nlp.training.emotions`: one MLP head of `--hidden` units trained `--epochs` passes, the shipped
+recipe by default, and the lexical head) is trained on the other folds; each row gets out-of-fold (OOF)
+probabilities. A fold's figures use thresholds chosen on the other folds' OOF rows (per label,
+F1-best), so no figure is read on the rows that chose its thresholds. Printed per variant, without the
+lexical head and with it fused each way (`voc_nlp.lexical.fuse`: mean of the probabilities or of the
+log-odds): GoEmotions-train CX-7 macro-F1 (neutral left out) and per label, journey_train macro-F1 (8
+labels, as `voc-nlp evaluate` scores it) for EN and FR; `score` is the mean of GoEmotions and journey
+macro-F1.
 
 The CX reading rules (milder, requests, named, not_in_complaints) are then measured on and off through
-the real emotion component, with the chosen weight's fold heads swapped in: on journey_train items and
-a GoEmotions train sample, each built by the pipeline steps up to `problems` (units, language, embed,
-sentiment, problems; unit vectors cached by `voc_nlp.training.journey.embed_items`). The sentiment
-heads read there were trained on journey_train, so not_in_complaints (which reads the sentiment label)
-is measured with a sentiment better than on new data. No dev split is read.
-"""
+the real emotion component, with the best weight's fold heads (lexical head fused by `--fusion`) swapped
+in: on journey_train items and a GoEmotions train sample, each built by the pipeline steps up to
+`problems` (units, language, embed, sentiment, problems; unit vectors cached by
+`voc_nlp.training.journey.embed_items`). The sentiment heads read there were trained on journey_train,
+so not_in_complaints (which reads the sentiment label) is measured with a sentiment better than on new
+data. No dev split is read."""
 
 from __future__ import annotations
 
@@ -48,7 +51,8 @@ from voc_nlp.training.data import (  # noqa: E402
     emotion_weights,
     journey_train,
 )
-from voc_nlp.training.emotions import decide, f1_best_thresholds, out_of_fold  # noqa: E402
+from voc_nlp.lexical import FUSIONS  # noqa: E402
+from voc_nlp.training.emotions import decide, f1_best_thresholds, fused_scores, out_of_fold  # noqa: E402
 from voc_nlp.training.journey import embed_items  # noqa: E402
 
 SEED = 13
@@ -56,26 +60,18 @@ NEUTRAL_TWEETS = 3000  # as scripts/train_heads.py
 RULES = ("milder", "requests", "named", "not_in_complaints")
 
 
-def fused(head_probs: np.ndarray, lexical_probs: np.ndarray | None, english: np.ndarray, weight: float = 0.5):
-    """The component's scores: English rows average the two heads, others take the head's."""
-    if lexical_probs is None:
-        return head_probs
-    out = head_probs.copy()
-    out[english] = (1 - weight) * head_probs[english] + weight * lexical_probs[english]
-    return out
-
-
-def crossfit_thresholds(probs, y, labels, folds, pool, english=None, lexical=False):
-    """Per fold: (head thresholds, fused thresholds or None) chosen on the other folds' pooled OOF rows."""
+def crossfit_thresholds(probs, y, labels, folds, pool, english=None, fusion=None):
+    """Per fold: (head thresholds, thresholds on the `fusion` scores or None) chosen on the other folds'
+    pooled OOF rows."""
     out = {}
     for k in np.unique(folds):
         rows = pool & (folds != k)
         head = f1_best_thresholds(probs["head"][rows], y[rows], labels)
-        fusion = None
-        if lexical:
+        fused = None
+        if fusion:
             en = rows & english
-            fusion = f1_best_thresholds(probs["fused"][en], y[en], labels)
-        out[int(k)] = (head, fusion)
+            fused = f1_best_thresholds(probs[fusion][en], y[en], labels)
+        out[int(k)] = (head, fused)
     return out
 
 
@@ -105,6 +101,10 @@ def variant_figures(frame, y, labels, neutral, scores, thresholds, english, lexi
             out["journey_per_label"] = {k: round(v, 3) for k, v in m["per_label_f1"].items()}
     out["score"] = round((out["goemotions_cx7"]["macro_f1"] + out["journey_all"]) / 2, 4)
     return out
+
+
+def variant_name(weight: float, fusion: str | None) -> str:
+    return f"journey weight {weight:g}, " + (f"with lexical head ({fusion})" if fusion else "without lexical head")
 
 
 def rule_variants() -> dict[str, tuple[str, ...]]:
@@ -142,6 +142,10 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--weights", default="0,1,3,5", help="journey_train row weights to compare")
+    parser.add_argument("--hidden", type=int, default=512, help="hidden units of the MLP head")
+    parser.add_argument("--epochs", type=int, default=30, help="training passes of the MLP head")
+    parser.add_argument("--fusion", choices=FUSIONS, default="logit",
+                        help="how the lexical head is fused for the rules (both are always compared)")
     parser.add_argument("--goemotions-sample", type=int, default=1000,
                         help="GoEmotions train texts per fold run through the pipeline for the rules")
     parser.add_argument("--threads", type=int, default=1)
@@ -174,7 +178,9 @@ def main() -> None:
     english = (frame["lang"] == "en").to_numpy()
     folds = frame["fold"].to_numpy()
     log(f"embedded {len(frame)} texts: {time.time() - started:.0f} s", flush=True)
-    recipe = dict(seeds=(SEED,), hidden=512, student_hidden=512, seed=SEED, encoder=encoder.fingerprint)
+    recipe = dict(seeds=(SEED,), hidden=args.hidden, student_hidden=args.hidden, epochs=args.epochs, seed=SEED,
+                  fusion=args.fusion, encoder=encoder.fingerprint)
+    log(f"recipe: {json.dumps({k: v for k, v in recipe.items() if k != 'encoder'})}", flush=True)
 
     results, fold_heads = {"variants": {}}, {}
     for weight in (float(w) for w in args.weights.split(",")):
@@ -184,24 +190,23 @@ def main() -> None:
         head_probs, lexical_probs = out_of_fold(x, y, units, english, labels, weights, folds, heads=heads,
                                                 log=log, **recipe)
         fold_heads[weight] = heads
-        probs = {"head": head_probs, "fused": fused(head_probs, lexical_probs, english)}
+        probs = {"head": head_probs, **{f: fused_scores(head_probs, lexical_probs, english, fusion=f) for f in FUSIONS}}
         pool = ~frame["duplicate"].to_numpy()  # every row once: all of journey_train, also at weight 0
-        for lexical in (False, True):
-            thresholds = crossfit_thresholds(probs, y, labels, folds, pool, english, lexical)
-            name = f"journey weight {weight:g}, {'with' if lexical else 'without'} lexical head"
-            results["variants"][name] = variant_figures(frame, y, labels, neutral,
-                                                        probs["fused" if lexical else "head"], thresholds,
-                                                        english, lexical)
+        for fusion in (None, *FUSIONS):
+            thresholds = crossfit_thresholds(probs, y, labels, folds, pool, english, fusion)
+            name = variant_name(weight, fusion)
+            results["variants"][name] = variant_figures(frame, y, labels, neutral, probs[fusion or "head"],
+                                                        thresholds, english, fusion is not None)
             log(name, json.dumps(results["variants"][name]), flush=True)
         results.setdefault("thresholds_pooled_oof", {})[f"{weight:g}"] = {
             "head": f1_best_thresholds(head_probs[pool], y[pool], labels),
-            "fused": f1_best_thresholds(probs["fused"][pool & english], y[pool & english], labels)}
+            **{f: f1_best_thresholds(probs[f][pool & english], y[pool & english], labels) for f in FUSIONS}}
         log(f"  weight {weight:g}: {time.time() - t0:.0f} s", flush=True)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1))
 
-    # The rules, with the best weight's fold heads (with the lexical head, as shipped).
-    best = max(fold_heads, key=lambda w: results["variants"][f"journey weight {w:g}, with lexical head"]["score"])
+    # The rules, with the best weight's fold heads (with the lexical head fused by --fusion, as shipped).
+    best = max(fold_heads, key=lambda w: results["variants"][variant_name(w, args.fusion)]["score"])
     log(f"rules with journey weight {best:g}", flush=True)
     weights = emotion_weights(frame, best)
     head_probs = np.zeros(y.shape, dtype=np.float32)
@@ -211,8 +216,8 @@ def main() -> None:
         head_probs[inside] = head.predict_proba(x[inside])
         rows = np.flatnonzero(inside & english)
         lexical_probs[rows] = lexical.predict_proba([units[i] for i in rows])
-    probs = {"head": head_probs, "fused": fused(head_probs, lexical_probs, english)}
-    thresholds = crossfit_thresholds(probs, y, labels, folds, ~frame["duplicate"].to_numpy(), english, True)
+    probs = {"head": head_probs, args.fusion: fused_scores(head_probs, lexical_probs, english, fusion=args.fusion)}
+    thresholds = crossfit_thresholds(probs, y, labels, folds, ~frame["duplicate"].to_numpy(), english, args.fusion)
 
     items = journey_train(args.data_dir)
     goe = frame[(frame["domain"] == "goemotions") & ~frame["duplicate"]]

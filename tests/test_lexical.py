@@ -61,6 +61,44 @@ def test_shipped_head_is_fused_for_english_units_only():
     assert not np.array_equal(fused.fused_thresholds, fused.thresholds)
 
 
+def test_logit_fusion_lets_a_sure_head_outweigh_one_near_even_and_survives_saving(tmp_path, fitted):
+    from voc_nlp.lexical import fuse
+
+    head, words = np.array([[0.99, 0.5, 0.2]]), np.array([[0.5, 0.5, 0.8]])
+    # The mean halves a sure head's score when the words say nothing; the log-odds keep it.
+    np.testing.assert_allclose(fuse(head, words, 0.5, "mean"), [[0.745, 0.5, 0.5]])
+    logit = fuse(head, words, 0.5, "logit")
+    assert logit[0, 0] > 0.9 and logit[0, 1] == pytest.approx(0.5) and logit[0, 2] == pytest.approx(0.5)
+    np.testing.assert_allclose(fuse(head, words, 0.0, "logit"), head, rtol=1e-6)
+    np.testing.assert_allclose(fuse(head, words, 1.0, "logit"), words, rtol=1e-6)
+    with pytest.raises(ValueError, match="fusion 'max'"):
+        LexicalHead(fusion="max")
+    fitted.fusion = "logit"
+    fitted.save(tmp_path)
+    loaded = LexicalHead.load(tmp_path)
+    assert loaded.fusion == "logit"
+    np.testing.assert_allclose(loaded.fuse(head, words), logit)
+    fitted.fusion = "mean"
+    fitted.save(tmp_path)
+    assert LexicalHead.load(tmp_path).fusion == "mean"
+
+
+def test_the_emotion_component_fuses_english_units_as_the_shipped_lexical_head_says(pipeline):
+    from voc_nlp.text import normalize_social
+
+    text = "Ugh, this is so annoying, the app logged me out again."
+    emotions = next(s for s in pipeline.steps if s.name == "emotions")
+    assert emotions.lexical.fusion == "logit"  # chosen by scripts/cv_emotions.py
+    head_alone = Pipeline.from_config(overrides={"components": {**pipeline.config["components"],
+                                                               "emotions": {**pipeline.config["components"]["emotions"],
+                                                                            "lexical": False}}})
+    alone = np.array(list(head_alone.enrich_texts([text])[0].emotion_scores.values()))
+    words = emotions.lexical.predict_proba([normalize_social(text)])[0]
+    fused = np.array(list(pipeline.enrich_texts([text])[0].emotion_scores.values()))
+    np.testing.assert_allclose(fused, emotions.lexical.fuse(alone, words), atol=2e-3)
+    assert not np.allclose(fused, (alone + words) / 2, atol=2e-3)
+
+
 @pytest.mark.parametrize("text, lang, differs", [
     ("Ugh, this is so annoying, the app logged me out again.", "en", True),
     ("Franchement agaçant, l'application me déconnecte encore.", "fr", False),

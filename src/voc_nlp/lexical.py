@@ -34,6 +34,7 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 # 43 % anger, so a head that read it took "@united Phone" for anger).
 _PLACEHOLDERS = re.compile(r"@user\b")
 FILES = ("lexical.json", "lexical.safetensors")
+FUSIONS = ("mean", "logit")
 
 
 def sharpen(probs: np.ndarray, temperature: float) -> np.ndarray:
@@ -41,6 +42,18 @@ def sharpen(probs: np.ndarray, temperature: float) -> np.ndarray:
     logits = np.log(np.maximum(probs, 1e-12)) / temperature
     out = np.exp(logits - logits.max(axis=1, keepdims=True))
     return (out / out.sum(axis=1, keepdims=True)).astype(np.asarray(probs).dtype, copy=False)
+
+
+def fuse(head_probs: np.ndarray, lexical_probs: np.ndarray, weight: float, fusion: str = "mean") -> np.ndarray:
+    """Two heads' probabilities of the same labels as one score: the lexical head weighs `weight`, the
+    embedding head 1 - weight; "mean" averages the probabilities, "logit" their log-odds."""
+    if fusion == "mean":
+        return (1 - weight) * head_probs + weight * lexical_probs
+    if fusion != "logit":
+        raise ValueError(f"fusion {fusion!r}: one of {', '.join(FUSIONS)}")
+    head, words = (np.clip(p, 1e-6, 1 - 1e-6) for p in (head_probs, lexical_probs))
+    log_odds = (1 - weight) * np.log(head / (1 - head)) + weight * np.log(words / (1 - words))
+    return (1.0 / (1.0 + np.exp(-log_odds))).astype(np.asarray(head_probs).dtype, copy=False)
 
 
 def _preprocess(text: str) -> str:
@@ -101,6 +114,9 @@ class LexicalHead:
     - min_df: a term must occur in this many training texts.
     - C: inverse regularisation strength of each regression.
     - weight: share of this head in the fused score (the embedding head has 1 - weight).
+    - fusion: how `fuse` combines the two heads' probabilities: "mean" (weighted mean) or
+      "logit" (weighted mean of the log-odds: a head that is sure outweighs one near 0.5,
+      which the mean halves; the emotion head's choice, by cross-validation on train).
     - languages: unit languages it is fused for.
     - class_weight: "balanced" weighs each regression's two classes equally, as
       the embedding heads are trained (sentiment); None: as they occur.
@@ -108,10 +124,14 @@ class LexicalHead:
     """
 
     def __init__(self, min_df: int = 2, C: float = 2.0, weight: float = 0.5,
-                 languages: tuple[str, ...] = ("en",), class_weight: str | None = None, solver: str = "lbfgs"):
+                 languages: tuple[str, ...] = ("en",), class_weight: str | None = None, solver: str = "lbfgs",
+                 fusion: str = "mean"):
+        if fusion not in FUSIONS:
+            raise ValueError(f"fusion {fusion!r}: one of {', '.join(FUSIONS)}")
         self.min_df = min_df
         self.C = C
         self.weight = weight
+        self.fusion = fusion
         self.languages = tuple(languages)
         self.class_weight = class_weight
         self.solver = solver
@@ -158,6 +178,10 @@ class LexicalHead:
             logits[row] += self.coef_[:, columns] @ values
         return 1.0 / (1.0 + np.exp(-logits))
 
+    def fuse(self, head_probs: np.ndarray, lexical_probs: np.ndarray) -> np.ndarray:
+        """An embedding head's probabilities combined with this head's (`lexical_probs`, same shape)."""
+        return fuse(head_probs, lexical_probs, self.weight, self.fusion)
+
     def label_shares(self, texts: list[str]) -> np.ndarray:
         """(n, labels) one distribution per text, for single-label use (sentiment): each label's
         sigmoid over their sum, sharpened or flattened by `temperature_` (fitted on dev; 1 if unset)."""
@@ -190,6 +214,8 @@ class LexicalHead:
         # Written only when set: heads saved before these options read the same.
         if self.class_weight is not None:
             spec["class_weight"] = self.class_weight
+        if self.fusion != "mean":
+            spec["fusion"] = self.fusion
         if hasattr(self, "temperature_"):
             spec["temperature"] = self.temperature_
         if hasattr(self, "fused_temperature_"):
@@ -202,7 +228,7 @@ class LexicalHead:
         spec = json.loads((directory / "lexical.json").read_text())
         tensors = load_file(str(directory / "lexical.safetensors"))
         head = cls(min_df=spec["min_df"], C=spec["C"], weight=spec["weight"], languages=tuple(spec["languages"]),
-                   class_weight=spec.get("class_weight"))
+                   class_weight=spec.get("class_weight"), fusion=spec.get("fusion", "mean"))
         head.labels_ = spec["labels"]
         head.vocabulary_ = Vocabulary(spec["terms"])
         head.idf_ = tensors["idf"].astype(np.float32)

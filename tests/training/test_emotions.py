@@ -66,3 +66,28 @@ def test_out_of_fold_never_scores_a_row_with_a_head_trained_on_it():
     assert lexical is None and len(heads) == 3
     for k, (head, _) in enumerate(heads):
         assert np.allclose(probs[folds == k], head.predict_proba(x[folds == k]))
+
+
+def test_fused_scores_fuse_english_rows_only_as_the_lexical_head_is_told():
+    from voc_nlp.training.emotions import fused_scores
+
+    head = np.array([[0.99, 0.5, 0.1], [0.99, 0.5, 0.1]], dtype=np.float32)
+    words = np.array([[0.5, 0.9, 0.1], [np.nan, np.nan, np.nan]], dtype=np.float32)  # no lexical score for French
+    english = np.array([True, False])
+    mean, logit = (fused_scores(head, words, english, fusion=f) for f in ("mean", "logit"))
+    np.testing.assert_allclose(mean[0], [0.745, 0.7, 0.1], rtol=1e-5)
+    assert logit[0, 0] > 0.9 and logit[0, 1] == np.float32(0.75) and logit[0, 2] == np.float32(0.1)
+    np.testing.assert_array_equal(mean[1], head[1])
+    np.testing.assert_array_equal(logit[1], head[1])
+    assert fused_scores(head, None, english) is head
+
+
+def test_the_recipe_trains_the_lexical_head_with_its_fusion():
+    from voc_nlp.training.emotions import fit_emotion_heads
+
+    x, y = _contradicting_rows(n=30)
+    y[::10] = [0, 0, 1]  # every label needs both classes
+    units = ["so angry"] * 30 + ["lovely day"] * 30
+    _, lexical = fit_emotion_heads(x, y, units, np.ones(60, bool), LABELS, np.ones(60, np.float32), seeds=(1,),
+                                   hidden=8, student_hidden=8, seed=1, epochs=2, fusion="logit")
+    assert lexical.fusion == "logit"

@@ -37,9 +37,10 @@ the sentiment component's label, so it runs after it.
 
 `lexical` (when the model folder has `lexical.json`): for units in the
 languages the lexical head was trained on (English), the embedding head's
-scores are averaged with word 1-2-gram evidence ("annoying", "ugh", "so
-disappointed"; `voc_nlp.lexical`) and read against thresholds tuned for the
-fused score. Other languages use the embedding head alone.
+scores are combined with word 1-2-gram evidence ("annoying", "ugh", "so
+disappointed"; `voc_nlp.lexical`; weight and fusion, mean of probabilities or
+of log-odds, stored with it) and read against thresholds tuned for the fused
+score. Other languages use the embedding head alone.
 
 Intensity in [0, 1]: how far the strongest expressed emotion's score is above
 its own threshold (0 = just expressed, 1 = certain); 0 when neutral. It is
@@ -150,8 +151,7 @@ class EmotionClassifier(Component):
         for doc, n in zip(live, counts):
             doc_probs, thresholds = probs[offset : offset + n], self.thresholds
             if n and self.lexical is not None and self.lexical.applies_to(doc.record.lang):
-                w = self.lexical.weight
-                doc_probs = (1 - w) * doc_probs + w * self.lexical.predict_proba(doc.unit_inputs)
+                doc_probs = self.lexical.fuse(doc_probs, self.lexical.predict_proba(doc.unit_inputs))
                 thresholds = self.fused_thresholds
             self._assign(doc, doc_probs, thresholds)
             offset += n

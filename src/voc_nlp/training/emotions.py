@@ -1,9 +1,9 @@
 """The CX emotion recipe shared by scripts/train_heads.py (what ships) and scripts/cv_emotions.py (how it was chosen).
 
 An MLP head over whole-text embeddings (a seed ensemble distilled into one MLP when several seeds are
-given) and a lexical head (`voc_nlp.lexical`) fused with it for English units, both trained on the
-`emotion_mix` rows weighed by `emotion_weights`. Thresholds come from out-of-fold probabilities on the
-train rows (`out_of_fold`, `f1_best_thresholds`), never from a dev split.
+given) and a lexical head (`voc_nlp.lexical`) fused with it for English units (`fused_scores`), both
+trained on the `emotion_mix` rows weighed by `emotion_weights`. Thresholds come from out-of-fold
+probabilities on the train rows (`out_of_fold`, `f1_best_thresholds`), never from a dev split.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.metrics import f1_score
 
 from voc_nlp.heads import ClassifierHead
-from voc_nlp.lexical import LexicalHead
+from voc_nlp.lexical import LexicalHead, fuse
 from voc_nlp.training.heads import distil_head, fit_mlp_head
 
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.91, 0.025), 3)
@@ -20,20 +20,22 @@ THRESHOLD_GRID = np.round(np.arange(0.05, 0.91, 0.025), 3)
 
 def fit_emotion_heads(x: np.ndarray, y: np.ndarray, units: list[str], english: np.ndarray, labels: list[str],
                       weights: np.ndarray, *, seeds: tuple[int, ...], hidden: int, student_hidden: int,
-                      seed: int, lexical: bool = True, encoder: str = "",
+                      seed: int, epochs: int = 15, lexical: bool = True, fusion: str = "mean", encoder: str = "",
                       metadata: dict | None = None) -> tuple[ClassifierHead, LexicalHead | None]:
-    """The embedding head on the rows with weight > 0, and (`lexical`) the lexical head on the English ones."""
+    """The embedding head on the rows with weight > 0, and (`lexical`) the lexical head on the English ones,
+    to be fused with the embedding head by `fusion` (`voc_nlp.lexical.fuse`)."""
     rows = weights > 0
-    head = fit_mlp_head(x[rows], y[rows], labels, multilabel=True, hidden=hidden, seeds=seeds,
+    head = fit_mlp_head(x[rows], y[rows], labels, multilabel=True, hidden=hidden, seeds=seeds, epochs=epochs,
                         sample_weight=weights[rows], encoder=encoder, metadata=metadata)
     if len(seeds) > 1:
-        head = distil_head(head, x[rows], hidden=student_hidden, seed=seed, sample_weight=weights[rows])
+        head = distil_head(head, x[rows], hidden=student_hidden, epochs=epochs, seed=seed,
+                           sample_weight=weights[rows])
     if not lexical:
         return head, None
     words = rows & english
     # liblinear: several times faster than the default solver on these ~40k texts.
-    lexical_head = LexicalHead(solver="liblinear").fit([units[i] for i in np.flatnonzero(words)], y[words], labels,
-                                     sample_weight=weights[words])
+    lexical_head = LexicalHead(solver="liblinear", fusion=fusion).fit(
+        [units[i] for i in np.flatnonzero(words)], y[words], labels, sample_weight=weights[words])
     return head, lexical_head
 
 
@@ -57,6 +59,17 @@ def out_of_fold(x: np.ndarray, y: np.ndarray, units: list[str], english: np.ndar
         if log:
             log(f"  fold {k} done", flush=True)
     return head_probs, lexical_probs
+
+
+def fused_scores(head_probs: np.ndarray, lexical_probs: np.ndarray | None, english: np.ndarray,
+                 weight: float = 0.5, fusion: str = "mean") -> np.ndarray:
+    """The emotion component's scores: English rows fuse the two heads (`voc_nlp.lexical.fuse`), the
+    others keep the embedding head's."""
+    if lexical_probs is None:
+        return head_probs
+    out = head_probs.copy()
+    out[english] = fuse(head_probs[english], lexical_probs[english], weight, fusion)
+    return out
 
 
 def f1_best_thresholds(probs: np.ndarray, y: np.ndarray, labels: list[str]) -> dict[str, float]:
