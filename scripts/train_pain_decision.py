@@ -46,6 +46,7 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime as dt
+import hashlib
 import json
 import sys
 import time
@@ -395,6 +396,15 @@ def compare(items: list[dict], rows: list[dict]) -> tuple[dict, dict, tuple[str,
     return results, grid, chosen
 
 
+def models_digest(decision: Path) -> str:
+    """A short digest of every file under models/ (but the decision itself) and configs/."""
+    digest = hashlib.sha256()
+    for path in sorted([*(ROOT / "models").rglob("*"), *(ROOT / "configs").rglob("*")]):
+        if path.is_file() and decision.resolve() not in path.resolve().parents:
+            digest.update(str(path.relative_to(ROOT)).encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
@@ -411,8 +421,10 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     started = time.time()
-    # The out-of-fold signals are kept: they depend on the data and the shipped models only.
-    path = args.cache / f"pain_signals_{args.folds}_{args.tweets_per_label}_{args.neutral_per_fold}.json"
+    # The out-of-fold signals are kept: they depend on the data and the shipped models only, so the
+    # file is named by a digest of the models and config it reads (a retrained head computes them again).
+    path = args.cache / (f"pain_signals_{args.folds}_{args.tweets_per_label}_{args.neutral_per_fold}"
+                         f"_{models_digest(args.out)}.json")
     if path.exists():
         items, rows = json.loads(path.read_text())
     else:
