@@ -159,7 +159,7 @@ def lexical_weights(mix, y, train: np.ndarray, held: np.ndarray, heads: dict[str
     sample (every other row) and scored on the other half. The head is trained on folds 1-2 as
     scripts/train_sentiment_lexical.py trains it (each domain the same total weight, classes balanced
     within it); its temperature is fitted on the choosing half."""
-    from voc_nlp.lexical import LexicalHead, sharpen
+    from voc_nlp.lexical import LexicalHead, fuse, sharpen
 
     texts = [normalize_social(t) for t in mix["text"].to_numpy()[train]]
     held_texts = [normalize_social(t) for t in mix["text"].to_numpy()[held]]
@@ -175,7 +175,7 @@ def lexical_weights(mix, y, train: np.ndarray, held: np.ndarray, heads: dict[str
         shares = sharpen(raw, t)
         out[f"lexical head alone ({name}), half B"] = figures(mix, held[~choose], shares[~choose])
         for profile, probs in heads.items():
-            fused = {w: (1 - w) * probs + w * shares for w in (0.0, 0.25, 0.4, 0.5, 0.6)}
+            fused = {w: fuse(probs, shares, w) for w in (0.0, 0.25, 0.4, 0.5, 0.6)}
             on_choose = {w: figures(mix, held[choose], p[choose])["mean"] for w, p in fused.items()}
             best = max(on_choose, key=on_choose.get)
             fused_t = best_temperature(np.log(fused[best][choose]), y[held][choose])

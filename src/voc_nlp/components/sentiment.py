@@ -159,11 +159,11 @@ class SentimentClassifier(Component):
         """Averages, in place, the rows of units in the lexical head's languages with its label shares;
         returns which rows it changed."""
         fused = np.zeros(len(probs), dtype=bool)
-        offset, w = 0, self.lexical.weight
+        offset = 0
         for doc, n in zip(docs, counts):
             if n and self.lexical.applies_to(doc.record.lang):
                 words = self.lexical.label_shares(doc.scored_texts)
-                probs[offset : offset + n] = (1 - w) * probs[offset : offset + n] + w * words
+                probs[offset : offset + n] = self.lexical.fuse(probs[offset : offset + n], words)
                 fused[offset : offset + n] = True
             offset += n
         return fused
