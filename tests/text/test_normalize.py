@@ -52,6 +52,19 @@ def test_non_english_one_case_hashtag_is_kept_whole_not_mangled(post, expected):
     assert normalize_social(post) == expected
 
 
+@pytest.mark.parametrize(
+    ("post", "expected"),
+    [
+        ("#commandeperdue", "commande perdue"),  # long pieces: any known word
+        ("#tropcher", "trop cher"),
+        ("#colis", "colis"),  # "col is": a 3-letter piece outside the 1,000 most frequent words
+        ("#stillnojobthough", "still no job though"),
+    ],
+)
+def test_one_case_hashtag_split_only_when_short_pieces_are_very_common(post, expected):
+    assert normalize_social(post) == expected
+
+
 def test_hashtag_in_a_sentence_and_numeric_hashtag():
     assert normalize_social("Flight late again #NeverAgain, we're #1 they say") == (
         "Flight late again never again, we're #1 they say"
