@@ -243,10 +243,12 @@ def write_card(directory: Path, head: ClassifierHead, cv: dict, dev: dict, dev_c
         "- rebuild: `python scripts/train_pain_point.py` (seed 13)",
         "",
         "The `problems` component turns this head's P(problem) into each unit's problem score "
-        "(0.5 at the threshold). The `pain_points` component flags a unit when that score is "
-        ">= 0.5, or when its sentiment is negative, or when it expresses a pain emotion; the "
-        "`emotions` component reads it to tell frustration from anger (see the component "
-        "docstrings). Weights are stored as float16.",
+        "(0.5 at the threshold). The `pain_points` component's learned decision "
+        "(`models/pain_decision`) reads the item's strongest problem score among its signals, "
+        "and a problem report (score >= 0.5) in an item not read as positive is a pain point "
+        "even when calm; the `emotions` "
+        "component reads it to tell frustration from anger (see the component docstrings). "
+        "Weights are stored as float16.",
         "",
         "## Intent mapping",
         "",
