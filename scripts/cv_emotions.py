@@ -2,6 +2,10 @@
 
     python scripts/cv_emotions.py [--folds 3] [--weights 0,1,3,5] [--hidden 512] [--epochs 30]
                                   [--fusion logit] [--goemotions-sample 1000] [--threads 1]
+                                  [--profile accurate] [--views affect_emotions,e5_sentiment]
+
+The head reads the encoder views of `components.emotions.views` in the config (with `--profile`, that
+profile's: `accurate` adds the e5 view), side by side; `--views` measures other views of that encoder.
 
 The training mix is `voc_nlp.training.data.emotion_mix`: GoEmotions train, TweetEval emotion train,
 3,000 neutral tweets and journey_train (chats by their customer turns), split into folds by a hash of
@@ -40,13 +44,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from voc_nlp.evaluation import multilabel_metrics  # noqa: E402
+from voc_nlp.components.embed import views_fingerprint  # noqa: E402
 from voc_nlp.paths import default_config, default_pipeline_dir  # noqa: E402
-from voc_nlp.pipeline import Pipeline  # noqa: E402
+from voc_nlp.pipeline import Pipeline, apply_profile  # noqa: E402
 from voc_nlp.taxonomy import Taxonomy  # noqa: E402
 from voc_nlp.text import normalize_social  # noqa: E402
 from voc_nlp.training.data import (  # noqa: E402
     DEFAULT_DATA_DIR,
-    embed_cached,
+    embed_side_by_side,
     emotion_mix,
     emotion_weights,
     journey_train,
@@ -116,9 +121,11 @@ def rule_variants() -> dict[str, tuple[str, ...]]:
     return variants
 
 
-def with_rules(component, on: tuple[str, ...], head, lexical, head_t, fused_t):
-    """A copy of the emotion component with a fold's heads and thresholds and only the `on` rules."""
+def with_rules(component, on: tuple[str, ...], head, lexical, head_t, fused_t, views: tuple[str, ...]):
+    """A copy of the emotion component reading `views` with a fold's heads and thresholds and only the
+    `on` rules."""
     c = copy.copy(component)
+    c.views = views
     c.head = copy.copy(head)
     c.head.thresholds = head_t
     c.thresholds = c.head.threshold_vector()
@@ -149,6 +156,10 @@ def main() -> None:
     parser.add_argument("--goemotions-sample", type=int, default=1000,
                         help="GoEmotions train texts per fold run through the pipeline for the rules")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--profile", default=None, help="a profile of the config (its encoder and emotion views)")
+    parser.add_argument("--views", default=None,
+                        help="encoder views the head reads, side by side, comma-separated (default: the config's "
+                             "components.emotions.views)")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/voc-nlp-cache"))
     parser.add_argument("--out", type=Path, default=ROOT / ".cache" / "cv_emotions.json")
     args = parser.parse_args()
@@ -158,31 +169,35 @@ def main() -> None:
     started = time.time()
     log = print
 
-    config = yaml.safe_load(default_config().read_text())
+    config = apply_profile(yaml.safe_load(default_config().read_text()), args.profile)
     config["encoder"]["threads"] = args.threads
     order = config["pipeline"]
     config["pipeline"] = order[: order.index("emotions") + 1]
     pipe = Pipeline.from_dict(config, base_dir=default_pipeline_dir())
     step = {s.name: s for s in pipe.steps}
     component = step["emotions"]
-    encoder = step["embed"].encoder.view(component.view or "base")
+    encoder = step["embed"].encoder
+    views = tuple(args.views.split(",")) if args.views else component.views
+    for view in views:
+        encoder.view(view)  # a view the encoder does not write: a clear error now, not after an hour
     taxonomy = Taxonomy.load()
     labels, neutral = taxonomy.emotion_ids, taxonomy.neutral_emotion
 
     frame, y = emotion_mix(args.data_dir, taxonomy, folds=args.folds, neutral_tweets=NEUTRAL_TWEETS, seed=SEED)
     journey_rows = (frame["domain"] == "journey").to_numpy()
     # Two cached parts (the emotion sets, journey_train), as scripts/train_heads.py embeds them.
-    x = np.vstack([embed_cached(encoder, frame["text"][~journey_rows].tolist(), args.cache / "embeddings"),
-                   embed_cached(encoder, frame["text"][journey_rows].tolist(), args.cache / "embeddings")])
+    x = np.vstack([embed_side_by_side(encoder, frame["text"][~journey_rows].tolist(), args.cache / "embeddings", views),
+                   embed_side_by_side(encoder, frame["text"][journey_rows].tolist(), args.cache / "embeddings", views)])
     units = [normalize_social(t) for t in frame["text"]]
     english = (frame["lang"] == "en").to_numpy()
     folds = frame["fold"].to_numpy()
-    log(f"embedded {len(frame)} texts: {time.time() - started:.0f} s", flush=True)
+    log(f"embedded {len(frame)} texts in the views {'+'.join(views)} ({x.shape[1]}-d): "
+        f"{time.time() - started:.0f} s", flush=True)
     recipe = dict(seeds=(SEED,), hidden=args.hidden, student_hidden=args.hidden, epochs=args.epochs, seed=SEED,
-                  fusion=args.fusion, encoder=encoder.fingerprint)
+                  fusion=args.fusion, encoder=views_fingerprint(encoder, views))
     log(f"recipe: {json.dumps({k: v for k, v in recipe.items() if k != 'encoder'})}", flush=True)
 
-    results, fold_heads = {"variants": {}}, {}
+    results, fold_heads = {"views": list(views), "variants": {}}, {}
     for weight in (float(w) for w in args.weights.split(",")):
         weights = emotion_weights(frame, weight)
         t0 = time.time()
@@ -239,7 +254,7 @@ def main() -> None:
             predicted = [None] * len(docs)
             for k, (head, lexical) in enumerate(fold_heads[best]):
                 rows = np.flatnonzero(item_folds == k)
-                c = with_rules(component, on, head, copy.copy(lexical), *thresholds[k])
+                c = with_rules(component, on, head, copy.copy(lexical), *thresholds[k], views=views)
                 c([docs[i] for i in rows])
                 for i in rows:
                     predicted[i] = list(docs[i].record.emotions)

@@ -3,13 +3,17 @@
     python scripts/train_heads.py [--data-dir ../shared/data] [--config configs/default.yaml]
     python scripts/train_heads.py --only sentiment --threads 1     # the sentiment heads alone
     python scripts/train_heads.py --only emotions --threads 1      # the emotion head and its lexical head alone
+    python scripts/train_heads.py --only emotions --profile accurate --threads 1   # the accurate profile's
 
 Each head is one MLP over the frozen unit embeddings of the configured
 encoder (sentiment: one head per encoder view in
 `components.sentiment.models`, the base vectors and the `affect` and
-`affect_emotions` adapter views by default; the emotion head reads
-`components.emotions.view`; run scripts/train_affect_encoder.py first),
-trained only on license-allowed sets.
+`affect_emotions` adapter views by default; the emotion head reads the
+views of `components.emotions.views` side by side and is saved in
+`components.emotions.model`; with `--profile accurate`, that profile's:
+affect_emotions + e5_sentiment, in models/emotions_e5; run
+scripts/train_affect_encoder.py and, for the e5 view,
+scripts/train_e5_sentiment.py first), trained only on license-allowed sets.
 
 Sentiment: one MLP per view on the sentiment mix
 (`voc_nlp.training.data.sentiment_mix`: TweetEval sentiment, women's clothing
@@ -51,7 +55,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from voc_nlp.evaluation import multilabel_metrics, sentiment_metrics  # noqa: E402
 from voc_nlp.heads import ClassifierHead  # noqa: E402
+from voc_nlp.components.embed import views_fingerprint  # noqa: E402
 from voc_nlp.lexical import LexicalHead  # noqa: E402
+from voc_nlp.pipeline import apply_profile  # noqa: E402
 from voc_nlp.text import normalize_social  # noqa: E402
 from voc_nlp.encoders import encoder_from_config  # noqa: E402
 from voc_nlp.taxonomy import Taxonomy  # noqa: E402
@@ -72,6 +78,7 @@ from voc_nlp.training.data import (  # noqa: E402
     DEFAULT_DATA_DIR,
     SENTIMENT_DOMAINS,
     embed_cached,
+    embed_side_by_side,
     embed_views_cached,
     emotion_mix,
     emotion_set,
@@ -108,6 +115,10 @@ JOURNEY_EMOTION_WEIGHT = 5.0
 # do." read as anger. 3,000 and 8,000 gave the same dev figures.
 NEUTRAL_TWEETS = 3000
 STUDENT_HIDDEN = 512
+# A head over the accurate profile's e5 view: that view was LoRA-tuned on journey_train's sentiment labels
+# (scripts/train_e5_sentiment.py), so journey_train figures out of fold are partly leaky for it.
+LEAK_NOTE = (" The e5 view was tuned on journey_train's sentiment labels (all of journey_train, every fold), so "
+             "its journey_train figures out of fold flatter it; GoEmotions and the dev sets are free of that.")
 VERSION = dt.date.today().isoformat()
 FOLD0_PROBS = ROOT / ".cache" / "sentiment_fold0_heads_mean.npy"  # read by scripts/train_sentiment_lexical.py
 
@@ -180,16 +191,17 @@ def train_sentiment(encoder, views: tuple[str, ...], taxonomy, data_dir, cache, 
     return out
 
 
-def train_emotions(encoder, taxonomy, data_dir, cache, log=print) -> tuple[ClassifierHead, LexicalHead, dict]:
-    """The emotion head and lexical head on the emotion mix (`emotion_mix`, journey_train weighed
-    `JOURNEY_EMOTION_WEIGHT`), thresholds from out-of-fold probabilities of the same recipe on the train rows
-    (3 folds by text hash; per label the F1-best cut on the pooled OOF rows). Returns the GoEmotions dev
-    figures too, a final check: nothing is chosen on them."""
+def train_emotions(encoder, views: tuple[str, ...], taxonomy, data_dir, cache,
+                   log=print) -> tuple[ClassifierHead, LexicalHead, dict]:
+    """The emotion head over the encoder `views` side by side and the lexical head on the emotion mix
+    (`emotion_mix`, journey_train weighed `JOURNEY_EMOTION_WEIGHT`), thresholds from out-of-fold
+    probabilities of the same recipe on the train rows (3 folds by text hash; per label the F1-best cut on
+    the pooled OOF rows). Returns the GoEmotions dev figures too, a final check: nothing is chosen on them."""
     ids, neutral = taxonomy.emotion_ids, taxonomy.neutral_emotion
     frame, y = emotion_mix(data_dir, taxonomy, neutral_tweets=NEUTRAL_TWEETS, seed=SEED)
     journey = (frame["domain"] == "journey").to_numpy()
-    x = np.vstack([embed_cached(encoder, frame["text"][~journey].tolist(), cache),
-                   embed_cached(encoder, frame["text"][journey].tolist(), cache)])
+    x = np.vstack([embed_side_by_side(encoder, frame["text"][~journey].tolist(), cache, views),
+                   embed_side_by_side(encoder, frame["text"][journey].tolist(), cache, views)])
     units = [normalize_social(t) for t in frame["text"]]
     english = (frame["lang"] == "en").to_numpy()
     weights = emotion_weights(frame, JOURNEY_EMOTION_WEIGHT)
@@ -198,9 +210,10 @@ def train_emotions(encoder, taxonomy, data_dir, cache, log=print) -> tuple[Class
                                        ("neutral_tweets", "tweeteval_sentiment, neutral tweets as neutral"),
                                        ("journey", "journey_train (customer text)"))}
     recipe = dict(seeds=EMOTION_SEEDS, hidden=EMOTION_HIDDEN, student_hidden=STUDENT_HIDDEN, seed=SEED,
-                  epochs=EMOTION_EPOCHS, fusion=EMOTION_FUSION, encoder=encoder.fingerprint,
-                  metadata={"version": VERSION, "trained_on": trained_on, "journey_weight": JOURNEY_EMOTION_WEIGHT,
-                            "epochs": EMOTION_EPOCHS, "lexical_fusion": EMOTION_FUSION})
+                  epochs=EMOTION_EPOCHS, fusion=EMOTION_FUSION, encoder=views_fingerprint(encoder, views),
+                  metadata={"version": VERSION, "trained_on": trained_on, "views": list(views),
+                            "journey_weight": JOURNEY_EMOTION_WEIGHT, "epochs": EMOTION_EPOCHS,
+                            "lexical_fusion": EMOTION_FUSION})
     head_oof, lexical_oof = out_of_fold(x, y, units, english, ids, weights, frame["fold"].to_numpy(), log=log,
                                         **recipe)
     fused_oof = fused_scores(head_oof, lexical_oof, english, fusion=EMOTION_FUSION)
@@ -227,7 +240,7 @@ def train_emotions(encoder, taxonomy, data_dir, cache, log=print) -> tuple[Class
 
     # Final check on GoEmotions dev (nothing above read it).
     dev_texts, dev_y = emotion_set(data_dir, "dev", taxonomy, with_tweeteval=False)
-    probs = head.predict_proba(embed_cached(encoder, dev_texts, cache))
+    probs = head.predict_proba(embed_side_by_side(encoder, dev_texts, cache, views))
     dev_gold = [[ids[j] for j in np.flatnonzero(row)] for row in dev_y]
     dev = {"goemotions": multilabel_metrics(dev_gold, decide(probs, head.thresholds, ids, neutral), ids,
                                             exclude=(neutral,))}
@@ -237,7 +250,8 @@ def train_emotions(encoder, taxonomy, data_dir, cache, log=print) -> tuple[Class
     return head, lexical, dev
 
 
-def journey_dev_metrics(config_path: Path, data_dir: Path, taxonomy: Taxonomy, threads: int | None = None) -> dict:
+def journey_dev_metrics(config_path: Path, data_dir: Path, taxonomy: Taxonomy, threads: int | None = None,
+                        profile: str | None = None) -> dict:
     """Item-level figures through the full pipeline (units, aggregation), per language."""
     import pandas as pd
 
@@ -248,7 +262,7 @@ def journey_dev_metrics(config_path: Path, data_dir: Path, taxonomy: Taxonomy, t
         [{"id": i["id"], "text": i["text"] if "turns" not in i else None,
           "turns": i.get("turns"), "lang": i["lang"]} for i in items]
     )
-    out = Pipeline.from_config(config_path, overrides=_threads(threads)).enrich(frame)
+    out = Pipeline.from_config(config_path, overrides=_overrides(threads, profile)).enrich(frame)
     results = {}
     for lang in ("all", "en", "fr"):
         keep = [k for k, i in enumerate(items) if lang == "all" or i["lang"] == lang]
@@ -263,8 +277,8 @@ def journey_dev_metrics(config_path: Path, data_dir: Path, taxonomy: Taxonomy, t
     return results
 
 
-def _threads(threads: int | None) -> dict:
-    return {"encoder": {"threads": threads}} if threads else {}
+def _overrides(threads: int | None, profile: str | None = None) -> dict:
+    return {**({"encoder": {"threads": threads}} if threads else {}), **({"profile": profile} if profile else {})}
 
 
 def pipeline_sentiment_metrics(config_path: Path, data_dir: Path, threads: int | None = None) -> dict:
@@ -273,7 +287,7 @@ def pipeline_sentiment_metrics(config_path: Path, data_dir: Path, threads: int |
 
     from voc_nlp.pipeline import Pipeline
 
-    pipe = Pipeline.from_config(config_path, overrides=_threads(threads))
+    pipe = Pipeline.from_config(config_path, overrides=_overrides(threads))
     results = {}
     for name in ("tweeteval_sentiment", "airline_tweets", "amazon_reviews_fr", "french_book_reviews",
                  "womens_clothing_reviews"):
@@ -283,14 +297,16 @@ def pipeline_sentiment_metrics(config_path: Path, data_dir: Path, threads: int |
     return results
 
 
-def pipeline_emotion_metrics(config_path: Path, data_dir: Path, taxonomy: Taxonomy, threads: int | None = None) -> dict:
-    """GoEmotions dev (CX emotions) through the whole default pipeline, CX reading rules included."""
+def pipeline_emotion_metrics(config_path: Path, data_dir: Path, taxonomy: Taxonomy, threads: int | None = None,
+                             profile: str | None = None) -> dict:
+    """GoEmotions dev (CX emotions) through the whole pipeline (of `profile`), CX reading rules included."""
     import pandas as pd
 
     from voc_nlp.pipeline import Pipeline
 
     texts, gold = emotion_set(data_dir, "dev", taxonomy, with_tweeteval=False)
-    out = Pipeline.from_config(config_path, overrides=_threads(threads)).enrich(pd.DataFrame({"text": texts}))
+    out = Pipeline.from_config(config_path, overrides=_overrides(threads, profile)).enrich(
+        pd.DataFrame({"text": texts}))
     gold_sets = [[e for e, v in zip(taxonomy.emotion_ids, row) if v] for row in gold]
     return multilabel_metrics(gold_sets, [list(e) for e in out["emotions"]], taxonomy.emotion_ids,
                               exclude=(taxonomy.neutral_emotion,))
@@ -336,13 +352,32 @@ def write_sentiment_cards(sentiment: dict, sentiment_pipeline: dict, journey: di
                    "was used to choose anything; the dev figures are a final check.", adapters)
 
 
+def views_note(views: tuple[str, ...], config: dict) -> str | None:
+    """For a head over several views side by side, what each view is (None for one view: `encoder_note`)."""
+    if len(views) == 1:
+        return None
+    settings = config.get("encoder") or {}
+    adapters, extra = settings.get("adapters") or {}, settings.get("extra_views") or {}
+
+    def one(view: str) -> str:
+        if view in adapters:
+            return f"`{view}`: the base encoder with the LoRA adapter in models/{Path(adapters[view]).name}"
+        if view in extra:
+            return f"`{view}`: multilingual-e5-small with the LoRA adapter in models/{Path(extra[view]).name}"
+        return f"`{view}`: the base encoder's own vectors"
+
+    return (f"; the views {' + '.join(views)} side by side, in that order ({'; '.join(map(one, views))}; "
+            "see each folder's MODEL_CARD.md for its training data and figures)")
+
+
 def write_card(directory: Path, title: str, head: ClassifierHead, dev: dict, journey: dict,
-               seconds: float, notes: str, adapters: dict) -> None:
+               seconds: float, notes: str, adapters: dict, note: str | None = None) -> None:
+    note = encoder_note(head.encoder, adapters) if note is None else note
     lines = [
         f"# {title}",
         "",
         f"- version: {head.metadata['version']} (trained {VERSION})",
-        f"- encoder: `{head.encoder}` (frozen{encoder_note(head.encoder, adapters)}), head: one-hidden-layer MLP ({head.layers[0][0].shape[0]} "
+        f"- encoder: `{head.encoder}` (frozen{note}), head: one-hidden-layer MLP ({head.layers[0][0].shape[0]} "
         f"ReLU units, {head.activation}, float16 on disk) "
         + (f"distilled from a seed ensemble of {head.metadata['ensemble']} wider MLPs ("
            if head.metadata.get("distilled_from_ensemble") else "trained directly, one seed (")
@@ -381,21 +416,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--config", type=Path, default=ROOT / "configs" / "default.yaml")
-    parser.add_argument("--models", type=Path, default=ROOT / "models")
     parser.add_argument("--cache", default=str(ROOT / ".cache" / "embeddings"),
                         help="embedding cache folder ('' to disable)")
     parser.add_argument("--only", choices=("sentiment", "emotions"), default=None,
                         help="rebuild only these heads (default: both)")
     parser.add_argument("--threads", type=int, default=None,
                         help="encoder and torch threads (default: the config's encoder threads)")
+    parser.add_argument("--profile", default=None,
+                        help="with --only emotions: the emotion head of this profile of the config (its views, "
+                             "its model folder), e.g. accurate")
     args = parser.parse_args()
+    if args.profile and args.only != "emotions":
+        parser.error("--profile rebuilds a profile's emotion head: give --only emotions too")
     np.random.seed(SEED)
     if args.threads:
         import torch
 
         torch.set_num_threads(args.threads)
 
-    config = yaml.safe_load(args.config.read_text())
+    config = apply_profile(yaml.safe_load(args.config.read_text()), args.profile, args.config)
     if args.threads:
         config.setdefault("encoder", {})["threads"] = args.threads
     encoder = encoder_from_config(config, args.config.parent)
@@ -431,13 +470,16 @@ def main() -> None:
         return
 
     started = time.perf_counter()
-    emotions_view = components["emotions"].get("view") or "base"
-    emotions, lexical, emotions_dev = train_emotions(encoder.view(emotions_view), taxonomy, args.data_dir, cache)
+    settings = components["emotions"]
+    views = settings.get("views") or [settings.get("view") or "base"]
+    views = (views,) if isinstance(views, str) else tuple(views)
+    folder = (args.config.parent / settings["model"]).resolve()
+    emotions, lexical, emotions_dev = train_emotions(encoder, views, taxonomy, args.data_dir, cache)
     print("emotions dev (head, whole texts):", json.dumps(emotions_dev, indent=1), flush=True)
-    emotions.save(args.models / "emotions")
+    emotions.save(folder)
     lexical.metadata_ = {"version": VERSION, "trained_on": emotions.metadata.get("trained_on", {}),
                          "thresholds_tuned_on": "out-of-fold probabilities on the train rows (3 folds by text hash)"}
-    lexical.save(args.models / "emotions")
+    lexical.save(folder)
     t_emotions = time.perf_counter() - started
 
     # Pipeline figures once all heads are saved: the complaint rule reads the emotion scores
@@ -445,12 +487,14 @@ def main() -> None:
     if args.only is None:
         sentiment_pipeline = pipeline_sentiment_metrics(args.config, args.data_dir, args.threads)
         print("sentiment dev (pipeline):", json.dumps(sentiment_pipeline, indent=1), flush=True)
+    where = "configs/default.yaml" + (f", profile {args.profile}" if args.profile else "")
     emotions_dev = {"head, whole-text embeddings": emotions_dev,
-                    "pipeline (configs/default.yaml: units, CX reading rules)":
-                        {"goemotions": pipeline_emotion_metrics(args.config, args.data_dir, taxonomy, args.threads)}}
+                    f"pipeline ({where}: units, CX reading rules)":
+                        {"goemotions": pipeline_emotion_metrics(args.config, args.data_dir, taxonomy, args.threads,
+                                                                args.profile)}}
     print("emotions dev:", json.dumps(emotions_dev, indent=1), flush=True)
 
-    journey = journey_dev_metrics(args.config, args.data_dir, taxonomy, args.threads)
+    journey = journey_dev_metrics(args.config, args.data_dir, taxonomy, args.threads, args.profile)
     print("journey_dev:", json.dumps(journey, indent=1), flush=True)
     adapters = (config.get("encoder") or {}).get("adapters") or {}
     if args.only is None:
@@ -458,21 +502,24 @@ def main() -> None:
     rules = components["emotions"]
     kept = [name for name in ("milder", "requests", "named", "not_in_complaints") if rules.get(name)]
     oof = emotions.metadata["out_of_fold_train"]
-    write_card(args.models / "emotions", "CX emotion head", emotions, emotions_dev,
-               {k: v["emotions"] for k, v in journey.items()}, t_emotions,
+    rebuild = "python scripts/train_heads.py --only emotions" + (f" --profile {args.profile}" if args.profile else "")
+    write_card(folder, "CX emotion head" + (f" ({args.profile} profile)" if args.profile else ""), emotions,
+               emotions_dev, {k: v["emotions"] for k, v in journey.items()}, t_emotions,
                "Dev sets (GoEmotions dev, journey_dev) were read only for the figures above, once the recipe was "
                "chosen, never to look at errors or to choose anything. "
                f"Training: {EMOTION_EPOCHS} passes of the MLP; each journey_train row weighs "
                f"{JOURNEY_EMOTION_WEIGHT:g} GoEmotions rows (chosen by `scripts/cv_emotions.py` over 0, 1, 3, 5 and, "
-               "with this recipe, 3, 5, 8; the head's size and passes and the lexical fusion were chosen out of fold "
-               "too; 3 folds "
+               "with this recipe, 3, 5, 8"
+               + (f"; for these views by `scripts/cv_emotions.py --profile {args.profile} --weights 3,5,8`"
+                  if args.profile else "")
+               + "; the head's size and passes and the lexical fusion were chosen out of fold too; 3 folds "
                "of the train rows by text hash; figures in the README, Measuring); a GoEmotions/TweetEval text that "
                "journey_train relabels keeps only its journey label. Thresholds (per label, the F1-best cut on out-of-fold probabilities of "
                "the same recipe over the train rows, journey_train included; no dev split): "
                + json.dumps(emotions.thresholds)
                + f". Out-of-fold on the train rows with those thresholds: {json.dumps(oof)}. "
                "Item emotions: max over customer units; `neutral` only when no other emotion passes its "
-               f"threshold. CX reading rules in the default config: {', '.join(kept) or 'none'} "
+               f"threshold. CX reading rules in the config ({where}): {', '.join(kept) or 'none'} "
                "(`components.emotions`; each kept only where it helps out of fold on journey_train and a "
                "GoEmotions train sample, see the config's comments); the pipeline and journey_dev figures "
                "include them, the head figures do not. "
@@ -483,9 +530,9 @@ def main() -> None:
                "English rows of the same mix with the same row weights; `voc_nlp.lexical`), with thresholds "
                "on the fused score chosen the same way on the English rows: " + json.dumps(lexical.thresholds_)
                + ". Other languages use the head alone with its own thresholds. The pipeline and journey_dev "
-               "figures include the fusion. Rebuild these alone: `python scripts/train_heads.py --only emotions "
-               "--threads 1`.",
-               adapters)
+               f"figures include the fusion. Rebuild these alone: `{rebuild} --threads 1`."
+               + (LEAK_NOTE if set(views) & set((config.get("encoder") or {}).get("extra_views") or {}) else ""),
+               adapters, views_note(views, config))
 
 
 if __name__ == "__main__":

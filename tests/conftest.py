@@ -14,6 +14,14 @@ def pipeline():
     return Pipeline.from_config()
 
 
+@pytest.fixture(scope="session")
+def accurate():
+    """The default config's `accurate` profile (a second encoder, e5, beside the first)."""
+    from voc_nlp.pipeline import Pipeline
+
+    return Pipeline.from_config(overrides={"profile": "accurate"})
+
+
 @pytest.fixture
 def rule_file(tmp_path):
     """Writes a rule (voc_nlp.rules) as tmp_path/rules/<lang>/<name>.yaml, from

@@ -63,6 +63,7 @@ def test_the_fingerprint_names_the_adapter(tuned, tmp_path):
         model.adapters["l11.q"].b.sub_(1.0)
     a, b = E5AdaptedEncoder(folder), E5AdaptedEncoder(other)
     assert a.fingerprint.startswith("multilingual-e5-small/384/") and a.fingerprint != b.fingerprint
+    assert a.name != b.name  # embedding caches (folders by encoder name) keep them apart
 
 
 def test_missing_adapter_folder_says_how_to_rebuild(tmp_path):

@@ -41,11 +41,27 @@ class UnitEmbedder(Component):
         return self.encoder.views_fingerprint
 
 
-def stack_vectors(docs: list[FeedbackDoc], dim: int, view: str | None = None) -> tuple[np.ndarray, list[int]]:
-    """All scored-unit vectors of `docs` (base: `view` None or "base"; else an adapter view) as one matrix,
-    with each doc's row count."""
-    per_doc = [d.vectors if view in (None, "base") else d.views.get(view) for d in docs]
+def stack_vectors(docs: list[FeedbackDoc], dim: int,
+                  view: str | tuple[str, ...] | None = None) -> tuple[np.ndarray, list[int]]:
+    """All scored-unit vectors of `docs` as one matrix, with each doc's row count. `view`: None or "base"
+    for the base vectors, an adapter or extra view's name, or several views, whose vectors are put side
+    by side in that order (a head trained over their concatenation)."""
+    views = (view,) if view is None or isinstance(view, str) else tuple(view)
+    per_doc = [unit_views(d, views) for d in docs]
     counts = [0 if v is None else len(v) for v in per_doc]
     parts = [v for v in per_doc if v is not None and len(v)]
     matrix = np.vstack(parts) if parts else np.zeros((0, dim), dtype=np.float32)
     return matrix, counts
+
+
+def unit_views(doc: FeedbackDoc, views: tuple[str | None, ...]) -> np.ndarray | None:
+    """A doc's unit vectors in `views`, side by side; None when it has none."""
+    parts = [doc.vectors if v in (None, "base") else doc.views.get(v) for v in views]
+    if any(p is None for p in parts):
+        return None
+    return parts[0] if len(parts) == 1 else np.hstack(parts)
+
+
+def views_fingerprint(encoder: Encoder, views: tuple[str, ...]) -> str:
+    """The embedding space of `views` side by side, as a head over them records it (one view: its own)."""
+    return " & ".join(encoder.view_fingerprint(v) for v in views)

@@ -76,11 +76,18 @@ class EmotionClassifier(Component):
 
     def __init__(self, model: str, neutral: str = "neutral", milder: dict | None = None,
                  requests: dict | None = None, named: str | list[str] | None = None, lexical: bool = True,
-                 not_in_complaints: dict | None = None, taxonomy=None, view: str | None = None):
+                 not_in_complaints: dict | None = None, taxonomy=None, views: list[str] | None = None,
+                 view: str | None = None, encoder=None):
         self.head = ClassifierHead.load(model)
-        # The encoder view the head was trained on (an adapter, e.g. `affect`); None: the base vectors.
-        self.view = view
-        self.requires = ("doc.vectors",) if view is None else (f"doc.views.{view}",)
+        # The encoder views the head was trained on, side by side in this order (`base`: the encoder's own
+        # vectors; an adapter view, e.g. `affect_emotions`; another encoder's, e.g. `e5_sentiment`).
+        # `view`: one view, the older setting.
+        if views and view:
+            raise ValueError("give `views` (a list) or the older `view`, not both")
+        self.views = tuple([views] if isinstance(views, str) else views or [view or "base"])
+        if encoder is not None:
+            check_views(self.views, encoder, self.head, model)
+        self.requires = tuple("doc.vectors" if v == "base" else f"doc.views.{v}" for v in self.views)
         self.labels = self.head.labels
         # Word evidence fused with the head for the languages it was trained on.
         self.lexical = LexicalHead.load(model) if lexical and LexicalHead.present(model) else None
@@ -145,7 +152,7 @@ class EmotionClassifier(Component):
 
     def __call__(self, docs: list[FeedbackDoc]) -> None:
         live = [d for d in docs if d.ok]
-        matrix, counts = stack_vectors(live, self.head.layers[0][0].shape[1], self.view)
+        matrix, counts = stack_vectors(live, self.head.layers[0][0].shape[1], self.views)
         probs = self.head.predict_proba(matrix) if len(matrix) else matrix
         offset = 0
         for doc, n in zip(live, counts):
@@ -249,3 +256,17 @@ class EmotionClassifier(Component):
                                            thresholds, negative=doc.record.sentiment in self.complaint_sentiments)
         doc.record.emotion_scores = self._scores(item)
         doc.record.emotion_intensity = self._intensity(item, thresholds)
+
+
+def check_views(views: tuple[str, ...], encoder, head: ClassifierHead, model: str) -> None:
+    """At build: every view is one the encoder writes, and the head was trained over these views."""
+    for v in views:
+        if v != "base" and v not in encoder.views:
+            raise ValueError(f"views: the encoder writes no view {v!r} (it writes: "
+                             f"{', '.join(('base',) + tuple(encoder.views))}); a view is an adapter under "
+                             "encoder.adapters or another encoder under encoder.extra_views")
+    dim = sum(encoder.view(v).dim for v in views)
+    if dim != head.layers[0][0].shape[1]:
+        raise ValueError(f"views {'+'.join(views)} give {dim}-d vectors, the head in {model} reads "
+                         f"{head.layers[0][0].shape[1]}-d ones: give the views it was trained over "
+                         f"(encoder: {head.encoder}) or retrain it (scripts/train_heads.py --only emotions)")

@@ -470,10 +470,13 @@ class E5AdaptedEncoder(E5SmallEncoder):
         import hashlib
 
         self.digest = hashlib.sha256((folder / "adapter.safetensors").read_bytes()).hexdigest()[:12]
+        # The embedding caches (training.data.embed_cached) are folders by encoder name: one per adapter
+        # version, as for the USE adapter views, so a retrained adapter never reads stale vectors.
+        self.name = self.fingerprint.replace("/", "-")
 
     @property
     def fingerprint(self) -> str:
-        return f"{super().fingerprint}+lora@{self.digest}"
+        return f"{E5SmallEncoder.name}/{self.dim}/{self.prefix.strip() or 'none'}+lora@{self.digest}"
 
     def _build(self):
         import torch

@@ -234,3 +234,11 @@ def embed_views_cached(encoder: Encoder, texts: list[str], cache_dir: Path | Non
                 paths[v].parent.mkdir(parents=True, exist_ok=True)
                 np.save(paths[v], fresh[v])
     return out
+
+
+def embed_side_by_side(encoder: Encoder, texts: list[str], cache_dir: Path | None,
+                       views: tuple[str, ...]) -> np.ndarray:
+    """The `views`' vectors of `texts` side by side, in that order, as a head over several views reads them
+    (`voc_nlp.components.embed.stack_vectors`); each view cached as `embed_views_cached` caches it."""
+    out = embed_views_cached(encoder, texts, cache_dir, views)
+    return np.hstack([out[v] for v in views])
