@@ -144,3 +144,45 @@ def test_pain_point_share_per_gold_sentiment(tmp_path, capsys):
     assert shares == {"share_of_gold_negative": 1.0, "share_of_gold_neutral": 0.0, "share_of_gold_positive": 0.0}
     assert main(["evaluate", str(path), "--sentiment-col", "airline_sentiment", "--threads", "1"]) == 0
     assert "pain point on gold-neutral items (share)" in capsys.readouterr().out
+
+
+def test_a_broken_jsonl_line_is_named_by_file_and_line(tmp_path, capsys):
+    path = tmp_path / "gold.jsonl"
+    path.write_text(json.dumps(ITEMS[0]) + "\n" + '{"text": "Parcel late", "sentiment": negative}\n')
+    assert main(["evaluate", str(path)]) == 2
+    assert f"{path}:2: not valid JSON" in capsys.readouterr().err
+
+
+def test_a_gold_label_the_taxonomy_does_not_know_is_refused_not_scored_as_wrong(tmp_path, capsys):
+    # A typo in the gold file used to count as a wrong prediction and lower the figures silently.
+    items = [ITEMS[0], {**ITEMS[1], "touchpoints": ["delivery", "custmer_support"]}]
+    assert main(["evaluate", str(_write(tmp_path, items))]) == 2
+    err = capsys.readouterr().err
+    assert "gold.jsonl row 2, column touchpoints: 'custmer_support' is not a known label" in err
+    rows = [{"text": i["text"], "airline_sentiment": "negatve" if k == 2 else i["sentiment"]}
+            for k, i in enumerate(ITEMS)]
+    path = tmp_path / "tweets.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    assert main(["evaluate", str(path), "--sentiment-col", "airline_sentiment"]) == 2
+    err = capsys.readouterr().err
+    assert "tweets.csv row 3, column airline_sentiment: 'negatve'" in err and "negative, neutral, positive" in err
+
+
+def test_csv_signal_labels_with_empty_cells_are_read_as_booleans(tmp_path, capsys):
+    # In a CSV, `effort` with an empty cell is text ("true", "false", ""): it used to be left out silently.
+    rows = [{**i, "intent": "complaint", "effort": "true" if k == 0 else ("" if k == 1 else "false"),
+             "churn_risk": "no"} for k, i in enumerate(ITEMS)]
+    path = tmp_path / "gold.csv"
+    pd.DataFrame(rows).drop(columns=["touchpoint_sentiment", "emotions", "touchpoints"]).to_csv(path, index=False)
+    assert main(["evaluate", str(path), "--json", "--threads", "1"]) == 0
+    assert {"effort_f1", "churn_risk_f1"} <= set(json.loads(capsys.readouterr().out)["all"]["signals"])
+    pd.DataFrame([{**rows[0], "effort": "maybe"}]).to_csv(path, index=False)
+    assert main(["evaluate", str(path)]) == 2
+    assert "gold.csv row 1, column effort: 'maybe' is not true or false" in capsys.readouterr().err
+
+
+def test_a_missing_column_error_names_the_file(tmp_path, capsys):
+    path = tmp_path / "gold.csv"
+    pd.DataFrame([{"body": "Parcel late", "sentiment": "negative"}]).to_csv(path, index=False)
+    assert main(["evaluate", str(path)]) == 2
+    assert f"{path}: no 'text' or 'turns' column; columns: body, sentiment" in capsys.readouterr().err

@@ -66,11 +66,88 @@ def read_labelled(path: Path):
     if not path.exists():
         raise FileNotFoundError(f"labelled file not found: {path}")
     name = path.name.lower()
-    if name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
-        return pd.read_json(path, lines=True, dtype=False)
-    if name.endswith((".json",)):
-        return pd.read_json(path, dtype=False)
-    return pd.read_csv(path, keep_default_na=False, sep=None, engine="python")
+    try:
+        if name.endswith((".jsonl", ".jsonl.gz", ".ndjson")):
+            return pd.read_json(path, lines=True, dtype=False)
+        if name.endswith((".json",)):
+            return pd.read_json(path, dtype=False)
+        return pd.read_csv(path, keep_default_na=False, sep=None, engine="python")
+    except ValueError as exc:  # pandas' parse errors name neither the file nor, for JSONL, the line
+        lines = name.endswith((".jsonl", ".jsonl.gz", ".ndjson"))
+        kind = "JSONL" if lines else "JSON" if name.endswith(".json") else "CSV"
+        raise ValueError((lines and _bad_json_line(path)) or f"{path}: cannot be read as {kind} ({exc})") from None
+
+
+def _bad_json_line(path: Path) -> str | None:
+    """`file:line: problem` for the first line of a JSONL file that is not a JSON object."""
+    import gzip
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as exc:
+                return f"{path}:{number}: not valid JSON ({exc.msg}, column {exc.colno})"
+            if not isinstance(item, dict):
+                return f"{path}:{number}: expected a JSON object per line, found {type(item).__name__}"
+    return None
+
+
+def check_gold(frame, taxonomy, path, sentiment_col: str = "sentiment", intents: list[str] | None = None):
+    """The gold columns checked against the taxonomy (and `intents`, the intent model's labels, when
+    given), `effort` / `churn_risk` read as booleans.
+
+    An unknown label would silently count as a wrong prediction, and a flag written
+    `true` in a CSV with empty cells would be left out: both stop the run instead,
+    naming file, row and column. Empty cells are unlabelled (left out of that figure).
+    """
+    from voc_nlp.evaluation import _as_dict, _as_list
+
+    allowed = {
+        "sentiment": list(taxonomy.sentiment_labels), "phase": taxonomy.phase_ids,
+        "emotions": taxonomy.emotion_ids, "touchpoints": taxonomy.touchpoint_ids,
+    }
+    if intents:
+        allowed["intent"] = list(intents)
+    frame = frame.copy()
+    for column in [c for c in ("effort", "churn_risk") if c in frame.columns]:
+        frame[column] = [_as_flag(value, path, row, column) for row, value in enumerate(frame[column], start=1)]
+    for row, gold in enumerate(frame.to_dict("records"), start=1):
+        where = f"{path} row {row}"
+        try:
+            values = {column: ([gold[column]] if column in ("sentiment", "phase", "intent") else _as_list(gold[column]))
+                      for column in allowed if column in gold and _present(gold[column])}
+            sentiments = _as_dict(gold.get("touchpoint_sentiment")) if _present(gold.get("touchpoint_sentiment")) else None
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{where}: a label column is not a list or JSON ({exc})") from None
+        if sentiments:
+            values["touchpoints"] = list(values.get("touchpoints") or []) + list(sentiments)
+            values["touchpoint_sentiment"] = list(sentiments.values())
+        for column, labels in values.items():
+            expected = allowed["sentiment" if column == "touchpoint_sentiment" else column]
+            for label in labels or []:
+                if label not in expected:
+                    name = sentiment_col if column == "sentiment" else column
+                    hint = ("; a taxonomy of your own: give it with --taxonomy or --config"
+                            if column in ("phase", "emotions", "touchpoints") else "")
+                    raise ValueError(f"{where}, column {name}: '{label}' is not a known label "
+                                     f"(expected one of: {', '.join(expected)}){hint}")
+    return frame
+
+
+def _as_flag(value, path, row: int, column: str):
+    """A boolean gold label from true/false, 1/0 or yes/no; None when the cell is empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip().lower()
+    if text in ("true", "1", "1.0", "yes"):
+        return True
+    if text in ("false", "0", "0.0", "no"):
+        return False
+    raise ValueError(f"{path} row {row}, column {column}: {value!r} is not true or false")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,17 +170,25 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.sentiment_col != "sentiment":
         if args.sentiment_col not in frame.columns:
-            print(f"voc-nlp evaluate: error: no '{args.sentiment_col}' column; columns: "
+            print(f"voc-nlp evaluate: error: {args.labelled}: no '{args.sentiment_col}' column; columns: "
                   f"{', '.join(map(str, frame.columns))}", file=sys.stderr)
             return 2
         frame = frame.drop(columns=["sentiment"], errors="ignore").rename(columns={args.sentiment_col: "sentiment"})
     if args.text_col not in frame.columns and "turns" not in frame.columns:
-        print(f"voc-nlp evaluate: error: no '{args.text_col}' or 'turns' column; columns: "
+        print(f"voc-nlp evaluate: error: {args.labelled}: no '{args.text_col}' or 'turns' column; columns: "
               f"{', '.join(map(str, frame.columns))}", file=sys.stderr)
         return 2
     if args.by and args.by not in frame.columns:
-        print(f"voc-nlp evaluate: error: no '{args.by}' column to break the figures down by; columns: "
+        print(f"voc-nlp evaluate: error: {args.labelled}: no '{args.by}' column to break the figures down by; "
+              "columns: "
               f"{', '.join(map(str, frame.columns))}", file=sys.stderr)
+        return 2
+    signals = next((step for step in pipe.steps if step.name == "signals"), None)
+    try:
+        frame = check_gold(frame, pipe.taxonomy, args.labelled, args.sentiment_col,
+                           intents=signals.parts["intent"].labels if signals and "intent" in signals.parts else None)
+    except ValueError as exc:
+        print(f"voc-nlp evaluate: error: {exc}", file=sys.stderr)
         return 2
 
     inputs = pd.DataFrame({"id": frame["id"].astype(str) if "id" in frame else [str(i) for i in range(len(frame))]})
@@ -168,14 +253,14 @@ def format_table(figures: dict) -> str:
 def _figure_rows(columns: dict[str, dict]) -> list[str]:
     """A header of column names (cut to 12 characters) and one row per figure any column has."""
     width = max([8] + [min(len(k), 12) + 1 for k in columns])
-    lines = [f"{'':48}" + "".join(f"{k[:12]:>{width}}" for k in columns)]
-    for (section, key), label in FIGURES:
-        if not any(section in f for f in columns.values()):
-            continue
+    rows = [(section, key, label) for (section, key), label in FIGURES if any(section in f for f in columns.values())]
+    label_width = max([48] + [len(label) for _, _, label in rows])
+    lines = [f"{'':{label_width}}" + "".join(f"{k[:12]:>{width}}" for k in columns)]
+    for section, key, label in rows:
         cells = []
         for f in columns.values():
             value = f.get(section, {}).get(key)
             ok = isinstance(value, float) and not math.isnan(value)
             cells.append(f"{value:{width}.3f}" if ok else f"{'-':>{width}}")
-        lines.append(f"{label:48}" + "".join(cells))
+        lines.append(f"{label:{label_width}}" + "".join(cells))
     return lines
