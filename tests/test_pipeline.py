@@ -133,3 +133,25 @@ def test_a_misspelt_component_setting_is_one_clear_line(tmp_path, capsys, defaul
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "components.journey: unknown setting 'max_touchpionts'" in err[0]
     assert "max_touchpoints" in err[0]  # the settings it could have meant
+
+
+def test_a_config_that_is_not_valid_yaml_is_one_line_naming_file_and_line(tmp_path, capsys,
+                                                                          default_config_anywhere):
+    # An unquoted `{lang}` inside a flow list, as an analyst adding a rule file might write it.
+    from voc_nlp.cli.__main__ import main
+
+    text = default_config_anywhere.replace("swearing: ", "swearing: [x/{lang}/swearing.yaml, mine.yaml] #", 1)
+    line = next(n for n, row in enumerate(text.splitlines(), start=1) if "mine.yaml" in row)
+    config = tmp_path / "broken.yaml"
+    config.write_text(text)
+    data = tmp_path / "in.csv"
+    data.write_text("text\nParcel late\n")
+    for command in (["enrich", str(data), "-o", str(tmp_path / "out.jsonl"), "--quiet"],
+                    ["report", str(data), "-o", str(tmp_path / "r.html")],
+                    ["train", "journey", str(data), "-o", str(tmp_path / "model")]):
+        assert main(command + ["--config", str(config)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and f"{config}:{line}: not valid YAML" in err[0], (command, err)
+    config.write_text("- a list, not settings\n")
+    with pytest.raises(ConfigError, match="broken.yaml: not a mapping of settings"):
+        Pipeline.from_config(config)

@@ -41,6 +41,7 @@ from voc_nlp.rules import LANG, rule_files
 from voc_nlp.schema import ARROW_SCHEMA, SCHEMA_VERSION, EnrichedRecord
 from voc_nlp.taxonomy import Taxonomy
 from voc_nlp.text.pii import PII_TYPES, mask_pii
+from voc_nlp.yamlfile import read_yaml
 
 # In a pipeline folder given to `load()`, the config is the first of these.
 FOLDER_CONFIG_NAMES = ("config.yaml", "pipeline.yaml", "default.yaml")
@@ -77,6 +78,18 @@ def config_path(path: str | Path | None = None) -> Path:
     if not path.exists():
         raise ConfigError(f"config file not found: {path}")
     return path
+
+
+def read_config(path: str | Path) -> dict:
+    """The settings in a config file. A missing file, bad YAML (a hand-edited
+    config often has some) or a file that is not a mapping raises ConfigError
+    naming the file, and the line when YAML knows it."""
+    path = Path(path)
+    config = read_yaml(path, ConfigError, loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
+                       what="config file") or {}
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: not a mapping of settings")
+    return config
 
 
 def with_overrides(config: dict, overrides: dict | None, source: Path | str = "config") -> dict:
@@ -148,10 +161,7 @@ class Pipeline:
         config's `profiles` (see `apply_profile`).
         """
         path = Path(path) if path else default_config()
-        if not path.exists():
-            raise ConfigError(f"config file not found: {path}")
-        config = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
-        return cls.from_dict(with_overrides(config, overrides, path), base_dir=path.parent)
+        return cls.from_dict(with_overrides(read_config(path), overrides, path), base_dir=path.parent)
 
     @classmethod
     def from_dict(cls, config: dict, base_dir: Path | None = None) -> "Pipeline":

@@ -41,11 +41,9 @@ def run(args: argparse.Namespace) -> int:
     options = Options(top_topics=args.top, grain=args.grain, threads=args.threads)
     try:
         if args.config:
-            import yaml
+            from voc_nlp.pipeline import config_path, read_config
 
-            from voc_nlp.pipeline import config_path
-
-            config = yaml.safe_load(config_path(args.config).read_text(encoding="utf-8")) or {}
+            config = read_config(config_path(args.config))
             options.contact_costs = config.get("contact_costs") or {}
         html, data = build_report(args.enriched, args.output, lang=args.lang, tables_dir=args.tables,
                                   table=args.table, taxonomy=args.taxonomy, title=args.title, options=options)

@@ -33,7 +33,7 @@ NAME = "voc-nlp spark-enrich"
 def add_parser(sub) -> None:
     p = sub.add_parser(
         "spark-enrich",
-        help="enrich a feedback export on Spark into a Parquet folder (needs voc-nlp[spark])",
+        help="enrich a feedback export on Spark into a Parquet folder (needs the [spark] extra)",
         description="Read feedback files as `enrich` does, enrich them on Spark, write a "
                     "Parquet folder of one record per input row.",
     )
@@ -72,10 +72,9 @@ def run(args: argparse.Namespace) -> int:
         voc_spark.require_pyspark()
     except ImportError as exc:
         return _fail(str(exc))
-    import yaml
 
     from voc_nlp.io.readers import check_inputs
-    from voc_nlp.pipeline import ConfigError, config_path
+    from voc_nlp.pipeline import ConfigError, config_path, read_config
 
     columns = ColumnMap(
         text=args.text_col, id=args.id_col, time=args.time_col, channel=args.channel_col,
@@ -91,11 +90,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     # The driver reads the config (and checks it parses); the workers build the pipeline.
     try:
-        path = config_path(args.config)
-        config = yaml.safe_load(path.read_text()) or {}
-        if not isinstance(config, dict):
-            raise ConfigError(f"{path}: not a mapping of settings")
-    except (ConfigError, OSError, yaml.YAMLError) as exc:
+        config = read_config(config_path(args.config))
+    except (ConfigError, OSError) as exc:
         return _fail(str(exc))
     overrides: dict = {}
     if args.batch_size:

@@ -35,18 +35,16 @@ def run(args: argparse.Namespace) -> int:
     import yaml
 
     from voc_nlp.components.journey import PARTS
-    from voc_nlp.paths import default_config
-    from voc_nlp.pipeline import ConfigError, Pipeline
+    from voc_nlp.pipeline import ConfigError, Pipeline, read_config
+    from voc_nlp.pipeline import config_path as pipeline_config_path
     from voc_nlp.taxonomy import TaxonomyError
     from voc_nlp.text import normalize_social
     from voc_nlp.training.journey import JourneyTrainer, LabelFileError, embed_items, example_texts, read_labels
 
-    config_path = Path(args.config) if args.config else default_config()
     out = Path(args.output)
     try:
-        config = yaml.safe_load(config_path.read_text()) if config_path.exists() else None
-        if config is None:
-            raise ConfigError(f"config file not found or empty: {config_path}")
+        config_path = pipeline_config_path(args.config)  # a file, or a pipeline folder holding one
+        config = read_config(config_path)
         if args.taxonomy:
             config["taxonomy"] = str(Path(args.taxonomy).resolve())
         base = {name: (config_path.parent / ((config.get("components") or {}).get(name) or {}).get("model", ""))
