@@ -42,7 +42,7 @@ def test_missing_pyspark_names_the_extra(monkeypatch):
 
 
 def test_a_type_spark_lacks_would_be_json_text():
-    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'voc-nlp[spark]')")
+    pytest.importorskip("pyspark", reason="pyspark is not installed (the [spark] extra: make install includes it)")
     import pyarrow as pa
 
     from voc_nlp.spark import _spark_type
@@ -53,7 +53,7 @@ def test_a_type_spark_lacks_would_be_json_text():
 
 @pytest.fixture(scope="module")
 def spark():
-    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install 'voc-nlp[spark]')")
+    pytest.importorskip("pyspark", reason="pyspark is not installed (the [spark] extra: make install includes it)")
     from voc_nlp.spark import local_session
 
     session = local_session("local[2]", app_name="voc-nlp tests")

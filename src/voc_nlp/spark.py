@@ -4,7 +4,7 @@
     records = voc_spark.enrich(df, text_col="body", id_col="ticket_id")
     records.write.parquet("enriched/")
 
-Needs the `[spark]` extra (`pip install 'voc-nlp[spark]'`) on the driver and,
+Needs the `[spark]` extra (`make install`, or `pip install 'PATH[spark]'` with the wheel) on the driver and,
 with the project's models, on every executor (see the README's "Spark").
 
 How it runs:
@@ -46,7 +46,9 @@ import pyarrow as pa
 
 from voc_nlp.schema import ARROW_SCHEMA
 
-INSTALL_HINT = "pip install 'voc-nlp[spark]'"
+# voc-nlp is not on PyPI: the extra comes with the wheel or the project folder.
+INSTALL_HINT = ("install voc-nlp with its [spark] extra: `make install` does; elsewhere "
+                "pip install 'PATH[spark]', PATH the voc-nlp wheel or project folder")
 
 # Python workers' pipelines, by config key: loaded once per worker process.
 _PIPELINES: dict[str, Any] = {}

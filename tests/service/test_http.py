@@ -360,7 +360,7 @@ def test_serve_without_fastapi_names_the_extra(monkeypatch, capsys):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "fastapi" else real(name, *a))
     assert main(["serve", "--port", "1"]) == 2
     err = capsys.readouterr().err
-    assert "pip install 'voc-nlp[service]'" in err and "fastapi" in err
+    assert "[service] extra" in err and "make install" in err and "fastapi" in err
 
 
 def test_serve_with_a_missing_config_exits_2(tmp_path, capsys):

@@ -8,8 +8,7 @@ import os
 import sys
 
 from voc_nlp.cli import add_profile_argument
-
-INSTALL_HINT = "pip install 'voc-nlp[service]'"
+from voc_nlp.service import INSTALL_HINT
 
 
 def add_parser(sub) -> None:
@@ -17,7 +16,7 @@ def add_parser(sub) -> None:
         "serve",
         help="run the HTTP service (POST /v1/enrich, /healthz, /readyz, /metrics, /docs)",
         description="Serve the pipeline over HTTP. Each worker process loads the pipeline once at start; "
-        "/readyz answers 200 when it is loaded. Needs the [service] extra: " + INSTALL_HINT,
+        "/readyz answers 200 when it is loaded. Needs FastAPI and uvicorn: " + INSTALL_HINT,
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port (default: 8080)")

@@ -32,7 +32,9 @@ try:
     from fastapi.responses import JSONResponse, PlainTextResponse
     from fastapi.security import HTTPBearer
 except ImportError as exc:  # pragma: no cover - depends on the install
-    raise ImportError("the HTTP service needs FastAPI and uvicorn: pip install 'voc-nlp[service]'") from exc
+    from voc_nlp.service import INSTALL_HINT
+
+    raise ImportError(f"the HTTP service needs FastAPI and uvicorn: {INSTALL_HINT}") from exc
 
 from voc_nlp import __version__
 from voc_nlp.io.columns import ColumnMap
