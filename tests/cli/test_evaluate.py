@@ -179,6 +179,10 @@ def test_csv_signal_labels_with_empty_cells_are_read_as_booleans(tmp_path, capsy
     pd.DataFrame([{**rows[0], "effort": "maybe"}]).to_csv(path, index=False)
     assert main(["evaluate", str(path)]) == 2
     assert "gold.csv row 1, column effort: 'maybe' is not true or false" in capsys.readouterr().err
+    # JSONL flags written 1 / 0 / null are read the same way.
+    items = [{**i, "effort": [1, None, 0, 0][k]} for k, i in enumerate(ITEMS)]
+    assert main(["evaluate", str(_write(tmp_path, items)), "--json", "--threads", "1"]) == 0
+    assert "effort_f1" in json.loads(capsys.readouterr().out)["all"]["signals"]
 
 
 def test_a_missing_column_error_names_the_file(tmp_path, capsys):

@@ -38,7 +38,8 @@ def add_parser(sub) -> None:
     p.add_argument("--sheet", default=None, help=".xlsx input: the sheet to read (default: the first)")
     p.add_argument("--chunk-size", type=int, default=None, help="rows per chunk (default from config: 1000)")
     p.add_argument("--max-text-chars", type=int, default=None,
-                   help="longer texts are truncated and their row flagged (default from config: 20000)")
+                   help="a row with a longer text is not enriched: written with `error`, "
+                        "its text cut to the limit (default from config: 20000)")
     p.add_argument("--threads", type=int, default=None, help="encoder threads")
     p.add_argument("--batch-size", type=int, default=None, help="encoder batch size")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

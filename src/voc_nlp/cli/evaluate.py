@@ -96,6 +96,9 @@ def _bad_json_line(path: Path) -> str | None:
     return None
 
 
+SINGLE_LABEL = ("sentiment", "phase", "intent")  # the other gold label columns are lists
+
+
 def check_gold(frame, taxonomy, path, sentiment_col: str = "sentiment", intents: list[str] | None = None):
     """The gold columns checked against the taxonomy (and `intents`, the intent model's labels, when
     given), `effort` / `churn_risk` read as booleans.
@@ -118,9 +121,10 @@ def check_gold(frame, taxonomy, path, sentiment_col: str = "sentiment", intents:
     for row, gold in enumerate(frame.to_dict("records"), start=1):
         where = f"{path} row {row}"
         try:
-            values = {column: ([gold[column]] if column in ("sentiment", "phase", "intent") else _as_list(gold[column]))
+            values = {column: [gold[column]] if column in SINGLE_LABEL else _as_list(gold[column])
                       for column in allowed if column in gold and _present(gold[column])}
-            sentiments = _as_dict(gold.get("touchpoint_sentiment")) if _present(gold.get("touchpoint_sentiment")) else None
+            sentiments = gold.get("touchpoint_sentiment")
+            sentiments = _as_dict(sentiments) if _present(sentiments) else None
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{where}: a label column is not a list or JSON ({exc})") from None
         if sentiments:
@@ -140,7 +144,8 @@ def check_gold(frame, taxonomy, path, sentiment_col: str = "sentiment", intents:
 
 def _as_flag(value, path, row: int, column: str):
     """A boolean gold label from true/false, 1/0 or yes/no; None when the cell is empty."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or (isinstance(value, str) and not value.strip()):
+    value = value.item() if hasattr(value, "item") else value  # numpy scalars
+    if value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == "":
         return None
     text = str(value).strip().lower()
     if text in ("true", "1", "1.0", "yes"):

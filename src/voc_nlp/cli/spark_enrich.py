@@ -57,7 +57,8 @@ def add_parser(sub) -> None:
     p.add_argument("--chunk-size", type=int, default=None,
                    help="rows enriched at a time by a worker (default from config: 1000)")
     p.add_argument("--max-text-chars", type=int, default=None,
-                   help="longer texts are truncated and their row flagged (default from config)")
+                   help="a row with a longer text is not enriched: written with `error`, "
+                        "its text cut to the limit (default from config)")
     p.add_argument("--threads", type=int, default=1,
                    help="encoder threads per Spark task (default: 1; Spark runs a task per core)")
     p.add_argument("--batch-size", type=int, default=None, help="encoder batch size")
