@@ -82,6 +82,21 @@ def test_missing_column_names_the_columns_present(tmp_path, capsys):
     assert "no_text.csv" in err and "Stars" in err
 
 
+@pytest.mark.parametrize("flags", [[], ["--topics"]])
+def test_an_output_type_that_cannot_be_written_fails_before_the_models_load(export_csv, tmp_path, capsys,
+                                                                            monkeypatch, flags):
+    # With --topics the writer opens only after the whole enrichment and the topic fit.
+    from voc_nlp.pipeline import Pipeline
+
+    def no_models(*args, **kwargs):
+        raise AssertionError("the models were loaded")
+
+    monkeypatch.setattr(Pipeline, "from_config", no_models)
+    assert main(["enrich", str(export_csv), "-o", str(tmp_path / "out.txt"), "--quiet"] + flags) == 2
+    err = capsys.readouterr().err
+    assert "out.txt: unknown output type '.txt'; use one of .parquet, .jsonl, .csv, .duckdb" in err
+
+
 def test_broken_csv_keeps_one_row_per_input_row(tmp_path, capsys):
     path = tmp_path / "broken.csv"
     path.write_bytes(

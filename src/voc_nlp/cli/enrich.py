@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here so `voc-nlp --help` stays fast.
     from voc_nlp.io import checkpoints
     from voc_nlp.io.readers import check_inputs, read_feedback
-    from voc_nlp.io.writers import open_writer, to_arrow
+    from voc_nlp.io.writers import open_writer, to_arrow, writer_for
     from voc_nlp.pipeline import ConfigError, Pipeline, config_path
     from voc_nlp.taxonomy import TaxonomyError
 
@@ -72,8 +72,10 @@ def run(args: argparse.Namespace) -> int:
         rating=args.rating_col, nps=args.nps_col, csat=args.csat_col, lang=args.lang_col, turns=args.turns_col,
     )
     try:
-        # Before the models load: a wrong path or an empty export fails in a second.
+        # Before the models load: a wrong path, an empty export or an output type
+        # that cannot be written fails in a second, not after the enrichment.
         files = check_inputs(args.inputs, columns, encoding=args.encoding, sheet=args.sheet)
+        writer_for(args.output)
     except InputError as exc:
         return _fail(str(exc))
     encoder_overrides = {k: v for k, v in (("threads", args.threads), ("batch_size", args.batch_size)) if v}

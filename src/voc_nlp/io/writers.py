@@ -384,6 +384,17 @@ WRITERS: dict[str, type[RecordWriter]] = {
 }
 
 
+def writer_for(path: str) -> type[RecordWriter]:
+    """The writer class of `path`'s extension; InputError naming the ones there are."""
+    extension = os.path.splitext(path.lower())[1]
+    if extension not in WRITERS:
+        raise InputError(
+            f"{path}: unknown output type {extension or '(no extension)'!r}; "
+            f"use one of {', '.join(WRITERS)}"
+        )
+    return WRITERS[extension]
+
+
 def open_writer(path: str, table: str = "feedback", metadata: dict[str, str] | None = None) -> RecordWriter:
     """A writer for `path`, chosen by its extension; `table` is for DuckDB;
     `metadata` is stored with the records (see the module's docstring).
@@ -391,13 +402,7 @@ def open_writer(path: str, table: str = "feedback", metadata: dict[str, str] | N
     Parquet, JSONL and CSV outputs are replaced when the writer closes; a
     DuckDB table is appended to. Missing parent folders are created.
     """
-    extension = os.path.splitext(path.lower())[1]
-    writer_class = WRITERS.get(extension)
-    if writer_class is None:
-        raise InputError(
-            f"{path}: unknown output type {extension or '(no extension)'!r}; "
-            f"use one of {', '.join(WRITERS)}"
-        )
+    writer_class = writer_for(path)
     folder = os.path.dirname(path)
     if folder:
         os.makedirs(folder, exist_ok=True)
