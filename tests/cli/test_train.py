@@ -49,3 +49,25 @@ def test_bad_label_files_are_refused_with_file_and_line_and_nothing_is_written(t
     err = capsys.readouterr().err
     assert f"{labels}:3:" in err and expected in err
     assert not out.exists()
+
+
+def test_an_output_folder_holding_other_files_is_refused_and_left_as_it_was(tmp_path, capsys):
+    # The output is replaced as a whole: `-o .` used to delete everything in the current folder.
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    assert main(["train", "journey", str(LABELS), "-o", str(folder), "--taxonomy", str(TAXONOMY)]) == 2
+    assert "holds other files than a model `voc-nlp train` wrote" in capsys.readouterr().err
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+def test_an_empty_folder_or_an_earlier_model_may_be_the_output(tmp_path):
+    from voc_nlp.cli.train import _check_output
+
+    _check_output(tmp_path / "new")
+    (tmp_path / "empty").mkdir()
+    _check_output(tmp_path / "empty")
+    earlier = tmp_path / "earlier"
+    (earlier / "journey").mkdir(parents=True)
+    (earlier / "config.yaml").write_text("pipeline: []\n")
+    _check_output(earlier)

@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.output)
     try:
+        _check_output(out)
         config_path = pipeline_config_path(args.config)  # a file, or a pipeline folder holding one
         config = read_config(config_path)
         if args.taxonomy:
@@ -86,9 +87,21 @@ def run(args: argparse.Namespace) -> int:
         if out.exists():
             shutil.rmtree(out)
         staged.rename(out)
-    print(f"trained {', '.join(trained)} on {len(items)} items; kept the rest from {base['journey'].parent}. "
+    print(f"trained {', '.join(trained)} on {len(items)} items; kept the rest from {base['journey'].parent.resolve()}. "
           f"Use it with: voc-nlp enrich INPUT --config {out / 'config.yaml'}")
     return 0
+
+
+# What `train` writes into its output folder; a folder holding only these is replaced.
+MODEL_ENTRIES = {"config.yaml", "journey", "cx_signals"}
+
+
+def _check_output(out: Path) -> None:
+    """Refuses an output that is not a new or empty folder or a model `train` wrote: the
+    folder is replaced as a whole, so `-o .` would otherwise delete everything in it."""
+    if out.exists() and (not out.is_dir() or {p.name for p in out.iterdir()} - MODEL_ENTRIES):
+        raise ValueError(f"{out}: exists and holds other files than a model `voc-nlp train` wrote "
+                         "(it would be replaced as a whole); give a new or empty folder")
 
 
 def _shipped_settings(journey_model: Path) -> dict:
