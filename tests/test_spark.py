@@ -37,7 +37,7 @@ def test_missing_pyspark_names_the_extra(monkeypatch):
     from voc_nlp import spark as voc_spark
 
     monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark -> ImportError
-    with pytest.raises(ImportError, match=r"pip install 'voc-nlp\[spark\]'"):
+    with pytest.raises(ImportError, match=r"\[spark\] extra: `make install`"):
         voc_spark.require_pyspark()
 
 
@@ -49,6 +49,19 @@ def test_a_type_spark_lacks_would_be_json_text():
 
     assert _spark_type(pa.map_(pa.string(), pa.float32())).simpleString() == "map<string,float>"
     assert _spark_type(pa.list_(pa.decimal128(5, 2))) is None  # -> a JSON string column
+
+
+def test_cli_refuses_an_output_folder_holding_other_files(tmp_path, capsys):
+    # Spark's overwrite empties the output folder: `-o exports/` would delete the exports.
+    pytest.importorskip("pyspark", reason="pyspark is not installed (the [spark] extra: make install includes it)")
+    from voc_nlp.cli.__main__ import main
+
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "reviews.csv").write_text("text\nParcel late\n")
+    assert main(["spark-enrich", str(folder / "reviews.csv"), "-o", str(folder), "--quiet"]) == 2
+    assert "holds other files than an earlier Parquet output" in capsys.readouterr().err
+    assert [p.name for p in folder.iterdir()] == ["reviews.csv"]
 
 
 @pytest.fixture(scope="module")

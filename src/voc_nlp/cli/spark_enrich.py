@@ -40,7 +40,7 @@ def add_parser(sub) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="files or globs (CSV/TSV, JSONL, JSON, Parquet, XLSX)")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT_DIR",
-                   help="output Parquet folder (replaced if it exists)")
+                   help="output Parquet folder: new, empty, or an earlier output (replaced)")
     p.add_argument("--master", default=None,
                    help="Spark master (default: the one spark-submit sets, else local[2])")
     p.add_argument("--partitions", type=int, default=None,
@@ -110,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
     max_text_chars = args.max_text_chars or int(input_settings.get("max_text_chars", 20000))
 
     output = args.output.rstrip("/") or args.output
+    if problem := _output_problem(output):
+        return _fail(problem)
     staging = _staging_folder(output)
     started = time.perf_counter()
     try:
@@ -213,6 +215,24 @@ def _quiet_pandas_warning() -> None:
     current = os.environ.get("PYTHONWARNINGS")
     if rule not in (current or ""):
         os.environ["PYTHONWARNINGS"] = f"{current},{rule}" if current else rule
+
+
+# What a Spark Parquet output folder holds: part files, their checksums, the markers
+# of a finished job and what a killed one leaves.
+SPARK_OUTPUT_FILES = ("part-", ".part-", "_SUCCESS", "._SUCCESS", "_temporary")
+
+
+def _output_problem(output: str) -> str | None:
+    """Why `output` must not be written, or None. Spark's overwrite empties the folder first,
+    so one holding anything but an earlier output (`-o .`, `-o exports/`) is refused."""
+    if "://" in output and not output.startswith("file:"):
+        return None  # HDFS, S3: the cluster's rules
+    path = Path(output.removeprefix("file://").removeprefix("file:"))
+    if path.exists() and (not path.is_dir()
+                          or any(not p.name.startswith(SPARK_OUTPUT_FILES) for p in path.iterdir())):
+        return (f"{output}: exists and holds other files than an earlier Parquet output (it would be "
+                "replaced as a whole); give a new or empty folder")
+    return None
 
 
 def _staging_folder(output: str) -> str:
