@@ -27,6 +27,9 @@ def test_training_on_40_labelled_items_teaches_a_new_touchpoint(tmp_path):
     assert (out / "config.yaml").exists() and (out / "journey" / "touchpoints" / "head.json").exists()
     # Decisions the file has no labels for (effort, churn) come from the shipped model.
     assert (out / "cx_signals" / "effort" / "head.json").exists()
+    # Like every model folder, it says how it was made.
+    card = (out / "MODEL_CARD.md").read_text()
+    assert f"`{LABELS.resolve()}`, 40 items" in card and "Trained here: phase, touchpoints" in card
 
     trained = Pipeline.from_config(out / "config.yaml")
     after = trained.enrich_texts(NEW)

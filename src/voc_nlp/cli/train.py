@@ -5,8 +5,8 @@ and any of `phase`, `touchpoints`, `touchpoint_sentiment`, `intent`, `effort`,
 `churn_risk`), with the ids of the config's taxonomy. The taxonomy's example
 phrases join the training items, so every touchpoint, even one with no label
 yet, is learned. A decision your file has no labels for (say, no `phase`) is
-copied from the config's model. Writes MY_MODEL/journey, MY_MODEL/cx_signals
-and MY_MODEL/config.yaml: pass it on with `--config MY_MODEL/config.yaml` to
+copied from the config's model. Writes MY_MODEL/journey, MY_MODEL/cx_signals,
+MY_MODEL/MODEL_CARD.md and MY_MODEL/config.yaml: pass it on with `--config MY_MODEL/config.yaml` to
 `enrich`, `evaluate` and `report`. Minutes on a CPU; nothing is written when
 the labels have an error (reported as file:line).
 """
@@ -84,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
         config.setdefault("components", {}).setdefault("journey", {})["model"] = str((out / "journey").resolve())
         config["components"].setdefault("signals", {})["model"] = str((out / "cx_signals").resolve())
         (staged / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+        copied = [n for n in PARTS + ("intent", "effort", "churn_risk") if n not in trained]
+        (staged / "MODEL_CARD.md").write_text(_model_card(args, items, pipe, trained, copied, base, settings))
         if out.exists():
             shutil.rmtree(out)
         staged.rename(out)
@@ -93,7 +95,38 @@ def run(args: argparse.Namespace) -> int:
 
 
 # What `train` writes into its output folder; a folder holding only these is replaced.
-MODEL_ENTRIES = {"config.yaml", "journey", "cx_signals"}
+MODEL_ENTRIES = {"config.yaml", "MODEL_CARD.md", "journey", "cx_signals"}
+
+
+def _model_card(args, items: list[dict], pipe, trained: list[str], copied: list[str], base: dict,
+                settings: dict) -> str:
+    """What the folder holds and how it was made (every model artefact carries a card)."""
+    import collections
+    import hashlib
+
+    labels = Path(args.labels)
+    langs = collections.Counter(str(item.get("lang") or "?") for item in items)
+    shipped = base["journey"].parent.resolve()
+    return "\n".join([
+        "# journey and CX signals, retrained on your labels",
+        "",
+        f"Made by `voc-nlp train journey {labels.name} -o {Path(args.output).name}"
+        + (f" --taxonomy {Path(args.taxonomy).name}" if args.taxonomy else "") + "`.",
+        f"- Labels: `{labels.resolve()}`, {len(items)} items ("
+        + ", ".join(f"{lang} {n}" for lang, n in sorted(langs.items()))
+        + f"), SHA-256 {hashlib.sha256(labels.read_bytes()).hexdigest()}; with them, the taxonomy's "
+        "example phrases of every touchpoint.",
+        f"- Taxonomy: `{pipe.taxonomy_path}`.",
+        f"- Trained here: {', '.join(trained) or 'none'}. Copied from `{shipped}` (no labels for them "
+        f"in the file): {', '.join(copied) or 'none'}.",
+        "- Settings: those cross-validation chose for the shipped model, read from its heads: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(settings.items()) if not isinstance(v, dict))
+        + "".join(f"; {part}: " + ", ".join(f"{k} {v}" for k, v in sorted(own.items()))
+                  for part, own in sorted((settings.get("per_part") or {}).items())) + ".",
+        "- Not measured here: measure it on labelled items it was not trained on, "
+        "`voc-nlp evaluate HOLDOUT.jsonl --config config.yaml`.",
+        "",
+    ])
 
 
 def _check_output(out: Path) -> None:
