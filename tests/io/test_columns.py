@@ -65,6 +65,16 @@ def test_no_text_column_message():
     assert message.endswith("); columns present: Id, Remarks, Stars. Use --text-col to name it.")
 
 
+def test_the_messages_name_columns_the_way_the_caller_does():
+    # A DataFrame or items come from the Python API, which has no --text-col flag.
+    with pytest.raises(InputError, match=r"<dataframe>: column 'body' given with ColumnMap\(text=...\) not found"):
+        resolve_columns(["Id", "Remarks"], ColumnMap(text="body"), "<dataframe>")
+    with pytest.raises(InputError, match=r"Use ColumnMap\(text=...\) to name it\.$"):
+        resolve_columns(["Id", "Remarks"], ColumnMap(), "<items>")
+    with pytest.raises(InputError, match=r"Use text_col= to name it\.$"):
+        resolve_columns(["Id", "Remarks"], ColumnMap(), "<spark partition 3>")
+
+
 def test_french_and_export_headers_are_recognised():
     resolved = resolve_columns(["Identifiant", "Date", "Canal", "Texte", "Note"], ColumnMap(), "avis.csv")
     assert resolved == {"text": "Texte", "id": "Identifiant", "time": "Date", "channel": "Canal",

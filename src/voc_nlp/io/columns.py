@@ -93,7 +93,7 @@ def resolve_columns(
     if resolved["text"] is None and resolved["turns"] is None:
         raise InputError(
             f"{source}: no text column found (tried {', '.join(CANDIDATES['text'])}); "
-            f"columns present: {_present(available)}. Use --text-col to name it."
+            f"columns present: {_present(available)}. Use {_naming('text', source)} to name it."
         )
     return {field: resolved[field] for field in FIELDS}
 
@@ -108,9 +108,20 @@ def _find_requested(available: list[str], wanted: str, field: str, source: str) 
     if len(loose) == 1:
         return loose[0]
     raise InputError(
-        f"{source}: column {wanted!r} given with --{field}-col not found; "
+        f"{source}: column {wanted!r} given with {_naming(field, source)} not found; "
         f"columns present: {_present(available)}."
     )
+
+
+def _naming(field: str, source: str) -> str:
+    """How the user names a column where `source` comes from: a file is read by the CLI
+    (`--text-col`), a DataFrame or items by the Python API (`ColumnMap(text=...)`), a Spark
+    partition by `voc_nlp.spark.enrich` (`text_col=`)."""
+    if source.startswith("<spark"):
+        return f"{field}_col="
+    if source.startswith("<"):
+        return f"ColumnMap({field}=...)"
+    return f"--{field}-col"
 
 
 def _auto_detect(
