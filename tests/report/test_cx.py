@@ -47,6 +47,13 @@ def test_contact_costs_implied_by_touchpoints(filled_parquet):
     assert total["cost"] == pytest.approx(21.0 + 3 * 3.0)
 
 
+def test_costs_are_amounts_to_the_cent(filled_parquet):
+    # r1's 3 phone contacts x 0.1 are 0.30000000000000004 in floats; the BI tables get 0.3.
+    cc = _data(filled_parquet, contact_costs={**COSTS, "costs": {"phone": 0.1, "chat": 0.7}}).tables["contact_costs"]
+    assert _row(cc, "topic", "0")["cost"] == 0.3 and _row(cc, "touchpoint", "customer_support")["cost"] == 0.8
+    assert all(cost == round(cost, 2) for cost in cc["cost"])
+
+
 def test_default_costs_come_from_the_config(filled_parquet):
     data = _data(filled_parquet)
     assert data.meta["currency"] == "EUR"

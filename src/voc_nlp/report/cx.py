@@ -140,6 +140,7 @@ def contact_costs(con, tax: Taxonomy, opt: Options, data: ReportData) -> pd.Data
     out["items"] = out["items"].fillna(0).astype("int64")
     out["contacts"] = out["contacts"].fillna(0).astype("int64")
     out["priced_contacts"] = out["priced_contacts"].fillna(0).astype("int64")
+    out["cost"] = out["cost"].astype("float64").round(2)  # money, to the cent: no 311.4000000000005
     out = out[(out["kind"] == "total") | (out["contacts"] > 0)]
     order = {"total": 0, "channel": 1, "topic": 2, "touchpoint": 3}
     out = out.assign(_k=out["kind"].map(order)).sort_values(["_k", "cost", "contacts", "key"],
