@@ -185,8 +185,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.by and args.by not in frame.columns:
         print(f"voc-nlp evaluate: error: {args.labelled}: no '{args.by}' column to break the figures down by; "
-              "columns: "
-              f"{', '.join(map(str, frame.columns))}", file=sys.stderr)
+              f"columns: {', '.join(map(str, frame.columns))}", file=sys.stderr)
         return 2
     signals = next((step for step in pipe.steps if step.name == "signals"), None)
     try:

@@ -6,8 +6,8 @@ and any of `phase`, `touchpoints`, `touchpoint_sentiment`, `intent`, `effort`,
 phrases join the training items, so every touchpoint, even one with no label
 yet, is learned. A decision your file has no labels for (say, no `phase`) is
 copied from the config's model. Writes MY_MODEL/journey, MY_MODEL/cx_signals,
-MY_MODEL/MODEL_CARD.md and MY_MODEL/config.yaml: pass it on with `--config MY_MODEL/config.yaml` to
-`enrich`, `evaluate` and `report`. Minutes on a CPU; nothing is written when
+MY_MODEL/MODEL_CARD.md and MY_MODEL/config.yaml: pass it on with
+`--config MY_MODEL/config.yaml` to `enrich`, `evaluate` and `report`. Minutes on a CPU; nothing is written when
 the labels have an error (reported as file:line).
 """
 
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         staged = Path(tmp) / "model"
-        trained = []
+        trained, copied = [], []
         for folder, names, origin in (("journey", PARTS, base["journey"]),
                                       ("cx_signals", ("intent", "effort", "churn_risk"), base["signals"])):
             for name in names:
@@ -80,11 +80,11 @@ def run(args: argparse.Namespace) -> int:
                     trained.append(name)
                 elif (origin / name / "head.json").exists():
                     shutil.copytree(origin / name, staged / folder / name)
+                    copied.append(name)
         config = _absolute(config, config_path.parent)
         config.setdefault("components", {}).setdefault("journey", {})["model"] = str((out / "journey").resolve())
         config["components"].setdefault("signals", {})["model"] = str((out / "cx_signals").resolve())
         (staged / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
-        copied = [n for n in PARTS + ("intent", "effort", "churn_risk") if n not in trained]
         (staged / "MODEL_CARD.md").write_text(_model_card(args, items, pipe, trained, copied, base, settings))
         if out.exists():
             shutil.rmtree(out)
