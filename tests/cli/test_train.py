@@ -1,6 +1,7 @@
 """`voc-nlp train journey`: a model from an analyst's own labels, and refusals of bad label files."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,11 @@ def test_training_on_40_labelled_items_teaches_a_new_touchpoint(tmp_path):
     trained = Pipeline.from_config(out / "config.yaml")
     after = trained.enrich_texts(NEW)
     assert all("gift_cards" in r.touchpoints for r in after), [r.touchpoint_scores for r in after]
+    # The records say which journey model made them: the folder names are the shipped ones, the digest is not.
+    def journey_digest(version):  # ...+journey-<folder>-<8 hex digits of its files>-<learned>+<new>tp+...
+        return re.search(r"\+journey-journey-([0-9a-f]{8})-", version).group(1)
+
+    assert journey_digest(after[0].model_version) != journey_digest(untrained.model_version)
 
 
 @pytest.mark.parametrize("line, expected", [

@@ -24,6 +24,8 @@ component reads the unit embeddings written by `embed`.
 
 from __future__ import annotations
 
+import hashlib
+
 import re
 from pathlib import Path
 
@@ -118,6 +120,18 @@ def load_parts(model: str | Path, parts=PARTS) -> dict[str, TextClassifier]:
     return found
 
 
+def parts_digest(model: str | Path, parts) -> str:
+    """8 hex digits of the SHA-256 of the parts' files: names a model by what it is, since
+    `voc-nlp train journey` writes the same folder names as the shipped model."""
+    digest = hashlib.sha256()
+    for part in sorted(parts):
+        for file in sorted((Path(model) / part).iterdir()):
+            if file.is_file():
+                digest.update(f"{part}/{file.name}".encode())
+                digest.update(file.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 @components.register("journey")
 class JourneyTagger(Component):
     name = "journey"
@@ -137,6 +151,7 @@ class JourneyTagger(Component):
         self.top_k = top_k
         self.unit_max = unit_max
         self.parts = load_parts(model)
+        self.digest = parts_digest(model, self.parts)
         first = next(iter(self.parts.values()))
         self.views = tuple(first.head.metadata.get("views", ["base"]))
         self.requires = self.requires + tuple(f"doc.views.{v}" for v in self.views if v != "base")
@@ -161,7 +176,7 @@ class JourneyTagger(Component):
 
     @property
     def version(self) -> str:
-        return f"journey-{Path(self.model).name}-{len(self.learned)}+{len(self.new)}tp"
+        return f"journey-{Path(self.model).name}-{self.digest}-{len(self.learned)}+{len(self.new)}tp"
 
     # -- scoring ---------------------------------------------------------------
 

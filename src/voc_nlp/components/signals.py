@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from voc_nlp.components.base import Component
-from voc_nlp.components.journey import SIGNALS, journey_features, load_parts
+from voc_nlp.components.journey import SIGNALS, journey_features, load_parts, parts_digest
 from voc_nlp.doc import FeedbackDoc
 from voc_nlp.registry import components
 
@@ -35,12 +35,13 @@ class CXSignals(Component):
     def __init__(self, model: str):
         self.model = model
         self.parts = load_parts(model, ("intent",) + SIGNALS)
+        self.digest = parts_digest(model, self.parts)
         self.views = tuple(next(iter(self.parts.values())).head.metadata.get("views", ["base"]))
         self.requires = self.requires + tuple(f"doc.views.{v}" for v in self.views if v != "base")
 
     @property
     def version(self) -> str:
-        return f"signals-{Path(self.model).name}"
+        return f"signals-{Path(self.model).name}-{self.digest}"
 
     def __call__(self, docs: list[FeedbackDoc]) -> None:
         live = [d for d in docs if d.ok and d.scored_units]
