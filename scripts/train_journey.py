@@ -20,7 +20,7 @@ cores (the encoder pass is cached in --cache).
 the USE-m3 upper layers LoRA-tuned on journey_train's own labels
 (`voc_nlp.training.journey_view`), each fold's adapter tuned on the other four
 folds only, its vectors computed as the pipeline would, and the same
-out-of-fold figures through the same components (about 25 minutes on one
+out-of-fold figures through the same components (about 20 minutes on one
 thread). Measured, not adopted: see the README ("Journey tagging and CX
 signals").
 """
