@@ -3,6 +3,7 @@
     .venv/bin/python scripts/train_journey.py                 # CV grid, then fit on all of journey_train
     .venv/bin/python scripts/train_journey.py --cv-only       # print the CV figures, write nothing
     .venv/bin/python scripts/train_journey.py --dev           # also print journey_dev (final check only)
+    .venv/bin/python scripts/train_journey.py --journey-view  # CV of a `journey` encoder view, write nothing
 
 Settings (L2 penalty, word-head share, linear or MLP head, class balance, the
 weight of written items against real ones; the
@@ -14,6 +15,14 @@ for it. Every figure that chooses is the mean of its value on all items and on
 the real (not written) items alone. journey_dev is never used to choose: with
 --dev it is enriched once, at the end, by the shipped pipeline. CPU only; about 15-35 minutes on 2 shared
 cores (the encoder pass is cached in --cache).
+
+--journey-view measures a learned encoder view instead of the trainer grid:
+the USE-m3 upper layers LoRA-tuned on journey_train's own labels
+(`voc_nlp.training.journey_view`), each fold's adapter tuned on the other four
+folds only, its vectors computed as the pipeline would, and the same
+out-of-fold figures through the same components (about 20 minutes on one
+thread). Measured, not adopted: see the README ("Journey tagging and CX
+signals").
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ from voc_nlp.pipeline import Pipeline  # noqa: E402
 from voc_nlp.training.data import DEFAULT_DATA_DIR  # noqa: E402
 from voc_nlp.training.journey import (JourneyTrainer, best_thresholds, canonical_items,  # noqa: E402
                                       embed_items, example_texts, read_labels)
+from voc_nlp.training.journey_view import RECIPE, VIEW, train_journey_view, with_view  # noqa: E402
 from voc_nlp.evaluation import labelled_metrics, signal_metrics  # noqa: E402
 from voc_nlp.text import normalize_social  # noqa: E402
 
@@ -62,6 +72,16 @@ PART_FIGURES = {"phase": ["phase_macro_f1"],
                 "intent": ["intent_macro_f1"], "effort": ["effort_f1"], "churn_risk": ["churn_risk_f1"]}
 PART_SETTINGS = ("l2", "lexical_weight", "balanced", "hidden", "written_weight")
 # Measured and left out: views base alone (CV mean 0.669 vs 0.678 with affect_emotions).
+# --journey-view: the `journey` view (an adapter tuned on the training folds' labels,
+# voc_nlp.training.journey_view) against the recipe the last full grid chose (SHIPPED): each
+# view set with SHIPPED's per-decision settings, with one word share for every decision
+# (a view tuned on the labels might need less of the word head), then each decision at its
+# best within its view set. Measured and left out of this grid: word share 0.3 (blended
+# mean 0.608 with base+journey, 0.612 with base+affect_emotions+journey).
+SHIPPED = {**CHOSEN, "per_part": {"phase": {"lexical_weight": 0.8}, "touchpoints": {"lexical_weight": 0.6},
+                                  "intent": {"hidden": 256}, "effort": {"lexical_weight": 0.6}}}
+VIEW_SETS = [("base", VIEW), ("base", "affect_emotions", VIEW)]
+VIEW_SHARES = [0.8, 0.7, 0.5]
 # Decisions, read from the same fitted models: the probability a touchpoint needs
 # (one for all, or one per touchpoint chosen by nested CV), whether a touchpoint
 # one unit alone is about counts (the component's unit_max), and the probability
@@ -118,10 +138,24 @@ def summary(items, records, taxonomy) -> dict:
     return out
 
 
-def cross_validate(docs, items, taxonomy, encoder, examples, params, folds) -> list[tuple[dict, dict]]:
-    """Out-of-fold figures for trainer settings `params` under every decision setting."""
-    trainers = [fit([docs[i] for i in train], [items[i] for i in train], taxonomy, examples, params)
-                for train, _ in folds]
+def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey=None) -> list[tuple[dict, dict]]:
+    """Out-of-fold figures for trainer settings `params` under every decision setting.
+
+    `ex_views`: the taxonomy's example phrases in each encoder view. `journey`: per fold, the docs
+    and example vectors with the `journey` view of the adapter tuned without that fold
+    (`fold_journey_views`); needed when `params` reads that view."""
+    if VIEW in params["views"] and journey is None:
+        raise ValueError("the journey view needs per-fold adapters (fold_journey_views)")
+
+    def fold_docs(f):
+        return journey[f]["docs"] if VIEW in params["views"] else docs
+
+    def fold_examples(f):
+        views = {**ex_views, VIEW: journey[f]["examples"]} if VIEW in params["views"] else ex_views
+        return np.hstack([views[v] for v in params["views"]])
+
+    trainers = [fit([fold_docs(f)[i] for i in train], [items[i] for i in train], taxonomy, fold_examples(f), params)
+                for f, (train, _) in enumerate(folds)]
     ids = taxonomy.touchpoint_ids
     gold = np.array([[int(tp in (item.get("touchpoints") or [])) for tp in ids] for item in items])
 
@@ -132,7 +166,7 @@ def cross_validate(docs, items, taxonomy, encoder, examples, params, folds) -> l
             for f, (_, test) in enumerate(folds):
                 model = Path(tmp) / f"fold{f}"
                 save(trainers[f], model, touchpoints(f) if callable(touchpoints) else touchpoints, signals, signals)
-                for i, record in zip(test, run([docs[i] for i in test], model)):
+                for i, record in zip(test, run([fold_docs(f)[i] for i in test], model)):
                     records[i] = record
             return records
 
@@ -185,6 +219,9 @@ def main() -> int:
                         help="where unit vectors are kept between runs (default: /tmp/voc-nlp-cache)")
     parser.add_argument("--dev", action="store_true", help="print journey_dev figures at the end (final check)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
+    parser.add_argument("--journey-view", action="store_true",
+                        help="CV only, writes nothing: the view sets with the `journey` view (an adapter tuned per "
+                             "fold on the other folds) against the shipped recipe, instead of the trainer grid")
     args = parser.parse_args()
     started = time.time()
     if args.threads:
@@ -207,12 +244,25 @@ def main() -> int:
 
     folds = list(StratifiedKFold(5, shuffle=True, random_state=13).split(np.zeros(len(items)),
                                                                         [i["phase"] for i in items]))
+    if args.journey_view:  # the shipped recipe, then each view set's shares, then its per-decision best
+        grid = [SHIPPED] + [setting for v in VIEW_SETS for setting in [{**SHIPPED, "views": v}] + [
+            {**CHOSEN, "views": v, "lexical_weight": w} for w in VIEW_SHARES]]
+        grid += [("per part", v) for v in VIEW_SETS]
+    else:  # the trainer settings, then every decision with the trainer setting best for it
+        grid = TRAINER_SETTINGS + [("per part", CHOSEN["views"])]
+    journey = None
+    if any(VIEW in (p[1] if isinstance(p, tuple) else p["views"]) for p in grid):
+        journey = fold_journey_views(docs, items, taxonomy, folds, ex_texts, args.cache, args.threads or 2)
+        print(f"journey views tuned per fold ({time.time() - started:.0f} s)", flush=True)
     results = []
-    examples = np.hstack([ex_views[v] for v in CHOSEN["views"]])
-    for params in TRAINER_SETTINGS + [None]:
-        if params is None:  # every decision with the trainer setting best for it
-            params = {**CHOSEN, "per_part": per_part_settings(results)}
-        for setting, cv in cross_validate(docs, items, taxonomy, encoder, examples, params, folds):
+    for params in grid:
+        if isinstance(params, tuple):
+            views = params[1]
+            params = {**CHOSEN, "views": views,
+                      "per_part": per_part_settings([r for r in results if tuple(r[0]["views"]) == views])}
+            if any(all(r[0][k] == params[k] for k in CHOSEN) for r in results):
+                continue  # a setting already cross-validated
+        for setting, cv in cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey):
             results.append((setting, cv))
             print(json.dumps({"params": describe(setting),
                               "cv": {k: round(v, 3) for k, v in cv["all"].items()},
@@ -220,12 +270,13 @@ def main() -> int:
 
     best, cv = max(results, key=lambda r: objective(r[1]))
     print(f"chosen by CV: {describe(best)} (mean {objective(cv):.3f}, {time.time() - started:.0f} s)", flush=True)
-    if args.cv_only:
+    if args.cv_only or args.journey_view:
         return 0
     trainer_params = {k: best[k] for k in CHOSEN}
     # The one threshold for every touchpoint is what `voc-nlp train journey` uses on an analyst's labels.
     shared = max((r for r in results if r[0]["threshold"] != PER_TOUCHPOINT and r[0]["unit_max"] == best["unit_max"]
                   and all(r[0][k] == best[k] for k in CHOSEN)), key=lambda r: objective(r[1]))[0]["threshold"]
+    examples = np.hstack([ex_views[v] for v in best["views"]])
     trainer = fit(docs, items, taxonomy, examples,
                   {**trainer_params, "threshold": shared, "effort_threshold": best["effort_threshold"],
                    "churn_risk_threshold": best["churn_risk_threshold"]})
@@ -242,6 +293,43 @@ def main() -> int:
         records = [r.to_dict() for r in pipe.enrich_records(canonical_items(dev))]
         print("journey_dev (final check):", json.dumps({k: round(v, 3) for k, v in summary(dev, records, taxonomy).items()}))
     return 0
+
+
+def journey_view_vectors(adapter_dir: Path, docs, ex_texts, threads: int) -> dict:
+    """The docs (shallow copies) with the `journey` view of the adapter in `adapter_dir`, computed as
+    the pipeline computes it, and the taxonomy's example phrases in that view."""
+    from voc_nlp.encoders.use_m3 import USEMultilingualEncoder
+
+    encoder = USEMultilingualEncoder(threads=threads, adapters={VIEW: str(adapter_dir)})
+    units = encoder.encode_views([t for d in docs if d.ok for t in d.unit_inputs], (VIEW,))[VIEW]
+    examples = encoder.encode_views([normalize_social(t) for t in ex_texts], (VIEW,))[VIEW]
+    return {"docs": with_view(docs, units), "examples": examples}
+
+
+def fold_journey_views(docs, items, taxonomy, folds, ex_texts, cache: Path, threads: int) -> list[dict]:
+    """Per fold, the `journey` view (units and examples) of an adapter tuned on the other folds only.
+    The vectors are kept in `cache`, named by the recipe, the folds and the unit texts."""
+    import hashlib
+
+    key = json.dumps([RECIPE, [t.tolist() for t, _ in folds], [d.unit_inputs for d in docs], ex_texts])
+    path = cache / f"journey-view-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
+    if path.exists():
+        saved = np.load(path)
+        return [{"docs": with_view(docs, saved[f"units{f}"]), "examples": saved[f"examples{f}"]}
+                for f in range(len(folds))]
+    out, arrays = [], {}
+    for f, (train, _) in enumerate(folds):
+        adapter = train_journey_view([docs[i] for i in train], [items[i] for i in train], taxonomy,
+                                     log=lambda m, f=f: print(f"journey view, fold {f}: {m}", flush=True))
+        with tempfile.TemporaryDirectory() as tmp:
+            adapter.save(tmp)
+            view = journey_view_vectors(Path(tmp), docs, ex_texts, threads)
+        out.append(view)
+        arrays[f"units{f}"] = np.vstack([d.views[VIEW] for d in view["docs"] if d.ok])
+        arrays[f"examples{f}"] = view["examples"]
+    cache.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **arrays)
+    return out
 
 
 HEADLINE = ["phase_macro_f1", "touchpoint_micro_f1", "touchpoint_macro_f1", "touchpoint_sentiment",
@@ -264,11 +352,13 @@ def objective(cv: dict) -> float:
 
 
 def per_part_settings(results) -> dict:
-    """For each decision, the settings (those that differ from CHOSEN) of the result best on its figures."""
+    """For each decision, the settings (those that differ from CHOSEN) the result best on its figures
+    gave that decision."""
     out = {}
     for part, figures in PART_FIGURES.items():
         best = max(results, key=lambda r: blended(r[1], figures))[0]
-        changed = {k: best[k] for k in PART_SETTINGS if best[k] != CHOSEN[k]}
+        mine = {**{k: best[k] for k in PART_SETTINGS}, **(best["per_part"] or {}).get(part, {})}
+        changed = {k: mine[k] for k in PART_SETTINGS if mine[k] != CHOSEN[k]}
         if changed:
             out[part] = changed
     return out

@@ -50,3 +50,26 @@ def test_multi_task_training_fits_each_task_through_its_own_head():
         z = tower(toks)
         assert heads["sentiment"](z).argmax(1).tolist() == [2, 0, 0, 1]
         assert (torch.sigmoid(heads["emotions"](z[:3])) > 0.5).int().tolist() == [[1, 0, 0], [0, 1, 1], [0, 1, 0]]
+
+
+def test_label_sets_on_items_of_several_units_train_through_one_head():
+    """An item is the mean of its units' vectors; its label sets (one single-label, one
+    multi-label) are learned side by side through one head."""
+    from voc_nlp.training.use_tower import LabelSetsTask, encode_samples
+
+    backend = load_backend(threads=1)
+    tower = UseTower(backend, tower_weights(backend), rank=4)
+    toks = tokens(backend, TEXTS)
+    items = [[toks[0], toks[3]], [toks[1]], [toks[2], toks[1], toks[3]]]
+    with torch.no_grad():
+        pooled = encode_samples(tower, items)
+        np.testing.assert_allclose(pooled[0].numpy(), tower([toks[0], toks[3]]).mean(0).numpy(), atol=1e-6)
+    phase = AffectTask(items * 8, np.array([2, 0, 1] * 8))
+    touchpoints = AffectTask(items * 8, np.array([[1, 0], [0, 1], [1, 1]] * 8), multilabel=True)
+    task = LabelSetsTask(items * 8, {"phase": phase, "touchpoints": touchpoints})
+    assert task.n_outputs == 3 + 2
+    heads = fine_tune(tower, {"journey": task}, epochs=15, lr=2e-2, batch_size=8, warmup=10, log=lambda _: None)
+    with torch.no_grad():
+        logits = heads["journey"](encode_samples(tower, items))
+    assert logits[:, :3].argmax(1).tolist() == [2, 0, 1]
+    assert (torch.sigmoid(logits[:, 3:]) > 0.5).int().tolist() == [[1, 0], [0, 1], [1, 1]]

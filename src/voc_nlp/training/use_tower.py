@@ -119,33 +119,79 @@ class UseTower(nn.Module):
 class AffectTask:
     """One training task of the adapter: token ids and their targets.
 
-    `targets`: class indices (single-label, class-balanced cross-entropy) or a
-    multi-hot matrix (`multilabel`, binary cross-entropy with each label's
-    positives weighted by sqrt(negatives / positives)). `weight` scales the loss.
+    `tokens`: per sample, a token-id array, or a list of them (an item's units:
+    the sample's vector is the mean of its unit vectors, as the journey models
+    pool an item). `targets`: class indices (single-label, class-balanced
+    cross-entropy) or a multi-hot matrix (`multilabel`, binary cross-entropy with
+    each label's positives weighted by sqrt(negatives / positives)). `weight`
+    scales the loss.
     """
 
-    tokens: list[np.ndarray]
+    tokens: list
     targets: np.ndarray
     multilabel: bool = False
     weight: float = 1.0
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.targets)
 
     @property
     def n_outputs(self) -> int:
         return self.targets.shape[1] if self.multilabel else int(self.targets.max()) + 1
 
     def loss_function(self):
+        """loss(logits, rows): the loss of the samples `rows` (indices into `targets`)."""
         if self.multilabel:
             positives = self.targets.mean(0).clip(1e-3, 1 - 1e-3)
             pos_weight = torch.tensor(np.sqrt((1 - positives) / positives), dtype=torch.float32)
-            return lambda logits, y: nn.functional.binary_cross_entropy_with_logits(
-                logits, torch.from_numpy(y.astype(np.float32)), pos_weight=pos_weight)
+            return lambda logits, rows: nn.functional.binary_cross_entropy_with_logits(
+                logits, torch.from_numpy(self.targets[rows].astype(np.float32)), pos_weight=pos_weight)
         counts = np.bincount(self.targets, minlength=self.n_outputs).clip(min=1)
         class_weight = torch.tensor(len(self.targets) / (self.n_outputs * counts), dtype=torch.float32)
-        return lambda logits, y: nn.functional.cross_entropy(logits, torch.from_numpy(y), weight=class_weight)
+        return lambda logits, rows: nn.functional.cross_entropy(logits, torch.from_numpy(self.targets[rows]),
+                                                                weight=class_weight)
 
 
-def fine_tune(tower, tasks: dict[str, AffectTask], *, epochs: int = 2, lr: float = 1e-3, batch_size: int = 32,
-              seed: int = 13, log=print) -> dict[str, nn.Module]:
+@dataclass
+class LabelSetsTask:
+    """Several label sets on the same samples (an item's phase, touchpoints, intent, ...): one
+    head whose outputs are the sets' side by side; the loss is the sum of the sets' losses,
+    each computed as its `AffectTask` computes it."""
+
+    tokens: list
+    sets: dict[str, AffectTask]
+    weight: float = 1.0
+
+    @property
+    def n_samples(self) -> int:
+        return len(self.tokens)
+
+    @property
+    def n_outputs(self) -> int:
+        return sum(task.n_outputs for task in self.sets.values())
+
+    def loss_function(self):
+        parts, start = [], 0
+        for task in self.sets.values():
+            parts.append((start, start + task.n_outputs, task.loss_function(), task.weight))
+            start += task.n_outputs
+        return lambda logits, rows: sum(w * loss(logits[:, a:b], rows) for a, b, loss, w in parts)
+
+
+def encode_samples(tower, samples: list) -> torch.Tensor:
+    """The tower's vectors for samples that are token-id arrays or lists of them (mean of the units)."""
+    if not any(isinstance(s, list) for s in samples):
+        return tower(samples)
+    units = [s if isinstance(s, list) else [s] for s in samples]
+    owner = torch.from_numpy(np.repeat(np.arange(len(units)), [len(u) for u in units]))
+    z = tower([t for u in units for t in u])
+    counts = torch.tensor([len(u) for u in units], dtype=torch.float32)[:, None]
+    return torch.zeros(len(units), z.shape[1]).index_add_(0, owner, z) / counts
+
+
+def fine_tune(tower, tasks: dict[str, AffectTask | LabelSetsTask], *, epochs: int = 2, lr: float = 1e-3,
+              batch_size: int = 32, warmup: int = 200, seed: int = 13, log=print) -> dict[str, nn.Module]:
     """Train `tower` (LoRA + vectors) with a fresh MLP head per task; returns the heads by task.
 
     Each step takes one batch of every task through the tower together, so
@@ -161,26 +207,27 @@ def fine_tune(tower, tasks: dict[str, AffectTask], *, epochs: int = 2, lr: float
     parameters = list(tower.parameters()) + [p for head in heads.values() for p in head.parameters()]
     optimizer = torch.optim.AdamW(parameters, lr=lr, weight_decay=1e-4)
     first = next(iter(tasks.values()))
-    per_epoch = len(first.targets) // batch_size
+    per_epoch = first.n_samples // batch_size
     steps = epochs * per_epoch
-    # Linear warm-up over 200 steps, then linear decay to 0.
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, s / 200) * max(0.0, 1 - s / steps))
+    # Linear warm-up over `warmup` steps, then linear decay to 0.
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer,
+                                                 lambda s: min(1.0, s / warmup) * max(0.0, 1 - s / steps))
     rng = np.random.default_rng(seed)
     tower.train()
     for head in heads.values():
         head.train()
     for epoch in range(epochs):
-        orders = {name: rng.permutation(len(task.targets)) for name, task in tasks.items()}
+        orders = {name: rng.permutation(task.n_samples) for name, task in tasks.items()}
         start = time.time()
         for b in range(per_epoch):
-            batches = {name: orders[name][np.arange(b * batch_size, (b + 1) * batch_size) % len(task.targets)]
+            batches = {name: orders[name][np.arange(b * batch_size, (b + 1) * batch_size) % task.n_samples]
                        for name, task in tasks.items()}
-            z = tower([task.tokens[i] for name, task in tasks.items() for i in batches[name]])
+            z = encode_samples(tower, [task.tokens[i] for name, task in tasks.items() for i in batches[name]])
             loss, offset = 0.0, 0
             for name, task in tasks.items():
                 rows = batches[name]
                 logits = heads[name](z[offset:offset + len(rows)])
-                loss = loss + task.weight * losses[name](logits, task.targets[rows])
+                loss = loss + task.weight * losses[name](logits, rows)
                 offset += len(rows)
             optimizer.zero_grad()
             loss.backward()
