@@ -4,6 +4,7 @@
     .venv/bin/python scripts/train_journey.py --cv-only       # print the CV figures, write nothing
     .venv/bin/python scripts/train_journey.py --dev           # also print journey_dev (final check only)
     .venv/bin/python scripts/train_journey.py --journey-view  # CV of a `journey` encoder view, write nothing
+    .venv/bin/python scripts/train_journey.py --weak-churn 100 300 --weak-weight 1 0.5  # CV of weak churn labels
 
 Settings (L2 penalty, word-head share, linear or MLP head, class balance, the
 weight of written items against real ones; the
@@ -23,6 +24,13 @@ folds only, its vectors computed as the pipeline would, and the same
 out-of-fold figures through the same components (about 20 minutes on one
 thread). Measured, not adopted: see the README ("Journey tagging and CX
 signals").
+
+--weak-churn N [N ...] measures weak churn-risk labels instead of the trainer
+grid: N requests per side from the train splits of banking77 and bitext whose
+intent is the customer closing an account or cancelling an order (churn_risk
+true) and N of other intents (false), text only, added to the training folds of
+the churn-risk decision alone (never to the scored fold), each weighing
+--weak-weight, against the shipped recipe without them.
 """
 
 from __future__ import annotations
@@ -90,6 +98,13 @@ PER_TOUCHPOINT = "per touchpoint"
 TOUCHPOINT_THRESHOLDS = [0.5, 0.4, 0.3, PER_TOUCHPOINT]
 UNIT_MAX = [False, True]
 SIGNAL_THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]
+# --weak-churn: the intents that are the customer ending the relationship, "a calm request to cancel
+# a subscription, an account or an order" (journey_train's README; the 12 items journey_train drew from
+# them are all labelled churn risk). Not cancel_transfer (a payment), check_cancellation_fee (asks
+# about a fee: 42 items in journey_train, all labelled false), switch_account (moves between accounts):
+# they stay among the other-intent requests, the weak negatives.
+WEAK_CHURN_INTENTS = {"banking77": ("terminate_account",), "bitext_customer_support": ("delete_account", "cancel_order")}
+WEAK_KEYS = ("weak_churn", "weak_weight")
 # Measured and left out: 1,500 bitext_customer_support train requests with weak
 # touchpoint labels (their intent mapped to a touchpoint) in every training
 # fold: touchpoint micro-F1 0.707 -> 0.697, touchpoint sentiment 0.548 -> 0.535.
@@ -108,8 +123,44 @@ def tag_signals(docs, model_dir) -> list[dict]:
     return [doc.record.to_dict() for doc in docs]
 
 
-def fit(docs, items, taxonomy, examples, params) -> JourneyTrainer:
-    return JourneyTrainer(**params).fit(docs, items, taxonomy, example_vectors=examples)
+def fit(docs, items, taxonomy, examples, params, weak=None) -> JourneyTrainer:
+    """`weak`: (docs, items) of `weak_churn_items`; the first params["weak_churn"] pairs join the
+    training items, each weighing params["weak_weight"]."""
+    n = params.get("weak_churn", 0)
+    if n:
+        docs = docs + weak[0][:2 * n]
+        items = items + [{**item, "weight": params["weak_weight"]} for item in weak[1][:2 * n]]
+    trainer = {k: v for k, v in params.items() if k not in WEAK_KEYS}
+    return JourneyTrainer(**trainer).fit(docs, items, taxonomy, example_vectors=examples)
+
+
+def weak_churn_items(data_dir: Path, known: list[dict], n: int) -> list[dict]:
+    """`n` pairs (a churn-risk request, an other-intent request from the same set) from the train
+    splits of banking77 and bitext, the pairs taking each set in turn while it lasts; only `text`
+    and `churn_risk` are labelled. Texts in `known` (journey_train drew from these splits) and
+    repeated texts are left out. The first k pairs are the same for any n >= k."""
+    import pandas as pd
+
+    def key(text):  # the grouping key the shared data's splits were carved with
+        return " ".join(str(text).lower().split())
+    seen = {key(item.get("text") or "") for item in known}
+    rng = np.random.RandomState(13)
+    churn, other = {}, {}
+    for source, intents in WEAK_CHURN_INTENTS.items():
+        frame = pd.read_csv(data_dir / source / "train.csv.gz")
+        keys = frame.text.map(key)
+        frame = frame[~keys.isin(seen) & ~keys.duplicated()]
+        ending = frame.intent.isin(intents)
+        churn[source] = list(frame[ending].sample(frac=1, random_state=rng).itertuples())
+        other[source] = list(frame[~ending].sample(frac=1, random_state=rng).itertuples())
+    out = []
+    while len(out) < 2 * n and any(churn.values()):
+        for source in WEAK_CHURN_INTENTS:
+            if churn[source] and len(out) < 2 * n:
+                out += [{"id": f"weak-{source}-{row.Index}", "source": source, "source_row": row.Index,
+                         "channel": "support_request", "lang": "en", "text": row.text, "churn_risk": label}
+                        for row, label in ((churn[source].pop(0), True), (other[source].pop(0), False))]
+    return out
 
 
 def save(trainer: JourneyTrainer, out: Path, touchpoints: float | dict, effort: float, churn: float) -> None:
@@ -138,12 +189,14 @@ def summary(items, records, taxonomy) -> dict:
     return out
 
 
-def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey=None) -> list[tuple[dict, dict]]:
+def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey=None,
+                   weak=None) -> list[tuple[dict, dict]]:
     """Out-of-fold figures for trainer settings `params` under every decision setting.
 
     `ex_views`: the taxonomy's example phrases in each encoder view. `journey`: per fold, the docs
     and example vectors with the `journey` view of the adapter tuned without that fold
-    (`fold_journey_views`); needed when `params` reads that view."""
+    (`fold_journey_views`); needed when `params` reads that view. `weak`: (docs, items) of weak
+    churn-risk requests, added to every fold's training items (`fit`), never scored."""
     if VIEW in params["views"] and journey is None:
         raise ValueError("the journey view needs per-fold adapters (fold_journey_views)")
 
@@ -154,8 +207,8 @@ def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, jour
         views = {**ex_views, VIEW: journey[f]["examples"]} if VIEW in params["views"] else ex_views
         return np.hstack([views[v] for v in params["views"]])
 
-    trainers = [fit([fold_docs(f)[i] for i in train], [items[i] for i in train], taxonomy, fold_examples(f), params)
-                for f, (train, _) in enumerate(folds)]
+    trainers = [fit([fold_docs(f)[i] for i in train], [items[i] for i in train], taxonomy, fold_examples(f), params,
+                    weak) for f, (train, _) in enumerate(folds)]
     ids = taxonomy.touchpoint_ids
     gold = np.array([[int(tp in (item.get("touchpoints") or [])) for tp in ids] for item in items])
 
@@ -222,6 +275,11 @@ def main() -> int:
     parser.add_argument("--journey-view", action="store_true",
                         help="CV only, writes nothing: the view sets with the `journey` view (an adapter tuned per "
                              "fold on the other folds) against the shipped recipe, instead of the trainer grid")
+    parser.add_argument("--weak-churn", type=int, nargs="+", metavar="N",
+                        help="CV only, writes nothing: N weak churn-risk requests per side (banking77, bitext) in "
+                             "the training folds, against the shipped recipe, instead of the trainer grid")
+    parser.add_argument("--weak-weight", type=float, nargs="+", default=[1.0], metavar="W",
+                        help="with --weak-churn: the weight of each weak item (default 1)")
     args = parser.parse_args()
     started = time.time()
     if args.threads:
@@ -244,7 +302,15 @@ def main() -> int:
 
     folds = list(StratifiedKFold(5, shuffle=True, random_state=13).split(np.zeros(len(items)),
                                                                         [i["phase"] for i in items]))
-    if args.journey_view:  # the shipped recipe, then each view set's shares, then its per-decision best
+    weak = None
+    if args.weak_churn:  # the shipped recipe, then with each count and weight of weak churn labels
+        grid = [SHIPPED] + [{**SHIPPED, "weak_churn": n, "weak_weight": w}
+                            for n, w in itertools.product(args.weak_churn, args.weak_weight)]
+        weak_items = weak_churn_items(args.data_dir, items, max(args.weak_churn))
+        weak = (embed_items(pipe, weak_items, cache_dir=args.cache), weak_items)
+        print(f"{sum(i['churn_risk'] for i in weak_items)} weak churn-risk requests and as many others embedded "
+              f"({time.time() - started:.0f} s)", flush=True)
+    elif args.journey_view:  # the shipped recipe, then each view set's shares, then its per-decision best
         grid = [SHIPPED] + [setting for v in VIEW_SETS for setting in [{**SHIPPED, "views": v}] + [
             {**CHOSEN, "views": v, "lexical_weight": w} for w in VIEW_SHARES]]
         grid += [("per part", v) for v in VIEW_SETS]
@@ -262,7 +328,7 @@ def main() -> int:
                       "per_part": per_part_settings([r for r in results if tuple(r[0]["views"]) == views])}
             if any(all(r[0][k] == params[k] for k in CHOSEN) for r in results):
                 continue  # a setting already cross-validated
-        for setting, cv in cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey):
+        for setting, cv in cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey, weak):
             results.append((setting, cv))
             print(json.dumps({"params": describe(setting),
                               "cv": {k: round(v, 3) for k, v in cv["all"].items()},
@@ -270,7 +336,7 @@ def main() -> int:
 
     best, cv = max(results, key=lambda r: objective(r[1]))
     print(f"chosen by CV: {describe(best)} (mean {objective(cv):.3f}, {time.time() - started:.0f} s)", flush=True)
-    if args.cv_only or args.journey_view:
+    if args.cv_only or args.journey_view or args.weak_churn:
         return 0
     trainer_params = {k: best[k] for k in CHOSEN}
     # The one threshold for every touchpoint is what `voc-nlp train journey` uses on an analyst's labels.

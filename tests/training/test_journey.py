@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from voc_nlp.components.journey import journey_features
 from voc_nlp.training.journey import JourneyTrainer, best_thresholds, fit_classifier
 
 
@@ -74,3 +75,50 @@ def test_written_weight_applies_to_synthetic_items_only():
     assert trainer.part_settings("phase")["written_weight"] == 0.25
     assert trainer.part_settings("intent")["written_weight"] == 1.0
     assert "written_weight" in trainer.get_params()
+
+
+def _doc(vector):
+    """What the trainer reads of a doc: its scored units' vectors and texts."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(vectors=np.asarray(vector, dtype=np.float32)[None, :], views={}, scored_texts=["x"])
+
+
+def test_items_labelled_for_churn_alone_train_churn_alone_at_their_weight():
+    """Weak churn-risk items (text and churn_risk only, e.g. read off another set's intents) move
+    the churn decision where they sit, by their `weight`, and leave the intent decision as it was."""
+    rng = np.random.default_rng(5)
+    labelled = [({"intent": "question", "churn_risk": False}, rng.normal([-1, 0], 0.2)) for _ in range(20)]
+    labelled += [({"intent": "complaint", "churn_risk": True}, rng.normal([1, 0], 0.2)) for _ in range(20)]
+    # Far from both clusters, where the labelled items say little: weak items say churn.
+    weak = [({"churn_risk": True}, rng.normal([0, 3], 0.2)) for _ in range(20)]
+    probe = [_doc([0, 3])]
+
+    def fitted(rows):
+        items, vectors = zip(*rows)
+        return JourneyTrainer(lexical_weight=0.0).fit([_doc(v) for v in vectors], list(items), taxonomy=None)
+
+    def churn(trainer):
+        return trainer.parts_["churn_risk"].predict_proba(*journey_features(probe, ("base",)))[0, 0]
+
+    alone = fitted(labelled)
+    full = fitted(labelled + [({**item, "weight": 1.0}, v) for item, v in weak])
+    faint = fitted(labelled + [({**item, "weight": 0.02}, v) for item, v in weak])
+    assert churn(full) > 0.8 and churn(full) > churn(faint) + 0.2
+    for trainer in (full, faint):  # the weak items carry no intent: the intent head is the labelled items' alone
+        assert np.allclose(trainer.parts_["intent"].head.layers[0][0], alone.parts_["intent"].head.layers[0][0])
+
+
+def test_a_weight_that_is_not_a_positive_number_is_refused_with_its_line(tmp_path):
+    import pytest
+
+    from voc_nlp.taxonomy import Taxonomy
+    from voc_nlp.training.journey import LabelFileError, read_labels
+
+    path = tmp_path / "labels.jsonl"
+    path.write_text('{"text": "Please close my account.", "churn_risk": true, "weight": 0.5}\n'
+                    '{"text": "Cancel my order.", "churn_risk": true, "weight": "heavy"}\n')
+    with pytest.raises(LabelFileError, match=r"labels.jsonl:2: `weight` must be a positive number"):
+        read_labels(path, Taxonomy.load())
+    path.write_text('{"text": "Please close my account.", "churn_risk": true, "weight": 0.5}\n')
+    assert read_labels(path, Taxonomy.load())[0]["weight"] == 0.5

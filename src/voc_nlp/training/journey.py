@@ -7,7 +7,9 @@
 
 The labelled file is JSONL in the `journey_dev` format: `text` (or `turns`),
 `lang`, and any of `phase`, `touchpoints`, `touchpoint_sentiment`, `intent`,
-`effort`, `churn_risk`. Every classifier is a `TextClassifier` (linear head over
+`effort`, `churn_risk`; an item may carry only some of them (it then trains only
+those decisions) and a `weight` (default 1) in every loss it enters, e.g. weak
+labels read off another set's intents. Every classifier is a `TextClassifier` (linear head over
 the pooled unit embeddings, fused with a TF-IDF word head), trained on exactly
 the features the pipeline computes at run time (`journey_features`).
 """
@@ -72,6 +74,9 @@ def read_labels(path: str | Path, taxonomy: Taxonomy) -> list[dict]:
         for flag in SIGNALS:
             if flag in item and not isinstance(item[flag], bool):
                 raise LabelFileError(f"{where}: `{flag}` must be true or false, got {item[flag]!r}")
+        weight = item.get("weight", 1)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight > 0:
+            raise LabelFileError(f"{where}: `weight` must be a positive number, got {weight!r}")
         item.setdefault("id", f"line{number}")
         items.append(item)
     if not items:
@@ -239,28 +244,31 @@ class JourneyTrainer:
         meta = {"views": list(self.views), "trained_on": len(items), "settings": settings}
         self.parts_ = {}
         written = np.array([item.get("source") == "synthetic" for item in items], dtype=bool)
+        weight = np.array([float(item.get("weight", 1.0)) for item in items])
         phased = [k for k, i in enumerate(items) if i.get("phase")]
         if phased:
             y = np.array([taxonomy.phase_ids.index(items[k]["phase"]) for k in phased])
             self.parts_["phase"] = self._fit("phase", x[phased], [texts[k] for k in phased], y, taxonomy.phase_ids,
-                                             written=written[phased], multilabel=False, metadata=meta)
+                                             written=written[phased], weight=weight[phased], multilabel=False,
+                                             metadata=meta)
         tagged = [k for k, i in enumerate(items) if "touchpoints" in i]
         if tagged:
-            tx, tt, tw = x[tagged], [texts[k] for k in tagged], written[tagged]
+            tx, tt, tw, tweight = x[tagged], [texts[k] for k in tagged], written[tagged], weight[tagged]
             ty = np.array([[int(tp in items[k]["touchpoints"]) for tp in taxonomy.touchpoint_ids] for k in tagged])
             if self.with_examples and example_vectors is not None:
                 ex_texts, ex_owner = example_texts(taxonomy)
                 tx = np.vstack([tx, example_vectors])
                 tt = tt + ex_texts
                 tw = np.concatenate([tw, np.zeros(len(ex_texts), dtype=bool)])
+                tweight = np.concatenate([tweight, np.ones(len(ex_texts))])
                 ty = np.vstack([ty, np.eye(len(taxonomy.touchpoint_ids), dtype=int)[ex_owner]])
             known = [j for j in range(ty.shape[1]) if ty[:, j].sum() >= self.min_examples]
             labels = [taxonomy.touchpoint_ids[j] for j in known]
-            clf = self._fit("touchpoints", tx, tt, ty[:, known], labels, written=tw, multilabel=True, balanced=True,
-                            metadata=meta)
+            clf = self._fit("touchpoints", tx, tt, ty[:, known], labels, written=tw, weight=tweight, multilabel=True,
+                            balanced=True, metadata=meta)
             clf.head.thresholds = {tp: self.threshold for tp in labels}
             self.parts_["touchpoints"] = clf
-            self._fit_touchpoint_sentiment(docs, items, written, meta)
+            self._fit_touchpoint_sentiment(docs, items, written, weight, meta)
         for name, labels in (("intent", INTENTS),) + tuple((s, [s]) for s in SIGNALS):
             rows = [k for k, i in enumerate(items) if name in i]
             if not rows:
@@ -270,13 +278,14 @@ class JourneyTrainer:
                 if len(set(y.tolist())) < 2:
                     continue
                 self.parts_[name] = self._fit(name, x[rows], [texts[k] for k in rows], y, INTENTS,
-                                              written=written[rows], multilabel=False, metadata=meta)
+                                              written=written[rows], weight=weight[rows], multilabel=False,
+                                              metadata=meta)
             else:
                 y = np.array([[int(items[k][name])] for k in rows])
                 if 0 < y.sum() < len(y):
                     self.parts_[name] = self._fit(name, x[rows], [texts[k] for k in rows], y, labels,
-                                                  written=written[rows], multilabel=True, balanced=True,
-                                                  metadata=meta)
+                                                  written=written[rows], weight=weight[rows], multilabel=True,
+                                                  balanced=True, metadata=meta)
                     self.parts_[name].head.thresholds = {name: getattr(self, f"{name}_threshold")}
         return self
 
@@ -286,23 +295,23 @@ class JourneyTrainer:
                 "written_weight": self.written_weight}
         return {**mine, **(self.per_part or {}).get(part, {})}
 
-    def _fit(self, part, x, texts, y, labels, *, written, multilabel, metadata, balanced=None):
-        """`written`: which rows are written items. `balanced`: None for the part's setting (phase,
-        intent), else fixed by the decision's kind."""
+    def _fit(self, part, x, texts, y, labels, *, written, weight, multilabel, metadata, balanced=None):
+        """`written`: which rows are written items; `weight`: each row's own weight. `balanced`: None
+        for the part's setting (phase, intent), else fixed by the decision's kind."""
         s = self.part_settings(part)
-        weights = None
-        if s["written_weight"] != 1 and written.any():
-            weights = np.where(written, s["written_weight"], 1.0)
+        weights = np.where(written, s["written_weight"], 1.0) * weight
+        if (weights == 1).all():
+            weights = None
         return fit_classifier(x, texts, y, list(labels), multilabel=multilabel, l2=s["l2"],
                               balanced=s["balanced"] if balanced is None else balanced,
                               lexical_weight=s["lexical_weight"], hidden=s["hidden"], metadata=metadata,
                               sample_weight=weights)
 
-    def _fit_touchpoint_sentiment(self, docs, items, written, meta) -> None:
+    def _fit_touchpoint_sentiment(self, docs, items, written, weight, meta) -> None:
         """One (evidence unit vector, evidence clause) pair per labelled (item, touchpoint)."""
         touchpoints = self.parts_["touchpoints"]
-        rows, texts, y, row_written = [], [], [], []
-        for doc, item, is_written in zip(docs, items, written):
+        rows, texts, y, row_written, row_weight = [], [], [], [], []
+        for doc, item, is_written, item_weight in zip(docs, items, written, weight):
             labelled = item.get("touchpoint_sentiment") or {}
             wanted = [tp for tp in labelled if tp in touchpoints.labels]
             if not wanted or doc.vectors is None or not len(doc.vectors):
@@ -315,10 +324,11 @@ class JourneyTrainer:
                 texts.append(units[unit].text[a:b])
                 y.append(SENTIMENTS.index(labelled[tp]))
                 row_written.append(is_written)
+                row_weight.append(item_weight)
         if len(set(y)) == len(SENTIMENTS):
             self.parts_["touchpoint_sentiment"] = self._fit("touchpoint_sentiment", np.vstack(rows), texts, np.array(y),
                                                             SENTIMENTS, written=np.array(row_written, dtype=bool),
-                                                            multilabel=False, balanced=False,
+                                                            weight=np.array(row_weight), multilabel=False, balanced=False,
                                                             metadata=meta)
 
     def save(self, directory: str | Path) -> list[str]:
