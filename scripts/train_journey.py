@@ -103,7 +103,8 @@ SIGNAL_THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]
 # them are all labelled churn risk). Not cancel_transfer (a payment), check_cancellation_fee (asks
 # about a fee: 42 items in journey_train, all labelled false), switch_account (moves between accounts):
 # they stay among the other-intent requests, the weak negatives.
-WEAK_CHURN_INTENTS = {"banking77": ("terminate_account",), "bitext_customer_support": ("delete_account", "cancel_order")}
+WEAK_CHURN_INTENTS = {"banking77": ("terminate_account",),
+                      "bitext_customer_support": ("delete_account", "cancel_order")}
 WEAK_KEYS = ("weak_churn", "weak_weight")
 # Measured and left out: 1,500 bitext_customer_support train requests with weak
 # touchpoint labels (their intent mapped to a touchpoint) in every training

@@ -328,8 +328,8 @@ class JourneyTrainer:
         if len(set(y)) == len(SENTIMENTS):
             self.parts_["touchpoint_sentiment"] = self._fit("touchpoint_sentiment", np.vstack(rows), texts, np.array(y),
                                                             SENTIMENTS, written=np.array(row_written, dtype=bool),
-                                                            weight=np.array(row_weight), multilabel=False, balanced=False,
-                                                            metadata=meta)
+                                                            weight=np.array(row_weight), multilabel=False,
+                                                            balanced=False, metadata=meta)
 
     def save(self, directory: str | Path) -> list[str]:
         """`directory/journey/<part>` and `directory/cx_signals/<part>`; returns the parts written."""
