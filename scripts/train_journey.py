@@ -5,6 +5,12 @@
     .venv/bin/python scripts/train_journey.py --dev           # also print journey_dev (final check only)
     .venv/bin/python scripts/train_journey.py --journey-view  # CV of a `journey` encoder view, write nothing
     .venv/bin/python scripts/train_journey.py --weak-churn 100 300 --weak-weight 1 0.5  # CV of weak churn labels
+    .venv/bin/python scripts/train_journey.py --team-weight 1 0.5  # CV with / without the team's labels
+
+The models learn from journey_train and from the team's labels of other rows of the same shared train
+splits (`src/voc_nlp/training/labels/journey_team.jsonl`, its README says how they were made). The
+team's items only ever join the training folds: every cross-validated figure is scored on
+journey_train's items, by journey_train's annotator.
 
 Settings (L2 penalty, word-head share, linear or MLP head, class balance, the
 weight of written items against real ones; the
@@ -24,6 +30,9 @@ folds only, its vectors computed as the pipeline would, and the same
 out-of-fold figures through the same components (about 20 minutes on one
 thread). Measured, not adopted: see the README ("Journey tagging and CX
 signals").
+
+--team-weight W [W ...] measures the team's labels instead of the trainer grid: the shipped recipe
+without them, then with them in every training fold at each weight W.
 
 --weak-churn N [N ...] measures weak churn-risk labels instead of the trainer
 grid: N requests per side from the train splits of banking77 and bitext whose
@@ -65,7 +74,7 @@ from voc_nlp.text import normalize_social  # noqa: E402
 # Settings of the trainer (a model is fitted per fold for each): the recipe
 # chosen before, then one change at a time.
 CHOSEN = {"l2": 1e-2, "lexical_weight": 0.7, "views": ("base", "affect_emotions"), "balanced": False, "hidden": 0,
-          "written_weight": 1.0, "per_part": None}
+          "written_weight": 1.0, "per_part": None, "team_weight": 1.0}
 TRAINER_SETTINGS = [CHOSEN, {**CHOSEN, "l2": 3e-2}, {**CHOSEN, "lexical_weight": 0.6},
                     {**CHOSEN, "lexical_weight": 0.8}, {**CHOSEN, "hidden": 256},
                     {**CHOSEN, "written_weight": 0.5}, {**CHOSEN, "written_weight": 0.25}]
@@ -99,6 +108,11 @@ PER_TOUCHPOINT = "per touchpoint"
 TOUCHPOINT_THRESHOLDS = [0.5, 0.4, 0.3, PER_TOUCHPOINT]
 UNIT_MAX = [False, True]
 SIGNAL_THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]
+# The team's labels: rows of shared train splits, labelled by the team by journey_train's rules.
+# --team-weight, CV blended mean (SHIPPED without them 0.657): 865 items at weight 1 0.666, at 0.5
+# 0.665; 2,165 items 0.670; 3,415 items 0.676 (real items: phase macro-F1 0.569 -> 0.635, touchpoint
+# micro-F1 0.774 -> 0.818, effort F1 0.400 -> 0.471). Every figure scored on journey_train's items only.
+TEAM_LABELS = ROOT / "src" / "voc_nlp" / "training" / "labels" / "journey_team.jsonl"
 # --weak-churn: the intents that are the customer ending the relationship, "a calm request to cancel
 # a subscription, an account or an order" (journey_train's README; the 12 items journey_train drew from
 # them are all labelled churn risk). Not cancel_transfer (a payment), check_cancellation_fee (asks
@@ -128,14 +142,18 @@ def tag_signals(docs, model_dir) -> list[dict]:
     return [doc.record.to_dict() for doc in docs]
 
 
-def fit(docs, items, taxonomy, examples, params, weak=None) -> JourneyTrainer:
+def fit(docs, items, taxonomy, examples, params, weak=None, team=None) -> JourneyTrainer:
     """`weak`: (docs, items) of `weak_churn_items`; the first params["weak_churn"] pairs join the
-    training items, each weighing params["weak_weight"]."""
+    training items, each weighing params["weak_weight"]. `team`: (docs, items) of the team's labels,
+    joining the training items at params["team_weight"] (0: left out)."""
     n = params.get("weak_churn", 0)
     if n:
         docs = docs + weak[0][:2 * n]
         items = items + [{**item, "weight": params["weak_weight"]} for item in weak[1][:2 * n]]
-    trainer = {k: v for k, v in params.items() if k not in WEAK_KEYS}
+    if params.get("team_weight"):
+        docs = docs + team[0]
+        items = items + [{**item, "weight": params["team_weight"] * item.get("weight", 1)} for item in team[1]]
+    trainer = {k: v for k, v in params.items() if k not in WEAK_KEYS + ("team_weight",)}
     return JourneyTrainer(**trainer).fit(docs, items, taxonomy, example_vectors=examples)
 
 
@@ -195,13 +213,14 @@ def summary(items, records, taxonomy) -> dict:
 
 
 def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey=None,
-                   weak=None) -> list[tuple[dict, dict]]:
+                   weak=None, team=None) -> list[tuple[dict, dict]]:
     """Out-of-fold figures for trainer settings `params` under every decision setting.
 
     `ex_views`: the taxonomy's example phrases in each encoder view. `journey`: per fold, the docs
     and example vectors with the `journey` view of the adapter tuned without that fold
     (`fold_journey_views`); needed when `params` reads that view. `weak`: (docs, items) of weak
-    churn-risk requests, added to every fold's training items (`fit`), never scored."""
+    churn-risk requests, and `team`: (docs, items) of the team's labels, added to every fold's training
+    items (`fit`), never scored."""
     if VIEW in params["views"] and journey is None:
         raise ValueError("the journey view needs per-fold adapters (fold_journey_views)")
 
@@ -213,7 +232,7 @@ def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, jour
         return np.hstack([views[v] for v in params["views"]])
 
     trainers = [fit([fold_docs(f)[i] for i in train], [items[i] for i in train], taxonomy, fold_examples(f), params,
-                    weak) for f, (train, _) in enumerate(folds)]
+                    weak, team) for f, (train, _) in enumerate(folds)]
     ids = taxonomy.touchpoint_ids
     gold = np.array([[int(tp in (item.get("touchpoints") or [])) for tp in ids] for item in items])
 
@@ -285,6 +304,11 @@ def main() -> int:
                              "the training folds, against the shipped recipe, instead of the trainer grid")
     parser.add_argument("--weak-weight", type=float, nargs="+", default=[1.0], metavar="W",
                         help="with --weak-churn: the weight of each weak item (default 1)")
+    parser.add_argument("--team-labels", type=Path, default=TEAM_LABELS,
+                        help=f"the team's labels of shared train rows (default: {TEAM_LABELS.relative_to(ROOT)})")
+    parser.add_argument("--team-weight", type=float, nargs="+", metavar="W",
+                        help="CV only, writes nothing: the shipped recipe without the team's labels, then with "
+                             "them in the training folds at each weight W, instead of the trainer grid")
     args = parser.parse_args()
     started = time.time()
     if args.threads:
@@ -307,8 +331,13 @@ def main() -> int:
 
     folds = list(StratifiedKFold(5, shuffle=True, random_state=13).split(np.zeros(len(items)),
                                                                         [i["phase"] for i in items]))
+    team_items = read_labels(args.team_labels, taxonomy, data_dir=args.data_dir) if args.team_labels.exists() else []
+    team = (embed_items(pipe, team_items, cache_dir=args.cache), team_items)
+    print(f"{len(team_items)} items of the team's labels ({time.time() - started:.0f} s)", flush=True)
     weak = None
-    if args.weak_churn:  # the shipped recipe, then with each count and weight of weak churn labels
+    if args.team_weight:
+        grid = [{**SHIPPED, "team_weight": w} for w in [0.0] + args.team_weight]
+    elif args.weak_churn:  # the shipped recipe, then with each count and weight of weak churn labels
         grid = [SHIPPED] + [{**SHIPPED, "weak_churn": n, "weak_weight": w}
                             for n, w in itertools.product(args.weak_churn, args.weak_weight)]
         weak_items = weak_churn_items(args.data_dir, items, max(args.weak_churn))
@@ -333,7 +362,8 @@ def main() -> int:
                       "per_part": per_part_settings([r for r in results if tuple(r[0]["views"]) == views])}
             if any(all(r[0][k] == params[k] for k in CHOSEN) for r in results):
                 continue  # a setting already cross-validated
-        for setting, cv in cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey, weak):
+        for setting, cv in cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey, weak,
+                                          team):
             results.append((setting, cv))
             print(json.dumps({"params": describe(setting),
                               "cv": {k: round(v, 3) for k, v in cv["all"].items()},
@@ -341,7 +371,7 @@ def main() -> int:
 
     best, cv = max(results, key=lambda r: objective(r[1]))
     print(f"chosen by CV: {describe(best)} (mean {objective(cv):.3f}, {time.time() - started:.0f} s)", flush=True)
-    if args.cv_only or args.journey_view or args.weak_churn:
+    if args.cv_only or args.journey_view or args.weak_churn or args.team_weight:
         return 0
     trainer_params = {k: best[k] for k in CHOSEN}
     # The one threshold for every touchpoint is what `voc-nlp train journey` uses on an analyst's labels.
@@ -350,12 +380,13 @@ def main() -> int:
     examples = np.hstack([ex_views[v] for v in best["views"]])
     trainer = fit(docs, items, taxonomy, examples,
                   {**trainer_params, "threshold": shared, "effort_threshold": best["effort_threshold"],
-                   "churn_risk_threshold": best["churn_risk_threshold"]})
+                   "churn_risk_threshold": best["churn_risk_threshold"]}, team=team)
     save(trainer, args.out, best.get("touchpoint_thresholds", best["threshold"]),
          best["effort_threshold"], best["churn_risk_threshold"])
     if best["unit_max"] != JourneyTagger.__init__.__defaults__[-1]:
         print(f"set components.journey.unit_max: {str(best['unit_max']).lower()} in configs/default.yaml")
-    write_cards(args.out, best, cv, len(items), time.time() - started, results)
+    write_cards(args.out, best, cv, len(items), len(team_items) if best.get("team_weight") else 0,
+                time.time() - started, results)
     print(f"wrote {args.out / 'journey'} and {args.out / 'cx_signals'} ({time.time() - started:.0f} s)")
     if args.dev:
         # The final check: the shipped pipeline (new models loaded afresh) over journey_dev, once.
@@ -440,7 +471,7 @@ def describe(setting: dict) -> dict:
     return {k: ("+".join(v) if k == "views" else v) for k, v in setting.items() if k != "touchpoint_thresholds"}
 
 
-def write_cards(out: Path, params: dict, cv: dict, n: int, seconds: float, results) -> None:
+def write_cards(out: Path, params: dict, cv: dict, n: int, n_team: int, seconds: float, results) -> None:
     today = datetime.date.today().isoformat()
 
     def row(c):
@@ -474,12 +505,15 @@ def write_cards(out: Path, params: dict, cv: dict, n: int, seconds: float, resul
                        "chosen on the out-of-fold probabilities (their CV figures are nested: each fold's "
                        "thresholds were chosen on the other folds)" if per_touchpoint else
                        f"touchpoint threshold {params['threshold']}")
+    team_note = (f" and the team's labels of {n_team} rows of shared train splits "
+                 f"(`{TEAM_LABELS.relative_to(ROOT)}`, weight {params['team_weight']}; never scored in CV)"
+                 if n_team else "")
     for folder, what in (("journey", "phase, touchpoints and touchpoint sentiment"),
                          ("cx_signals", "intent, effort and churn risk")):
         text = f"""# {folder}: {what}
 
 Trained {today} by `python scripts/train_journey.py` ({seconds / 60:.0f} min on 2 shared CPU cores) on
-`journey_train` ({n} items, EN+FR; may be shipped), over the pipeline's own unit embeddings
+`journey_train` ({n} items, EN+FR; may be shipped){team_note}, over the pipeline's own unit embeddings
 (views: {setting['views']}) and words. Each decision is a `TextClassifier`: a {kind} over
 the mean of the item's customer-unit vectors, fused with a TF-IDF word head (share
 {params['lexical_weight']}); L2 {params['l2']}; phase and intent heads class-balanced: {params['balanced']};

@@ -122,3 +122,50 @@ def test_a_weight_that_is_not_a_positive_number_is_refused_with_its_line(tmp_pat
         read_labels(path, Taxonomy.load())
     path.write_text('{"text": "Please close my account.", "churn_risk": true, "weight": 0.5}\n')
     assert read_labels(path, Taxonomy.load())[0]["weight"] == 0.5
+
+
+def test_an_item_pointing_at_a_shared_train_row_reads_its_text_and_notices_changed_data(tmp_path):
+    import gzip
+    import json
+
+    import pytest
+
+    from voc_nlp.taxonomy import Taxonomy
+    from voc_nlp.training.journey import LabelFileError, read_labels, text_sha1
+
+    data = tmp_path / "data"
+    (data / "shop_reviews").mkdir(parents=True)
+    with gzip.open(data / "shop_reviews" / "train.csv.gz", "wt") as f:
+        f.write('text,label\n"Parcel came late, again",negative\n"Lovely fit",positive\n')
+    path = tmp_path / "labels.jsonl"
+    item = {"source": "shop_reviews", "source_row": 0, "text_sha1": text_sha1("Parcel came late, again"),
+            "lang": "en", "touchpoints": ["delivery"]}
+    path.write_text(json.dumps(item) + "\n")
+    assert read_labels(path, Taxonomy.load(), data_dir=data)[0]["text"] == "Parcel came late, again"
+    with pytest.raises(LabelFileError, match=r"labels.jsonl:1: .*give the shared data folder"):
+        read_labels(path, Taxonomy.load())
+    path.write_text(json.dumps({**item, "source_row": 1}) + "\n")
+    with pytest.raises(LabelFileError, match=r"labels.jsonl:1: shop_reviews row 1 is not the text that was labelled"):
+        read_labels(path, Taxonomy.load(), data_dir=data)
+    path.write_text(json.dumps({**item, "source_row": 2}) + "\n")
+    with pytest.raises(LabelFileError, match=r"labels.jsonl:1: shop_reviews train has no row 2"):
+        read_labels(path, Taxonomy.load(), data_dir=data)
+
+
+def test_the_team_labels_use_the_taxonomy_ids_and_point_at_train_rows(tmp_path):
+    """Every label of the team's file is one read_labels accepts (the texts, in the shared data, are
+    stood in for here: tests run without it)."""
+    import json
+    from pathlib import Path
+
+    from voc_nlp.taxonomy import Taxonomy
+    from voc_nlp.training.journey import read_labels
+
+    team = Path(__file__).resolve().parents[2] / "src" / "voc_nlp" / "training" / "labels" / "journey_team.jsonl"
+    lines = [json.loads(line) for line in team.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) > 1000 and len({(i["source"], i["source_row"]) for i in lines}) == len(lines)
+    assert all("text" not in i and len(i["text_sha1"]) == 12 and isinstance(i["source_row"], int) for i in lines)
+    standin = tmp_path / "team.jsonl"
+    standin.write_text("".join(json.dumps({**i, "text": "stand-in"}) + "\n" for i in lines))
+    items = read_labels(standin, Taxonomy.load())
+    assert sum(i["effort"] for i in items) > 30 and sum(i["churn_risk"] for i in items) > 30

@@ -9,13 +9,17 @@ The labelled file is JSONL in the `journey_dev` format: `text` (or `turns`),
 `lang`, and any of `phase`, `touchpoints`, `touchpoint_sentiment`, `intent`,
 `effort`, `churn_risk`; an item may carry only some of them (it then trains only
 those decisions) and a `weight` (default 1) in every loss it enters, e.g. weak
-labels read off another set's intents. Every classifier is a `TextClassifier` (linear head over
-the pooled unit embeddings, fused with a TF-IDF word head), trained on exactly
+labels read off another set's intents. An item may point at a row of a
+shared train split instead of carrying its text (`source`, `source_row`,
+`text_sha1`; read with `data_dir`), as the team's own labels do. Every
+classifier is a `TextClassifier` (linear head over the pooled unit
+embeddings, fused with a TF-IDF word head), trained on exactly
 the features the pipeline computes at run time (`journey_features`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -40,12 +44,14 @@ class LabelFileError(ValueError):
     """A labelled file that cannot be trained on; the message names file and line."""
 
 
-def read_labels(path: str | Path, taxonomy: Taxonomy) -> list[dict]:
-    """Items of a JSONL label file, every label checked against the taxonomy."""
+def read_labels(path: str | Path, taxonomy: Taxonomy, data_dir: str | Path | None = None) -> list[dict]:
+    """Items of a JSONL label file, every label checked against the taxonomy. Items that point at a
+    row of a shared train split (`source`, `source_row`) get their text from `data_dir`."""
     path = Path(path)
     if not path.exists():
         raise LabelFileError(f"{path}: file not found")
     phases, touchpoints = set(taxonomy.phase_ids), set(taxonomy.touchpoint_ids)
+    splits: dict[str, list[str]] = {}
     items = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -57,6 +63,8 @@ def read_labels(path: str | Path, taxonomy: Taxonomy) -> list[dict]:
             raise LabelFileError(f"{where}: not a JSON object ({exc.msg})") from None
         if not isinstance(item, dict):
             raise LabelFileError(f"{where}: expected a JSON object, got {type(item).__name__}")
+        if "text" not in item and "source_row" in item:
+            item["text"] = _split_row_text(item, data_dir, splits, where)
         text = item.get("text")
         if not (isinstance(text, str) and text.strip()) and not item.get("turns"):
             raise LabelFileError(f"{where}: missing text (give `text`, or `turns` for a chat)")
@@ -82,6 +90,29 @@ def read_labels(path: str | Path, taxonomy: Taxonomy) -> list[dict]:
     if not items:
         raise LabelFileError(f"{path}: no labelled items")
     return items
+
+
+def text_sha1(text: str) -> str:
+    """The short digest a label file keeps of a text it points at, to notice changed data."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _split_row_text(item: dict, data_dir, splits: dict[str, list[str]], where: str) -> str:
+    """The text of row `source_row` of `data_dir/source/train.csv.gz`, checked against `text_sha1`."""
+    source, row = item.get("source"), item.get("source_row")
+    if data_dir is None:
+        raise LabelFileError(f"{where}: the item points at {source} row {row}: give the shared data folder")
+    if source not in splits:
+        file = Path(data_dir) / str(source) / "train.csv.gz"
+        if not file.exists():
+            raise LabelFileError(f"{where}: {file} not found (the item points at {source} row {row})")
+        splits[source] = pd.read_csv(file, usecols=["text"])["text"].astype(str).tolist()
+    if not (isinstance(row, int) and 0 <= row < len(splits[source])):
+        raise LabelFileError(f"{where}: {source} train has no row {row!r}")
+    text = splits[source][row]
+    if "text_sha1" in item and text_sha1(text) != item["text_sha1"]:
+        raise LabelFileError(f"{where}: {source} row {row} is not the text that was labelled (text_sha1 differs)")
+    return text
 
 
 def canonical_items(items: list[dict], max_text_chars: int = 20000):
