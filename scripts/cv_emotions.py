@@ -25,7 +25,11 @@ in: on journey_train items and a GoEmotions train sample, each built by the pipe
 `problems` (units, language, embed, sentiment, problems; unit vectors cached by
 `voc_nlp.training.journey.embed_items`). The sentiment heads read there were trained on journey_train,
 so not_in_complaints (which reads the sentiment label) is measured with a sentiment better than on new
-data. No dev split is read."""
+data. No dev split is read.
+
+`--team` adds the team's labels of shared train rows (`voc_nlp.training.journey.TEAM_LABELS`) as CX
+emotion rows weighed as journey_train, to the training folds only (never scored). Measured, not
+adopted (README, *Emotions (issue 20)*)."""
 
 from __future__ import annotations
 
@@ -58,7 +62,7 @@ from voc_nlp.training.data import (  # noqa: E402
 )
 from voc_nlp.lexical import FUSIONS  # noqa: E402
 from voc_nlp.training.emotions import decide, f1_best_thresholds, fused_scores, out_of_fold  # noqa: E402
-from voc_nlp.training.journey import embed_items  # noqa: E402
+from voc_nlp.training.journey import TEAM_LABELS, embed_items, read_labels  # noqa: E402
 
 SEED = 13
 NEUTRAL_TWEETS = 3000  # as scripts/train_heads.py
@@ -160,6 +164,9 @@ def main() -> None:
     parser.add_argument("--views", default=None,
                         help="encoder views the head reads, side by side, comma-separated (default: the config's "
                              "components.emotions.views)")
+    parser.add_argument("--team", action="store_true",
+                        help="also train on the team's labels of shared train rows (voc_nlp.training.journey."
+                             "TEAM_LABELS), weighed as journey_train; never scored")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/voc-nlp-cache"))
     parser.add_argument("--out", type=Path, default=ROOT / ".cache" / "cv_emotions.json")
     args = parser.parse_args()
@@ -183,11 +190,15 @@ def main() -> None:
     taxonomy = Taxonomy.load()
     labels, neutral = taxonomy.emotion_ids, taxonomy.neutral_emotion
 
-    frame, y = emotion_mix(args.data_dir, taxonomy, folds=args.folds, neutral_tweets=NEUTRAL_TWEETS, seed=SEED)
+    team = read_labels(TEAM_LABELS, taxonomy, data_dir=args.data_dir) if args.team else []
+    frame, y = emotion_mix(args.data_dir, taxonomy, folds=args.folds, neutral_tweets=NEUTRAL_TWEETS, seed=SEED,
+                           team=team)
     journey_rows = (frame["domain"] == "journey").to_numpy()
-    # Two cached parts (the emotion sets, journey_train), as scripts/train_heads.py embeds them.
-    x = np.vstack([embed_side_by_side(encoder, frame["text"][~journey_rows].tolist(), args.cache / "embeddings", views),
-                   embed_side_by_side(encoder, frame["text"][journey_rows].tolist(), args.cache / "embeddings", views)])
+    # Cached parts (the emotion sets, journey_train, the team's), as scripts/train_heads.py embeds them.
+    x = np.vstack([embed_side_by_side(encoder, frame["text"][(frame["domain"] == part) if part else
+                                                             ~frame["domain"].isin(["journey", "team"])].tolist(),
+                                      args.cache / "embeddings", views)
+                   for part in (None, "journey", "team") if part != "team" or team])
     units = [normalize_social(t) for t in frame["text"]]
     english = (frame["lang"] == "en").to_numpy()
     folds = frame["fold"].to_numpy()

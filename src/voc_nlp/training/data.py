@@ -152,29 +152,29 @@ def text_folds(texts: list[str], folds: int) -> np.ndarray:
 
 
 def emotion_mix(data_dir: Path, taxonomy: Taxonomy, folds: int = 3, neutral_tweets: int = 0,
-                seed: int = 13) -> tuple[pd.DataFrame, np.ndarray]:
+                seed: int = 13, team: list[dict] | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """The emotion training mix: a frame (text, domain, lang, fold, duplicate) and its multi-hot CX-emotion matrix.
 
     Rows: `emotion_set`'s train rows first (domain `goemotions`, `tweeteval_emotion` or `neutral_tweets`,
     in its order), then journey_train's items (domain `journey`; chats by their customer turns,
-    `customer_text`). A GoEmotions/TweetEval row whose text journey_train also holds (relabelled the CX
-    way) is `duplicate`: it keeps only its journey label (`emotion_weights` gives it no weight).
-    `fold`: `text_folds`.
+    `customer_text`), then `team`'s items (the team's labels of shared train rows, domain `team`). A
+    GoEmotions/TweetEval row whose text journey_train or the team also holds (relabelled the CX way) is
+    `duplicate`: it keeps only its CX label (`emotion_weights` gives it no weight). `fold`: `text_folds`.
     """
     texts, y = emotion_set(data_dir, "train", taxonomy, neutral_tweets=neutral_tweets, seed=seed)
     domains = _emotion_domains(data_dir, taxonomy, len(texts), neutral_tweets)
-    journey = journey_train(data_dir)
+    journey, team = journey_train(data_dir), list(team or [])
     ids = taxonomy.emotion_ids
-    taken = {normalize_social(i["text"]).lower() for i in journey}
+    taken = {normalize_social(i["text"]).lower() for i in journey + team}
     frame = pd.DataFrame({
-        "text": texts + [customer_text(i) for i in journey],
-        "domain": domains + ["journey"] * len(journey),
-        "lang": ["en"] * len(texts) + [i["lang"] for i in journey],
-        "duplicate": [normalize_social(t).lower() in taken for t in texts] + [False] * len(journey),
+        "text": texts + [customer_text(i) for i in journey + team],
+        "domain": domains + ["journey"] * len(journey) + ["team"] * len(team),
+        "lang": ["en"] * len(texts) + [i["lang"] for i in journey + team],
+        "duplicate": [normalize_social(t).lower() in taken for t in texts] + [False] * (len(journey) + len(team)),
     })
     frame["fold"] = text_folds(frame["text"].tolist(), folds)
-    journey_y = np.array([[int(e in i["emotions"]) for e in ids] for i in journey], dtype=np.int8)
-    return frame, np.vstack([y, journey_y])
+    cx_y = np.array([[int(e in i["emotions"]) for e in ids] for i in journey + team], dtype=np.int8)
+    return frame, np.vstack([y, cx_y])
 
 
 def _emotion_domains(data_dir: Path, taxonomy: Taxonomy, n: int, neutral_tweets: int) -> list[str]:
@@ -186,9 +186,9 @@ def _emotion_domains(data_dir: Path, taxonomy: Taxonomy, n: int, neutral_tweets:
 
 def emotion_weights(frame: pd.DataFrame, journey_weight: float) -> np.ndarray:
     """One training weight per row of an `emotion_mix` frame: each GoEmotions/TweetEval row 1, each
-    journey_train row `journey_weight` (0: not trained on), duplicates 0; normalised to a mean of 1
-    over the rows trained on."""
-    weights = np.where(frame["domain"] == "journey", journey_weight, 1.0)
+    journey_train or team row `journey_weight` (0: not trained on), duplicates 0; normalised to a mean
+    of 1 over the rows trained on."""
+    weights = np.where(frame["domain"].isin(["journey", "team"]), journey_weight, 1.0)
     weights[frame["duplicate"].to_numpy()] = 0.0
     return (weights * (weights > 0).sum() / weights.sum()).astype(np.float32)
 

@@ -40,6 +40,10 @@ SENTIMENTS = ["negative", "neutral", "positive"]
 MLP_EPOCHS = 40
 
 
+# The team's labels of shared train rows (journey_train's rules; how they were made: its README).
+TEAM_LABELS = Path(__file__).resolve().parent / "labels" / "journey_team.jsonl"
+
+
 class LabelFileError(ValueError):
     """A labelled file that cannot be trained on; the message names file and line."""
 
