@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/train_journey.py                 # CV grid, then fit on all of journey_train
     .venv/bin/python scripts/train_journey.py --cv-only       # print the CV figures, write nothing
+    .venv/bin/python scripts/train_journey.py --shipped-recipe  # no trainer grid: the shipped settings
     .venv/bin/python scripts/train_journey.py --dev           # also print journey_dev (final check only)
     .venv/bin/python scripts/train_journey.py --journey-view  # CV of a `journey` encoder view, write nothing
     .venv/bin/python scripts/train_journey.py --weak-churn 100 300 --weak-weight 1 0.5  # CV of weak churn labels
@@ -303,6 +304,9 @@ def main() -> int:
                              "the training folds, against the shipped recipe, instead of the trainer grid")
     parser.add_argument("--weak-weight", type=float, nargs="+", default=[1.0], metavar="W",
                         help="with --weak-churn: the weight of each weak item (default 1)")
+    parser.add_argument("--shipped-recipe", action="store_true",
+                        help="skip the trainer grid: cross-validate the shipped trainer settings (SHIPPED) for the "
+                             "decisions (thresholds, unit_max), then fit them (a quicker rebuild, ~10-20 min)")
     parser.add_argument("--team-labels", type=Path, default=TEAM_LABELS,
                         help=f"the team's labels of shared train rows (default: {TEAM_LABELS.relative_to(ROOT)})")
     parser.add_argument("--team-weight", type=float, nargs="+", metavar="W",
@@ -336,6 +340,8 @@ def main() -> int:
     weak = None
     if args.team_weight:
         grid = [{**SHIPPED, "team_weight": w} for w in [0.0] + args.team_weight]
+    elif args.shipped_recipe:
+        grid = [SHIPPED]
     elif args.weak_churn:  # the shipped recipe, then with each count and weight of weak churn labels
         grid = [SHIPPED] + [{**SHIPPED, "weak_churn": n, "weak_weight": w}
                             for n, w in itertools.product(args.weak_churn, args.weak_weight)]
@@ -382,10 +388,11 @@ def main() -> int:
                    "churn_risk_threshold": best["churn_risk_threshold"]}, team=team)
     save(trainer, args.out, best.get("touchpoint_thresholds", best["threshold"]),
          best["effort_threshold"], best["churn_risk_threshold"])
-    if best["unit_max"] != JourneyTagger.__init__.__defaults__[-1]:
+    configured = pipe.config["components"]["journey"].get("unit_max", JourneyTagger.__init__.__defaults__[-1])
+    if best["unit_max"] != configured:
         print(f"set components.journey.unit_max: {str(best['unit_max']).lower()} in configs/default.yaml")
     write_cards(args.out, best, cv, len(items), len(team_items) if best.get("team_weight") else 0,
-                time.time() - started, results)
+                time.time() - started, results, args.shipped_recipe)
     print(f"wrote {args.out / 'journey'} and {args.out / 'cx_signals'} ({time.time() - started:.0f} s)")
     if args.dev:
         # The final check: the shipped pipeline (new models loaded afresh) over journey_dev, once.
@@ -470,7 +477,8 @@ def describe(setting: dict) -> dict:
     return {k: ("+".join(v) if k == "views" else v) for k, v in setting.items() if k != "touchpoint_thresholds"}
 
 
-def write_cards(out: Path, params: dict, cv: dict, n: int, n_team: int, seconds: float, results) -> None:
+def write_cards(out: Path, params: dict, cv: dict, n: int, n_team: int, seconds: float, results,
+                shipped_recipe: bool = False) -> None:
     today = datetime.date.today().isoformat()
 
     def row(c):
@@ -507,6 +515,9 @@ def write_cards(out: Path, params: dict, cv: dict, n: int, n_team: int, seconds:
     team_note = (f" and the team's labels of {n_team} rows of shared train splits "
                  f"(`{TEAM_LABELS.relative_to(ROOT)}`, weight {params['team_weight']}; never scored in CV)"
                  if n_team else "")
+    grid_note = ("the trainer settings as the script's last full grid chose them (`SHIPPED`; run with "
+                 "--shipped-recipe), the decisions (thresholds, unit_max) by this run" if shipped_recipe else
+                 "from the grid in the script")
     for folder, what in (("journey", "phase, touchpoints and touchpoint sentiment"),
                          ("cx_signals", "intent, effort and churn risk")):
         text = f"""# {folder}: {what}
@@ -520,8 +531,7 @@ written items weigh {params['written_weight']} against real ones;
 {per_part};
 {touchpoint_rule}; effort threshold {params['effort_threshold']}, churn-risk threshold
 {params['churn_risk_threshold']}; component setting `unit_max: {str(params['unit_max']).lower()}`.
-All settings were chosen by 5-fold cross-validation on journey_train (stratified by phase), from
-the grid in the script, by the mean of phase macro-F1, touchpoint micro/macro-F1, touchpoint
+All settings were chosen by 5-fold cross-validation on journey_train (stratified by phase), {grid_note}, by the mean of phase macro-F1, touchpoint micro/macro-F1, touchpoint
 sentiment, intent macro-F1, effort F1 and churn F1, each the mean of its figure on all items and on
 the real items alone (written items say their labels more plainly than customers do);
 journey_dev was not used to choose anything.

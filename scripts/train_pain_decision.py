@@ -22,7 +22,8 @@ the other folds and swapped into the real components: the sentiment heads
 (their temperatures are the shipped ones), the problem head
 (scripts/train_pain_point.py's recipe, its training rows of fold k left out)
 and the intent classifier (models/cx_signals' settings, journey_train items of
-other folds). The emotion head is the shipped one: it never saw the tweets
+other folds and every item of the team's labels, as models/cx_signals learned
+them). The emotion head is the shipped one: it never saw the tweets
 measured here, but it learned journey_train's emotion labels, so on journey
 items the emotion signal is better than on new data.
 
@@ -78,7 +79,7 @@ from voc_nlp.training.data import (  # noqa: E402
     text_folds,
 )
 from voc_nlp.training.heads import fit_mlp_head  # noqa: E402
-from voc_nlp.training.journey import INTENTS, JourneyTrainer, embed_items  # noqa: E402
+from voc_nlp.training.journey import INTENTS, TEAM_LABELS, JourneyTrainer, embed_items, read_labels  # noqa: E402
 
 SEED = 13
 VERSION = dt.date.today().isoformat()
@@ -119,7 +120,8 @@ def pain_label(item: dict) -> int:
 class FoldModels:
     """Per fold, the models that learned from the measured rows, retrained on the other folds."""
 
-    def __init__(self, step: dict, mix, encoder, data_dir: Path, cache: Path, journey_docs, journey_items, log):
+    def __init__(self, step: dict, mix, encoder, data_dir: Path, cache: Path, journey_docs, journey_items, log,
+                 team_docs=(), team_items=()):
         self.step, self.mix, self.log = step, mix, log
         sentiment = step["sentiment"]
         self.views = tuple(sentiment.heads)
@@ -138,6 +140,10 @@ class FoldModels:
         self.trainer = JourneyTrainer(**settings)
         self.x_journey, self.t_journey = journey_features(journey_docs, self.trainer.views)
         self.journey_items = journey_items
+        # The team's labels train the intent classifier in every fold, as in models/cx_signals; never measured.
+        self.x_team, self.t_team = journey_features(list(team_docs), self.trainer.views) if team_docs else (
+            np.zeros((0, self.x_journey.shape[1]), dtype=self.x_journey.dtype), [])
+        self.y_team = np.array([INTENTS.index(i["intent"]) for i in team_items], dtype=int)
 
     def components(self, k: int) -> list:
         step, mix = self.step, self.mix
@@ -169,11 +175,13 @@ class FoldModels:
 
         signals = copy.copy(step["signals"])
         rows = [j for j, item in enumerate(self.journey_items) if item["fold"] != k]
-        y = np.array([INTENTS.index(self.journey_items[j]["intent"]) for j in rows])
-        written = np.array([self.journey_items[j].get("source") == "synthetic" for j in rows])
+        y = np.concatenate([[INTENTS.index(self.journey_items[j]["intent"]) for j in rows], self.y_team]).astype(int)
+        written = np.array([self.journey_items[j].get("source") == "synthetic" for j in rows]
+                           + [False] * len(self.y_team))
         signals.parts = {**signals.parts, "intent": self.trainer._fit(
-            "intent", self.x_journey[rows], [self.t_journey[j] for j in rows], y, INTENTS, written=written,
-            multilabel=False, metadata=step["signals"].parts["intent"].head.metadata)}
+            "intent", np.vstack([self.x_journey[rows], self.x_team]), [self.t_journey[j] for j in rows] + self.t_team,
+            y, INTENTS, written=written, weight=np.ones(len(y)), multilabel=False,
+            metadata=step["signals"].parts["intent"].head.metadata)}
         self.log(f"  fold {k}: all models {time.time() - started:.0f} s", flush=True)
         return [sentiment, problems, step["emotions"], signals]
 
@@ -191,8 +199,10 @@ def out_of_fold_signals(args, log=print) -> tuple[list[dict], list[dict]]:
     docs = embed_items(pipe, items, args.cache / "embeddings")
     log(f"{len(items)} items embedded", flush=True)
     n_journey = len(journey)
+    team = read_labels(TEAM_LABELS, pipe.taxonomy, data_dir=args.data_dir)
     models = FoldModels(step, mix, step["embed"].encoder, args.data_dir, args.cache / "embeddings",
-                        docs[:n_journey], items[:n_journey], log)
+                        docs[:n_journey], items[:n_journey], log,
+                        embed_items(pipe, team, args.cache / "embeddings"), team)
     # The decision before this one: the unit rule, and an item read as a complaint is a pain point.
     rule = copy.copy(step["pain_points"])
     rule.decision, rule.agree_by = None, "intent"
