@@ -106,6 +106,9 @@ VIEW_SHARES = [0.8, 0.7, 0.5]
 # one unit alone is about counts (the component's unit_max), and the probability
 # effort and churn risk each need (chosen separately: they change nothing else).
 PER_TOUCHPOINT = "per touchpoint"
+# 24 thresholds instead of one must earn their place: the per-touchpoint choice is kept only when it beats
+# the best shared threshold by this much of the blended mean (the bar new levers meet in this project).
+EXTRA_PARAMETERS_BAR = 0.005
 TOUCHPOINT_THRESHOLDS = [0.5, 0.4, 0.3, PER_TOUCHPOINT]
 UNIT_MAX = [False, True]
 SIGNAL_THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]
@@ -375,6 +378,10 @@ def main() -> int:
                               "cv_real": {k: round(v, 3) for k, v in cv["real"].items()}}), flush=True)
 
     best, cv = max(results, key=lambda r: objective(r[1]))
+    shared = [r for r in results if r[0]["threshold"] != PER_TOUCHPOINT]
+    if best["threshold"] == PER_TOUCHPOINT and shared and objective(cv) - max(
+            objective(r[1]) for r in shared) < EXTRA_PARAMETERS_BAR:
+        best, cv = max(shared, key=lambda r: objective(r[1]))
     print(f"chosen by CV: {describe(best)} (mean {objective(cv):.3f}, {time.time() - started:.0f} s)", flush=True)
     if args.cv_only or args.journey_view or args.weak_churn or args.team_weight:
         return 0
