@@ -1,0 +1,275 @@
+"""Does tuning the `accurate` profile's e5 view on emotions as well as sentiment help emotions?
+
+    python scripts/eval_e5_emotions.py --threads 1                  # tune, score, heads (~1 h on one thread)
+    python scripts/eval_e5_emotions.py --threads 1 --reuse-e5       # the heads again on the saved e5 outputs
+    python scripts/eval_e5_emotions.py --threads 1 --time-steps 20  # time training steps of each task only
+
+Held out on the train splits only (fold 0 of the 3 text-hash folds; no dev split is read). One
+multilingual-e5-small with the shipped LoRA recipe (`voc_nlp.training.e5_sentiment`: rank 8 on every
+linear layer of layers 6-11, one epoch, seed 13) and two linear heads over the same pooled vector is
+tuned on folds 1-2, on interleaved batches of each task (`fine_tune_tasks`):
+
+- sentiment: scripts/eval_e5_mix.py's sample (`--per-domain` texts of each domain of `sentiment_mix`,
+  `mix_weights`), 3 classes, weighted cross-entropy;
+- emotions: every journey_train row of folds 1-2 and `--emotion-sample` of the other `emotion_mix` rows
+  of folds 1-2 (GoEmotions CX-7, TweetEval emotion, 3,000 neutral tweets), the 7 CX emotions, binary
+  cross-entropy; weighted as the shipped emotion head weighs them (`emotion_weights`, journey_train 5),
+  the sampled rows scaled up so that journey_train keeps its share.
+
+Scored on fold 0:
+- sentiment on scripts/eval_e5_mix.py's fold-0 sample (same seed, same rows) with its `figures`: e5
+  alone and half and half with the `fast` USE heads' mean, beside that script's last run of the
+  sentiment-only e5 (its fold-0 probabilities, `--e5-mix-probs`), whose figures its docstring gives.
+- emotions, with the shipped emotion recipe (`voc_nlp.training.emotions`: one 512-unit MLP, 30 passes,
+  journey_train weight 5, the lexical head fused by the log-odds for English rows) trained on folds 1-2
+  over (a) `affect_emotions` alone, (b) `affect_emotions` + the jointly tuned e5 vector side by side;
+  and (c) the e5 emotion head's own probabilities. Thresholds (per label, F1-best) never see fold 0: for
+  (a) and (b) they are chosen on the pooled out-of-fold probabilities of folds 1-2 (trained on one,
+  scored on the other), as scripts/train_heads.py chooses the shipped ones; for (c) on the rows of folds
+  1-2 e5 was not tuned on (GoEmotions, TweetEval and neutral tweets only: every journey_train row of
+  folds 1-2 was tuned on). GoEmotions CX-7 macro-F1 (neutral left out) and per label, journey_train
+  macro-F1 (8 labels) EN / FR: scripts/cv_emotions.py's `variant_figures` on the fold-0 rows.
+
+Writes .cache/eval_e5_emotions.json and the e5 outputs (.cache/eval_e5_emotions_e5.npz) for --reuse-e5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from cv_emotions import variant_figures  # noqa: E402  (scripts/, beside this one)
+from eval_e5_mix import LABELS, SEED, figures, use_head_probs  # noqa: E402
+from voc_nlp.text import normalize_social  # noqa: E402
+from voc_nlp.training.data import (DEFAULT_DATA_DIR, SENTIMENT_DOMAINS, embed_side_by_side,  # noqa: E402
+                                   emotion_mix, emotion_weights, mix_weights, per_domain_sample, sentiment_mix)
+from voc_nlp.training.e5_sentiment import add_recipe_arguments  # noqa: E402
+from voc_nlp.training.emotions import (f1_best_thresholds, fit_emotion_heads, fused_scores,  # noqa: E402
+                                       out_of_fold)
+
+EQUAL = {d: 1.0 for d in SENTIMENT_DOMAINS}
+NEUTRAL_TWEETS, JOURNEY_WEIGHT = 3000, 5.0  # the shipped emotion head's (scripts/train_heads.py)
+RECIPE = dict(seeds=(SEED,), hidden=512, student_hidden=512, epochs=30, seed=SEED, fusion="logit")
+E5_OUT = ROOT / ".cache" / "eval_e5_emotions_e5.npz"
+
+
+def emotion_sample(frame, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of folds 1-2 the e5 emotion head is tuned on (all journey_train rows, n of the others) and
+    their weights: `emotion_weights` (journey_train 5), the sampled others scaled so that journey_train
+    keeps the share of the weight it has among all rows of folds 1-2; mean 1."""
+    weights = emotion_weights(frame, JOURNEY_WEIGHT) * (frame["fold"] != 0).to_numpy()
+    journey = (frame["domain"] == "journey").to_numpy() & (weights > 0)
+    others = np.flatnonzero(~journey & (weights > 0))
+    picked_others = np.sort(rng.choice(others, min(n, len(others)), replace=False))
+    rows = np.sort(np.concatenate([np.flatnonzero(journey), picked_others]))
+    w = weights.astype(np.float64)
+    w[picked_others] *= len(others) / len(picked_others)
+    w = w[rows]
+    return rows, (w * len(w) / w.sum()).astype(np.float32)
+
+
+def tune_e5(args, mix, y_sentiment, picked, sentiment_weights, frame, y_emotions, emo_rows, emo_weights, held):
+    """Tune e5 with both heads; its pooled vectors and head probabilities on the scored texts (fold-0
+    sentiment sample, every emotion-mix row) and the run's figures (`--time-steps`: print step times only)."""
+    from voc_nlp.training.e5_sentiment import PREFIX, Task, fine_tune_tasks, head_probabilities, new_model, \
+        pooled_vectors
+
+    model, tokenizer = new_model(args, len(LABELS), seed=SEED, n_emotions=y_emotions.shape[1])
+
+    def ids(texts):
+        return tokenizer([PREFIX + normalize_social(t) for t in texts], max_length=args.max_tokens)
+
+    tasks = [Task("sentiment", ids(mix["text"].to_numpy()[picked]), y_sentiment[picked], sentiment_weights),
+             Task("emotions", ids(frame["text"].to_numpy()[emo_rows]), y_emotions[emo_rows], emo_weights,
+                  loss_weight=args.emotion_loss_weight)]
+    if args.time_steps:
+        for task in tasks:
+            run = fine_tune_tasks(model, [task], tokenizer.pad, lr=args.lr, log_every=5,
+                                  epochs=args.time_steps * 32 / len(task.ids))
+            per_step = run["seconds"] / run["steps"]
+            print(f"{task.head}: {per_step:.2f} s a step of 32; mean {np.mean([len(i) for i in task.ids]):.0f} "
+                  f"tokens; one epoch of {len(task.ids)} texts ~ {per_step * len(task.ids) / 32 / 60:.0f} min",
+                  flush=True)
+        return None
+    run = fine_tune_tasks(model, tasks, tokenizer.pad, epochs=args.epochs, lr=args.lr, seed=SEED, log_every=25)
+    print(f"tuned on {len(picked)} sentiment + {len(emo_rows)} emotion texts: {run}", flush=True)
+    scored = time.time()
+    held_vectors = pooled_vectors(model, ids(mix["text"].to_numpy()[held]), tokenizer.pad)
+    emotion_vectors = pooled_vectors(model, ids(frame["text"].tolist()), tokenizer.pad)
+    out = {"held_vectors": held_vectors, "emotion_vectors": emotion_vectors,
+           "held_sentiment": head_probabilities(model, held_vectors)["sentiment"],
+           "emotion_probs": head_probabilities(model, emotion_vectors)["emotions"]}
+    run["scoring_seconds"] = round(time.time() - scored)
+    print(f"scored {len(held)} + {len(frame)} texts: {run['scoring_seconds']} s", flush=True)
+    return out, run
+
+
+def sentiment_figures(args, mix, y, held, e5) -> dict:
+    """e5 alone and half and half with the `fast` USE heads, beside the sentiment-only e5's last run."""
+    train = (mix["fold"] != 0).to_numpy()
+    fast = np.mean(list(use_head_probs(mix, train, held, args.threads).values()), axis=0)
+    out = {"USE fast mean": figures(mix, held, fast), "e5 joint (sentiment + emotions)": figures(mix, held, e5),
+           "0.5 USE fast mean + 0.5 e5 joint": figures(mix, held, 0.5 * fast + 0.5 * e5)}
+    if args.e5_mix_probs.exists():
+        alone = np.load(args.e5_mix_probs)
+        assert len(alone) == len(held), "--e5-mix-probs is not scripts/eval_e5_mix.py's fold-0 sample"
+        out["e5 sentiment only (eval_e5_mix.py's run)"] = figures(mix, held, alone)
+        out["0.5 USE fast mean + 0.5 e5 sentiment only"] = figures(mix, held, 0.5 * fast + 0.5 * alone)
+    return out
+
+
+def emotion_figures(args, frame, y, english, x_views: dict[str, np.ndarray], e5_probs: np.ndarray,
+                    tuned_rows: np.ndarray, labels: list[str], neutral: str) -> dict:
+    """Fold-0 figures of the emotion heads over each view set, and of the e5 emotion head (see the docstring)."""
+    folds = frame["fold"].to_numpy()
+    units = [normalize_social(t) for t in frame["text"]]
+    weights = emotion_weights(frame, JOURNEY_WEIGHT)
+    train, held = folds != 0, folds == 0
+    pool = train & ~frame["duplicate"].to_numpy()  # threshold rows: every train row once
+    sub = {"frame": frame[held].reset_index(drop=True), "y": y[held], "english": english[held]}
+
+    def score(scores, head_t, fused_t, lexical: bool) -> dict:
+        return variant_figures(sub["frame"], sub["y"], labels, neutral, scores[held], {0: (head_t, fused_t)},
+                               sub["english"], lexical)
+
+    out, lexical_oof, lexical_held = {}, None, None
+    for name, x in x_views.items():
+        started = time.time()
+        lexical = lexical_oof is None  # the lexical head is the same for every view set: train it once
+        head_oof = np.zeros(y.shape, dtype=np.float32)
+        head_oof[train], lex = out_of_fold(x[train], y[train], [units[i] for i in np.flatnonzero(train)],
+                                           english[train], labels, weights[train], folds[train],
+                                           lexical=lexical, **RECIPE)
+        head, lexical_head = fit_emotion_heads(x, y, units, english, labels, np.where(held, 0, weights),
+                                               lexical=lexical, **RECIPE)
+        probs = head_oof.copy()
+        probs[held] = head.predict_proba(x[held])
+        if lexical:
+            lexical_oof = np.full(y.shape, np.nan, dtype=np.float32)
+            lexical_oof[train] = lex
+            rows = np.flatnonzero(held & english)
+            lexical_oof[rows] = lexical_head.predict_proba([units[i] for i in rows])
+        fused = fused_scores(probs, lexical_oof, english, fusion="logit")
+        head_t = f1_best_thresholds(probs[pool], y[pool], labels)
+        fused_t = f1_best_thresholds(fused[pool & english], y[pool & english], labels)
+        out[f"{name}: head alone"] = score(probs, head_t, None, False)
+        out[f"{name}: + lexical (log-odds)"] = score(fused, head_t, fused_t, True)
+        print(f"{name}: {time.time() - started:.0f} s; {json.dumps(out[f'{name}: + lexical (log-odds)'])}",
+              flush=True)
+
+    # (c) The e5 emotion head itself: no neutral output (neutral = no label above its cut).
+    e5 = np.insert(e5_probs, labels.index(neutral), 0.0, axis=1)
+    unseen = pool & ~np.isin(np.arange(len(frame)), tuned_rows)
+    fused = fused_scores(e5, lexical_oof, english, fusion="logit")
+    head_t = f1_best_thresholds(e5[unseen], y[unseen], labels)
+    fused_t = f1_best_thresholds(fused[unseen & english], y[unseen & english], labels)
+    out["e5 emotion head: alone"] = score(e5, head_t, None, False)
+    out["e5 emotion head: + lexical (log-odds)"] = score(fused, head_t, fused_t, True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--per-domain", type=int, default=4000, help="sentiment texts per domain (eval_e5_mix's)")
+    parser.add_argument("--eval-per-domain", type=int, default=1500)
+    parser.add_argument("--emotion-sample", type=int, default=10000,
+                        help="emotion-mix rows of folds 1-2 besides journey_train's to tune e5's emotion head on")
+    parser.add_argument("--emotion-loss-weight", type=float, default=1.0)
+    parser.add_argument("--threads", type=int, default=1)
+    add_recipe_arguments(parser)
+    parser.add_argument("--time-steps", type=int, default=0, help="only time this many training steps per task")
+    parser.add_argument("--reuse-e5", action="store_true", help="read the e5 outputs of the last run")
+    parser.add_argument("--e5-mix-probs", type=Path, default=ROOT / ".cache" / "eval_e5_mix_fold0_probs.npy",
+                        help="scripts/eval_e5_mix.py's fold-0 probabilities of the sentiment-only e5")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/voc-nlp-cache"),
+                        help="embedding cache of the emotion mix (scripts/cv_emotions.py's)")
+    parser.add_argument("--old-hashtag-split", action="store_true",
+                        help="split hashtags as before commit 9982516 (30,000 known words, 3,000 very common): "
+                             "the text-hash folds, hence the samples, of scripts/eval_e5_mix.py's cached run")
+    args = parser.parse_args()
+    if args.old_hashtag_split:
+        from voc_nlp.text import normalize
+
+        normalize._KNOWN_WORDS, normalize._VERY_COMMON_WORDS = 30_000, 3_000
+        normalize._common_words.cache_clear()
+    import torch
+
+    from voc_nlp.encoders.use_m3 import USEMultilingualEncoder
+    from voc_nlp.taxonomy import Taxonomy
+
+    torch.set_num_threads(args.threads)
+    started = time.time()
+    # The sentiment rows exactly as scripts/eval_e5_mix.py draws them (same seed, same order of draws).
+    mix = sentiment_mix(args.data_dir)
+    y_sentiment = np.array([LABELS.index(l) for l in mix["label"]])
+    rng = np.random.default_rng(SEED)
+    picked = per_domain_sample(mix, (mix["fold"] != 0).to_numpy(), args.per_domain, rng)
+    held = per_domain_sample(mix, (mix["fold"] == 0).to_numpy(), args.eval_per_domain, rng)
+    sentiment_weights = mix_weights(mix.iloc[picked], LABELS, EQUAL)
+
+    taxonomy = Taxonomy.load()
+    labels, neutral = taxonomy.emotion_ids, taxonomy.neutral_emotion
+    frame, y = emotion_mix(args.data_dir, taxonomy, neutral_tweets=NEUTRAL_TWEETS, seed=SEED)
+    emo_rows, emo_weights = emotion_sample(frame, args.emotion_sample, np.random.default_rng(SEED))
+    cx = [j for j, label in enumerate(labels) if label != neutral]
+
+    if args.reuse_e5:
+        saved = np.load(E5_OUT)
+        e5, run = {k: saved[k] for k in saved.files if k != "run"}, json.loads(str(saved["run"]))
+    else:
+        tuned = tune_e5(args, mix, y_sentiment, picked, sentiment_weights, frame, y[:, cx], emo_rows, emo_weights,
+                        held)
+        if tuned is None:
+            return
+        e5, run = tuned
+        E5_OUT.parent.mkdir(exist_ok=True)
+        np.savez(E5_OUT, run=json.dumps(run), **e5)
+
+    result = {"sentiment": sentiment_figures(args, mix, y_sentiment, held, e5["held_sentiment"])}
+    print(json.dumps(result["sentiment"], indent=1), flush=True)
+
+    # The affect_emotions vectors as scripts/cv_emotions.py caches them (two parts: the emotion sets, journey_train).
+    encoder = USEMultilingualEncoder(threads=args.threads,
+                                     adapters={"affect_emotions": str(ROOT / "models" / "affect_emotions_encoder")})
+    journey = (frame["domain"] == "journey").to_numpy()
+    affect = np.vstack([embed_side_by_side(encoder, frame["text"][~journey].tolist(), args.cache / "embeddings",
+                                           ("affect_emotions",)),
+                        embed_side_by_side(encoder, frame["text"][journey].tolist(), args.cache / "embeddings",
+                                           ("affect_emotions",))])
+    english = (frame["lang"] == "en").to_numpy()
+    views = {"(a) affect_emotions": affect,
+             "(b) affect_emotions + e5 joint": np.hstack([affect, e5["emotion_vectors"]])}
+    result["emotions"] = emotion_figures(args, frame, y, english, views, e5["emotion_probs"], emo_rows, labels,
+                                         neutral)
+    result["settings"] = vars(args) | {"data_dir": str(args.data_dir), "e5_mix_probs": str(args.e5_mix_probs),
+                                       "cache": str(args.cache), "sentiment_texts": len(picked),
+                                       "emotion_texts": len(emo_rows), "fold0_sentiment_texts": len(held),
+                                       "fold0_emotion_rows": int((frame["fold"] == 0).sum()), "e5_run": run,
+                                       "seconds": round(time.time() - started)}
+    (ROOT / ".cache" / "eval_e5_emotions.json").write_text(json.dumps(result, indent=1))
+    print_table(result)
+
+
+def print_table(result: dict) -> None:
+    print("\nsentiment (fold 0) | tweets | clothing | books | journey | mean")
+    for name, f in result["sentiment"].items():
+        print(f"{name} | {f['tweets']:.3f} | {f['clothing']:.3f} | {f['books']:.3f} | {f['journey']:.3f} | "
+              f"{f['mean']:.3f}")
+    print("\nemotions (fold 0) | GoEmotions CX-7 | frustration | journey_train (EN / FR)")
+    for name, f in result["emotions"].items():
+        g = f["goemotions_cx7"]
+        print(f"{name} | {g['macro_f1']:.3f} | {g['frustration']:.3f} | {f['journey_all']:.3f} "
+              f"({f['journey_en']:.3f} / {f['journey_fr']:.3f})")
+
+
+if __name__ == "__main__":
+    main()
