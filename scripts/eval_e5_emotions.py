@@ -46,16 +46,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from cv_emotions import variant_figures  # noqa: E402  (scripts/, beside this one)
-from eval_e5_mix import LABELS, SEED, figures, use_head_probs  # noqa: E402
+from cv_emotions import print_table as print_emotions, variant_figures  # noqa: E402  (scripts/, beside this one)
+from eval_e5_mix import LABELS, SEED, figures, samples, use_head_probs  # noqa: E402
 from voc_nlp.text import normalize_social  # noqa: E402
-from voc_nlp.training.data import (DEFAULT_DATA_DIR, SENTIMENT_DOMAINS, embed_side_by_side,  # noqa: E402
-                                   emotion_mix, emotion_weights, mix_weights, per_domain_sample, sentiment_mix)
+from voc_nlp.training.data import DEFAULT_DATA_DIR, embed_side_by_side, emotion_mix, emotion_weights  # noqa: E402
 from voc_nlp.training.e5_sentiment import add_recipe_arguments  # noqa: E402
 from voc_nlp.training.emotions import (f1_best_thresholds, fit_emotion_heads, fused_scores,  # noqa: E402
                                        out_of_fold)
 
-EQUAL = {d: 1.0 for d in SENTIMENT_DOMAINS}
 NEUTRAL_TWEETS, JOURNEY_WEIGHT = 3000, 5.0  # the shipped emotion head's (scripts/train_heads.py)
 RECIPE = dict(seeds=(SEED,), hidden=512, student_hidden=512, epochs=30, seed=SEED, fusion="logit")
 E5_OUT = ROOT / ".cache" / "eval_e5_emotions_e5.npz"
@@ -208,13 +206,8 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     started = time.time()
-    # The sentiment rows exactly as scripts/eval_e5_mix.py draws them (same seed, same order of draws).
-    mix = sentiment_mix(args.data_dir)
-    y_sentiment = np.array([LABELS.index(l) for l in mix["label"]])
-    rng = np.random.default_rng(SEED)
-    picked = per_domain_sample(mix, (mix["fold"] != 0).to_numpy(), args.per_domain, rng)
-    held = per_domain_sample(mix, (mix["fold"] == 0).to_numpy(), args.eval_per_domain, rng)
-    sentiment_weights = mix_weights(mix.iloc[picked], LABELS, EQUAL)
+    # The sentiment rows exactly as scripts/eval_e5_mix.py draws them.
+    mix, y_sentiment, picked, held, sentiment_weights = samples(args)
 
     taxonomy = Taxonomy.load()
     labels, neutral = taxonomy.emotion_ids, taxonomy.neutral_emotion
@@ -262,13 +255,8 @@ def main() -> None:
 def print_table(result: dict) -> None:
     print("\nsentiment (fold 0) | tweets | clothing | books | journey | mean")
     for name, f in result["sentiment"].items():
-        print(f"{name} | {f['tweets']:.3f} | {f['clothing']:.3f} | {f['books']:.3f} | {f['journey']:.3f} | "
-              f"{f['mean']:.3f}")
-    print("\nemotions (fold 0) | GoEmotions CX-7 | frustration | journey_train (EN / FR)")
-    for name, f in result["emotions"].items():
-        g = f["goemotions_cx7"]
-        print(f"{name} | {g['macro_f1']:.3f} | {g['frustration']:.3f} | {f['journey_all']:.3f} "
-              f"({f['journey_en']:.3f} / {f['journey_fr']:.3f})")
+        print(f"{name} | " + " | ".join(f"{f[k]:.3f}" for k in ("tweets", "clothing", "books", "journey", "mean")))
+    print_emotions({"variants": result["emotions"]})
 
 
 if __name__ == "__main__":
