@@ -30,7 +30,10 @@ Scored on fold 0:
   folds 1-2 was tuned on). GoEmotions CX-7 macro-F1 (neutral left out) and per label, journey_train
   macro-F1 (8 labels) EN / FR: scripts/cv_emotions.py's `variant_figures` on the fold-0 rows.
 
-Writes .cache/eval_e5_emotions.json and the e5 outputs (.cache/eval_e5_emotions_e5.npz) for --reuse-e5.
+`--sentiment-only`: the control, e5 tuned on the sentiment task alone (scripts/eval_e5_mix.py's e5,
+tuned again: its fold-0 probabilities should come out the same), with (b) over that e5 and no (c).
+
+Writes .cache/eval_e5_emotions[_sentiment_only].json and the e5 outputs (…_e5.npz) for --reuse-e5.
 """
 
 from __future__ import annotations
@@ -56,7 +59,6 @@ from voc_nlp.training.emotions import (f1_best_thresholds, fit_emotion_heads, fu
 
 NEUTRAL_TWEETS, JOURNEY_WEIGHT = 3000, 5.0  # the shipped emotion head's (scripts/train_heads.py)
 RECIPE = dict(seeds=(SEED,), hidden=512, student_hidden=512, epochs=30, seed=SEED, fusion="logit")
-E5_OUT = ROOT / ".cache" / "eval_e5_emotions_e5.npz"
 
 
 def emotion_sample(frame, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -80,14 +82,14 @@ def tune_e5(args, mix, y_sentiment, picked, sentiment_weights, frame, y_emotions
     from voc_nlp.training.e5_sentiment import PREFIX, Task, fine_tune_tasks, head_probabilities, new_model, \
         pooled_vectors
 
-    model, tokenizer = new_model(args, len(LABELS), seed=SEED, n_emotions=y_emotions.shape[1])
+    model, tokenizer = new_model(args, len(LABELS), seed=SEED, n_emotions=0 if args.sentiment_only else y_emotions.shape[1])
 
     def ids(texts):
         return tokenizer([PREFIX + normalize_social(t) for t in texts], max_length=args.max_tokens)
 
     tasks = [Task("sentiment", ids(mix["text"].to_numpy()[picked]), y_sentiment[picked], sentiment_weights),
              Task("emotions", ids(frame["text"].to_numpy()[emo_rows]), y_emotions[emo_rows], emo_weights,
-                  loss_weight=args.emotion_loss_weight)]
+                  loss_weight=args.emotion_loss_weight)][: 1 if args.sentiment_only else 2]
     if args.time_steps:
         for task in tasks:
             run = fine_tune_tasks(model, [task], tokenizer.pad, lr=args.lr, log_every=5,
@@ -103,19 +105,25 @@ def tune_e5(args, mix, y_sentiment, picked, sentiment_weights, frame, y_emotions
     held_vectors = pooled_vectors(model, ids(mix["text"].to_numpy()[held]), tokenizer.pad)
     emotion_vectors = pooled_vectors(model, ids(frame["text"].tolist()), tokenizer.pad)
     out = {"held_vectors": held_vectors, "emotion_vectors": emotion_vectors,
-           "held_sentiment": head_probabilities(model, held_vectors)["sentiment"],
-           "emotion_probs": head_probabilities(model, emotion_vectors)["emotions"]}
+           "held_sentiment": head_probabilities(model, held_vectors)["sentiment"]}
+    if not args.sentiment_only:
+        out["emotion_probs"] = head_probabilities(model, emotion_vectors)["emotions"]
     run["scoring_seconds"] = round(time.time() - scored)
     print(f"scored {len(held)} + {len(frame)} texts: {run['scoring_seconds']} s", flush=True)
     return out, run
+
+
+def e5_name(args) -> str:
+    return "e5 tuned on sentiment only" if args.sentiment_only else "e5 joint"
 
 
 def sentiment_figures(args, mix, y, held, e5) -> dict:
     """e5 alone and half and half with the `fast` USE heads, beside the sentiment-only e5's last run."""
     train = (mix["fold"] != 0).to_numpy()
     fast = np.mean(list(use_head_probs(mix, train, held, args.threads).values()), axis=0)
-    out = {"USE fast mean": figures(mix, held, fast), "e5 joint (sentiment + emotions)": figures(mix, held, e5),
-           "0.5 USE fast mean + 0.5 e5 joint": figures(mix, held, 0.5 * fast + 0.5 * e5)}
+    tuned = e5_name(args)
+    out = {"USE fast mean": figures(mix, held, fast), tuned: figures(mix, held, e5),
+           f"0.5 USE fast mean + 0.5 {tuned}": figures(mix, held, 0.5 * fast + 0.5 * e5)}
     if args.e5_mix_probs.exists():
         alone = np.load(args.e5_mix_probs)
         assert len(alone) == len(held), "--e5-mix-probs is not scripts/eval_e5_mix.py's fold-0 sample"
@@ -124,7 +132,7 @@ def sentiment_figures(args, mix, y, held, e5) -> dict:
     return out
 
 
-def emotion_figures(args, frame, y, english, x_views: dict[str, np.ndarray], e5_probs: np.ndarray,
+def emotion_figures(args, frame, y, english, x_views: dict[str, np.ndarray], e5_probs: np.ndarray | None,
                     tuned_rows: np.ndarray, labels: list[str], neutral: str) -> dict:
     """Fold-0 figures of the emotion heads over each view set, and of the e5 emotion head (see the docstring)."""
     folds = frame["fold"].to_numpy()
@@ -163,6 +171,8 @@ def emotion_figures(args, frame, y, english, x_views: dict[str, np.ndarray], e5_
         print(f"{name}: {time.time() - started:.0f} s; {json.dumps(out[f'{name}: + lexical (log-odds)'])}",
               flush=True)
 
+    if e5_probs is None:
+        return out
     # (c) The e5 emotion head itself: no neutral output (neutral = no label above its cut).
     e5 = np.insert(e5_probs, labels.index(neutral), 0.0, axis=1)
     unseen = pool & ~np.isin(np.arange(len(frame)), tuned_rows)
@@ -190,6 +200,8 @@ def main() -> None:
                         help="scripts/eval_e5_mix.py's fold-0 probabilities of the sentiment-only e5")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/voc-nlp-cache"),
                         help="embedding cache of the emotion mix (scripts/cv_emotions.py's)")
+    parser.add_argument("--sentiment-only", action="store_true",
+                        help="the control: tune e5 on the sentiment task alone (as scripts/eval_e5_mix.py does)")
     parser.add_argument("--old-hashtag-split", action="store_true",
                         help="split hashtags as before commit 9982516 (30,000 known words, 3,000 very common): "
                              "the text-hash folds, hence the samples, of scripts/eval_e5_mix.py's cached run")
@@ -215,8 +227,10 @@ def main() -> None:
     emo_rows, emo_weights = emotion_sample(frame, args.emotion_sample, np.random.default_rng(SEED))
     cx = [j for j, label in enumerate(labels) if label != neutral]
 
+    name = "eval_e5_emotions" + ("_sentiment_only" if args.sentiment_only else "")
+    e5_out = ROOT / ".cache" / f"{name}_e5.npz"
     if args.reuse_e5:
-        saved = np.load(E5_OUT)
+        saved = np.load(e5_out)
         e5, run = {k: saved[k] for k in saved.files if k != "run"}, json.loads(str(saved["run"]))
     else:
         tuned = tune_e5(args, mix, y_sentiment, picked, sentiment_weights, frame, y[:, cx], emo_rows, emo_weights,
@@ -224,8 +238,8 @@ def main() -> None:
         if tuned is None:
             return
         e5, run = tuned
-        E5_OUT.parent.mkdir(exist_ok=True)
-        np.savez(E5_OUT, run=json.dumps(run), **e5)
+        e5_out.parent.mkdir(exist_ok=True)
+        np.savez(e5_out, run=json.dumps(run), **e5)
 
     result = {"sentiment": sentiment_figures(args, mix, y_sentiment, held, e5["held_sentiment"])}
     print(json.dumps(result["sentiment"], indent=1), flush=True)
@@ -240,15 +254,15 @@ def main() -> None:
                                            ("affect_emotions",))])
     english = (frame["lang"] == "en").to_numpy()
     views = {"(a) affect_emotions": affect,
-             "(b) affect_emotions + e5 joint": np.hstack([affect, e5["emotion_vectors"]])}
-    result["emotions"] = emotion_figures(args, frame, y, english, views, e5["emotion_probs"], emo_rows, labels,
+             f"(b) affect_emotions + {e5_name(args)}": np.hstack([affect, e5["emotion_vectors"]])}
+    result["emotions"] = emotion_figures(args, frame, y, english, views, e5.get("emotion_probs"), emo_rows, labels,
                                          neutral)
     result["settings"] = vars(args) | {"data_dir": str(args.data_dir), "e5_mix_probs": str(args.e5_mix_probs),
                                        "cache": str(args.cache), "sentiment_texts": len(picked),
                                        "emotion_texts": len(emo_rows), "fold0_sentiment_texts": len(held),
                                        "fold0_emotion_rows": int((frame["fold"] == 0).sum()), "e5_run": run,
                                        "seconds": round(time.time() - started)}
-    (ROOT / ".cache" / "eval_e5_emotions.json").write_text(json.dumps(result, indent=1))
+    (ROOT / ".cache" / f"{name}.json").write_text(json.dumps(result, indent=1))
     print_table(result)
 
 
