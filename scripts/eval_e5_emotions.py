@@ -34,6 +34,33 @@ Scored on fold 0:
 tuned again: its fold-0 probabilities should come out the same), with (b) over that e5 and no (c).
 
 Writes .cache/eval_e5_emotions[_sentiment_only].json and the e5 outputs (…_e5.npz) for --reuse-e5.
+
+Measured 2026-12-07 with `--old-hashtag-split` (the samples of eval_e5_mix.py's cached run; the USE
+`fast` heads reproduce its 0.622), one thread of a shared machine (load 3-4): joint tuning on 14,851
+sentiment + 12,851 emotion texts, 867 steps in 1,731 s, scoring 5,977 + 44,856 texts 1,022 s, 50 min in
+all; the control (`--sentiment-only`) 465 steps in 1,255 s, final loss 0.7153 and fold-0 figures equal
+to eval_e5_mix.py's run (the refactored training loop gives the same model), 40 min in all.
+
+    sentiment, fold 0: mean (tweets / clothing / books / journey)
+      USE fast mean                          0.622 (0.711 / 0.550 / 0.427 / 0.800)
+      e5 tuned on sentiment only             0.646 (0.713 / 0.629 / 0.428 / 0.815)
+      e5 joint                               0.609 (0.693 / 0.577 / 0.376 / 0.788)
+      0.5 fast + 0.5 e5 sentiment only       0.657 (0.732 / 0.609 / 0.440 / 0.846)  <- `accurate`
+      0.5 fast + 0.5 e5 joint                0.642 (0.725 / 0.586 / 0.425 / 0.833)
+
+    emotions, fold 0 (11,478 GoEmotions / 1,477 journey_train rows, 518 French), head alone; + lexical:
+    GoEmotions CX-7 (frustration) | journey_train macro-F1 (EN / FR, fused)
+      (a) affect_emotions (shipped)          0.624; 0.638 (0.425) | 0.667; 0.674 (0.683 / 0.656)
+      (b) + e5 joint                         0.632; 0.637 (0.428) | 0.701; 0.700 (0.708 / 0.681)
+      (b) + e5 tuned on sentiment only       0.637; 0.642 (0.436) | 0.715; 0.714 (0.719 / 0.700)
+      (c) the e5 joint emotion head          0.472; 0.585 (0.411) | 0.503; 0.570 (0.602 / 0.534)
+
+Tuning e5 on emotions as well costs sentiment (e5 alone -0.038, `accurate`'s blend -0.015) and gains no
+emotion figure over the e5 tuned on sentiment alone: not adopted. The e5 emotion head itself is far
+behind (worry 0.12: a linear head, one epoch over 12,851 texts). The control answers the question the
+withdrawn `accurate` emotion head left open (README, *Emotions (issue 20)*): with e5 tuned without fold
+0, a head over affect_emotions + e5 gains journey_train +0.040 on fold 0 (EN +0.036, FR +0.044), so
+that gain is not only the leak; GoEmotions +0.004 (frustration +0.011, still below 0.45).
 """
 
 from __future__ import annotations
@@ -82,7 +109,8 @@ def tune_e5(args, mix, y_sentiment, picked, sentiment_weights, frame, y_emotions
     from voc_nlp.training.e5_sentiment import PREFIX, Task, fine_tune_tasks, head_probabilities, new_model, \
         pooled_vectors
 
-    model, tokenizer = new_model(args, len(LABELS), seed=SEED, n_emotions=0 if args.sentiment_only else y_emotions.shape[1])
+    n_emotions = 0 if args.sentiment_only else y_emotions.shape[1]
+    model, tokenizer = new_model(args, len(LABELS), seed=SEED, n_emotions=n_emotions)
 
     def ids(texts):
         return tokenizer([PREFIX + normalize_social(t) for t in texts], max_length=args.max_tokens)
@@ -100,7 +128,7 @@ def tune_e5(args, mix, y_sentiment, picked, sentiment_weights, frame, y_emotions
                   flush=True)
         return None
     run = fine_tune_tasks(model, tasks, tokenizer.pad, epochs=args.epochs, lr=args.lr, seed=SEED, log_every=25)
-    print(f"tuned on {len(picked)} sentiment + {len(emo_rows)} emotion texts: {run}", flush=True)
+    print(f"tuned on {' + '.join(f'{len(t.ids)} {t.head}' for t in tasks)} texts: {run}", flush=True)
     scored = time.time()
     held_vectors = pooled_vectors(model, ids(mix["text"].to_numpy()[held]), tokenizer.pad)
     emotion_vectors = pooled_vectors(model, ids(frame["text"].tolist()), tokenizer.pad)
