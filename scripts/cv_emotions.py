@@ -289,10 +289,13 @@ def main() -> None:
 
 
 def print_table(results: dict) -> None:
-    print("\nvariant | GoEmotions CX-7 | journey all | EN | FR | score")
+    print("\nvariant | GoEmotions CX-7 (frustration) | journey all | EN | FR | score")
     for name, f in results["variants"].items():
-        print(f"{name} | {f['goemotions_cx7']['macro_f1']:.3f} | {f['journey_all']:.3f} | {f['journey_en']:.3f} | "
-              f"{f['journey_fr']:.3f} | {f['score']:.3f}")
+        goemotions = f["goemotions_cx7"]
+        print(f"{name} | {goemotions['macro_f1']:.3f} ({goemotions['frustration']:.3f}) | {f['journey_all']:.3f} | "
+              f"{f['journey_en']:.3f} | {f['journey_fr']:.3f} | {f['score']:.3f}")
+    if "rules" not in results:
+        return
     print("\nrules | journey_train all | EN | FR | GoEmotions sample CX-7")
     for name, f in results.get("rules", {}).items():
         j, g = f.get("journey_train", {}), f.get("goemotions_train_sample", {})

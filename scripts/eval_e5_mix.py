@@ -82,6 +82,17 @@ def figures(mix, rows: np.ndarray, probs: np.ndarray) -> dict:
     return out
 
 
+def samples(args):
+    """The sentiment mix, its class indices, the rows e5 is tuned on (`--per-domain` of each domain of
+    folds 1-2), the scored rows (`--eval-per-domain` of fold 0) and the tuning rows' weights."""
+    mix = sentiment_mix(args.data_dir)
+    y = np.array([LABELS.index(l) for l in mix["label"]])
+    rng = np.random.default_rng(SEED)
+    picked = per_domain_sample(mix, (mix["fold"] != 0).to_numpy(), args.per_domain, rng)
+    held = per_domain_sample(mix, (mix["fold"] == 0).to_numpy(), args.eval_per_domain, rng)
+    return mix, y, picked, held, mix_weights(mix.iloc[picked], LABELS, EQUAL)
+
+
 def use_head_probs(mix, train: np.ndarray, held: np.ndarray, threads: int) -> dict[str, np.ndarray]:
     """Fold-0 probabilities of one USE-m3 head per view, trained on the train rows as train_heads.py does."""
     from voc_nlp.encoders.use_m3 import USEMultilingualEncoder
@@ -112,12 +123,7 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     started = time.time()
-    mix = sentiment_mix(args.data_dir)
-    y = np.array([LABELS.index(l) for l in mix["label"]])
-    rng = np.random.default_rng(SEED)
-    picked = per_domain_sample(mix, (mix["fold"] != 0).to_numpy(), args.per_domain, rng)
-    held = per_domain_sample(mix, (mix["fold"] == 0).to_numpy(), args.eval_per_domain, rng)
-    weights = mix_weights(mix.iloc[picked], LABELS, EQUAL)
+    mix, y, picked, held, weights = samples(args)
 
     probs_file = ROOT / ".cache" / "eval_e5_mix_fold0_probs.npy"
     if args.time_steps:
