@@ -62,6 +62,7 @@ models: install
 	$(BIN)/python scripts/train_affect_encoder.py --emotion-weight 1 --out models/affect_emotions_encoder
 	$(BIN)/python scripts/train_heads.py  # also rebuilds models/sentiment_lexical (scripts/train_sentiment_lexical.py)
 	$(BIN)/python scripts/train_e5_sentiment.py  # the accurate profile's e5 view (~45 min on one shared core)
+	$(BIN)/python scripts/train_heads.py --only emotions --profile accurate  # its emotion head reads that view too
 	$(BIN)/python scripts/train_pain_point.py
 	$(BIN)/python scripts/train_topic_space.py
 	$(BIN)/python scripts/train_journey.py

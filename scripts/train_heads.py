@@ -3,17 +3,17 @@
     python scripts/train_heads.py [--data-dir ../shared/data] [--config configs/default.yaml]
     python scripts/train_heads.py --only sentiment --threads 1     # the sentiment heads alone
     python scripts/train_heads.py --only emotions --threads 1      # the emotion head and its lexical head alone
-    python scripts/train_heads.py --only emotions --profile NAME --threads 1  # a profile's own emotion head
+    python scripts/train_heads.py --only emotions --profile accurate --threads 1   # the accurate profile's
 
 Each head is one MLP over the frozen unit embeddings of the configured
 encoder (sentiment: one head per encoder view in
 `components.sentiment.models`, the base vectors and the `affect` and
 `affect_emotions` adapter views by default; the emotion head reads the
 views of `components.emotions.views` side by side and is saved in
-`components.emotions.model`; with `--profile NAME`, that profile's, when
-it sets its own (a head over affect_emotions + e5_sentiment for `accurate`
-was measured and not adopted: README, "Emotions (issue 20)"); run
-scripts/train_affect_encoder.py first), trained only on license-allowed sets.
+`components.emotions.model`; with `--profile accurate`, that profile's:
+affect_emotions + e5_sentiment, in models/emotions_e5; run
+scripts/train_affect_encoder.py and, for the e5 view,
+scripts/train_e5_sentiment.py first), trained only on license-allowed sets.
 
 Sentiment: one MLP per view on the sentiment mix
 (`voc_nlp.training.data.sentiment_mix`: TweetEval sentiment, women's clothing

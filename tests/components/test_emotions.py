@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
+from voc_nlp.components.embed import views_fingerprint
 from voc_nlp.components.emotions import EmotionClassifier
 from voc_nlp.paths import default_model, default_pipeline_dir
 from voc_nlp.pipeline import ConfigError, Pipeline
+from voc_nlp.text import normalize_social
 
 MODEL = str(default_model("emotions"))
 
@@ -253,6 +255,26 @@ def test_the_emotion_head_reads_the_view_it_was_trained_on(pipeline):
     assert emotions.views == ("affect_emotions",) and "doc.views.affect_emotions" in emotions.requires
     # Retraining the adapter without refitting the head (make models does both) breaks this.
     assert emotions.head.encoder == encoder.view_fingerprint("affect_emotions")
+
+
+def test_the_accurate_profile_reads_both_views_side_by_side(accurate):
+    emotions = next(s for s in accurate.steps if s.name == "emotions")
+    encoder = next(s for s in accurate.steps if s.name == "embed").encoder
+    views = ("affect_emotions", "e5_sentiment")
+    assert emotions.views == views and {"doc.views.affect_emotions", "doc.views.e5_sentiment"} <= set(emotions.requires)
+    assert emotions.head.encoder == views_fingerprint(encoder, views)
+    text = "Trois semaines que j'attends mon colis et personne ne répond."  # French: the head alone, no lexical
+    first, second = ([r.to_dict() for r in accurate.enrich_texts([text, "Thanks, the refund came through!"])]
+                     for _ in range(2))
+    assert first == second
+    vectors = encoder.encode_views([normalize_social(text)], views)
+    expected = emotions.head.predict_proba(np.hstack([vectors[v] for v in views]))[0]
+    got = np.array([first[0]["emotion_scores"][label] for label in emotions.labels])
+    np.testing.assert_allclose(got, expected, atol=2e-3)
+    # The e5 half counts: the head over the affect_emotions half alone (e5 zeroed) reads otherwise.
+    alone = emotions.head.predict_proba(np.hstack([vectors["affect_emotions"], 0 * vectors["e5_sentiment"]]))[0]
+    assert np.abs(alone - expected).max() > 0.05
+    assert "frustration" in first[0]["emotions"] and "gratitude" in first[1]["emotions"]
 
 
 def test_views_the_encoder_does_not_write_are_refused_at_build(pipeline):
