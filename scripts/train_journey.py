@@ -529,7 +529,7 @@ def write_cards(out: Path, params: dict, cv: dict, n: int, n_team: int, seconds:
                          ("cx_signals", "intent, effort and churn risk")):
         text = f"""# {folder}: {what}
 
-Trained {today} by `python scripts/train_journey.py` ({seconds / 60:.0f} min on 2 shared CPU cores) on
+Trained {today} by `python scripts/train_journey.py{" --shipped-recipe" if shipped_recipe else ""}` ({seconds / 60:.0f} min on 2 shared CPU cores) on
 `journey_train` ({n} items, EN+FR; may be shipped){team_note}, over the pipeline's own unit embeddings
 (views: {setting['views']}) and words. Each decision is a `TextClassifier`: a {kind} over
 the mean of the item's customer-unit vectors, fused with a TF-IDF word head (share

@@ -3,6 +3,7 @@
 import json
 
 import pandas as pd
+import pytest
 
 from voc_nlp.cli.__main__ import main
 
@@ -42,8 +43,17 @@ def test_evaluate_json_gives_every_figure_overall_and_per_language(tmp_path, cap
     # These items are easy: the pipeline gets them right.
     assert overall["phase"]["accuracy"] == 1.0
     assert figures["fr"]["touchpoints"]["micro_f1"] == 1.0
-    assert overall["touchpoint_sentiment"] == {"accuracy": 1.0, "n_labels": 2, "n_items": 1}
+    assert overall["touchpoint_sentiment"]["n_labels"] == 2 and overall["touchpoint_sentiment"]["n_items"] == 1
     assert "signals" not in overall  # no intent / effort / churn labels in this file
+
+
+@pytest.mark.xfail(strict=True, reason="known regression since the team's labels joined training: the touchpoint "
+                   "sentiment model reads 'Delivery was fast' as negative inside a negative sentence (it sees the "
+                   "whole unit's vector and the clause's words); README, Journey tagging and CX signals")
+def test_evaluate_reads_each_touchpoint_sentiment_of_a_mixed_sentence(tmp_path, capsys):
+    assert main(["evaluate", str(_write(tmp_path, ITEMS)), "--json"]) == 0
+    overall = json.loads(capsys.readouterr().out)["all"]
+    assert overall["touchpoint_sentiment"] == {"accuracy": 1.0, "n_labels": 2, "n_items": 1}
 
 
 def test_evaluate_gives_the_cx_signal_figures_when_the_file_has_them(tmp_path, capsys):
