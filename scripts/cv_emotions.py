@@ -194,11 +194,12 @@ def main() -> None:
     frame, y = emotion_mix(args.data_dir, taxonomy, folds=args.folds, neutral_tweets=NEUTRAL_TWEETS, seed=SEED,
                            team=team)
     journey_rows = (frame["domain"] == "journey").to_numpy()
-    # Cached parts (the emotion sets, journey_train, the team's), as scripts/train_heads.py embeds them.
-    x = np.vstack([embed_side_by_side(encoder, frame["text"][(frame["domain"] == part) if part else
-                                                             ~frame["domain"].isin(["journey", "team"])].tolist(),
-                                      args.cache / "embeddings", views)
-                   for part in (None, "journey", "team") if part != "team" or team])
+    # Cached parts in the frame's row order (the emotion sets, journey_train, the team's), as
+    # scripts/train_heads.py embeds them.
+    domain = frame["domain"]
+    parts = [~domain.isin(["journey", "team"]), domain == "journey"] + ([domain == "team"] if team else [])
+    x = np.vstack([embed_side_by_side(encoder, frame["text"][part].tolist(), args.cache / "embeddings", views)
+                   for part in parts])
     units = [normalize_social(t) for t in frame["text"]]
     english = (frame["lang"] == "en").to_numpy()
     folds = frame["fold"].to_numpy()

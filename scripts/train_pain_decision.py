@@ -121,7 +121,7 @@ class FoldModels:
     """Per fold, the models that learned from the measured rows, retrained on the other folds."""
 
     def __init__(self, step: dict, mix, encoder, data_dir: Path, cache: Path, journey_docs, journey_items, log,
-                 team_docs=(), team_items=()):
+                 team_docs, team_items):
         self.step, self.mix, self.log = step, mix, log
         sentiment = step["sentiment"]
         self.views = tuple(sentiment.heads)
@@ -141,8 +141,7 @@ class FoldModels:
         self.x_journey, self.t_journey = journey_features(journey_docs, self.trainer.views)
         self.journey_items = journey_items
         # The team's labels train the intent classifier in every fold, as in models/cx_signals; never measured.
-        self.x_team, self.t_team = journey_features(list(team_docs), self.trainer.views) if team_docs else (
-            np.zeros((0, self.x_journey.shape[1]), dtype=self.x_journey.dtype), [])
+        self.x_team, self.t_team = journey_features(team_docs, self.trainer.views)
         self.y_team = np.array([INTENTS.index(i["intent"]) for i in team_items], dtype=int)
 
     def components(self, k: int) -> list:
@@ -201,8 +200,8 @@ def out_of_fold_signals(args, log=print) -> tuple[list[dict], list[dict]]:
     n_journey = len(journey)
     team = read_labels(TEAM_LABELS, pipe.taxonomy, data_dir=args.data_dir)
     models = FoldModels(step, mix, step["embed"].encoder, args.data_dir, args.cache / "embeddings",
-                        docs[:n_journey], items[:n_journey], log,
-                        embed_items(pipe, team, args.cache / "embeddings"), team)
+                        docs[:n_journey], items[:n_journey], log, embed_items(pipe, team, args.cache / "embeddings"),
+                        team)
     # The decision before this one: the unit rule, and an item read as a complaint is a pain point.
     rule = copy.copy(step["pain_points"])
     rule.decision, rule.agree_by = None, "intent"
