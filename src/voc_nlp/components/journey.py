@@ -13,8 +13,9 @@ decision, each trained on labelled feedback (`journey_train`):
 - `touchpoint_sentiment/`: the customer's sentiment about one touchpoint, read
   from its evidence: the unit the touchpoint classifier scores highest for it,
   narrowed to the clause whose words score it highest when that unit carries
-  several touchpoints ("delivery was fast but support never answered"), and
-  told which touchpoint it judges (a word naming it before the evidence's words).
+  several touchpoints ("delivery was fast but support never answered"); a model
+  trained with `sentiment_reads_touchpoint` is also told which touchpoint it
+  judges (a word naming it before the evidence's words).
 
 The taxonomy stays data: a touchpoint of the taxonomy the model was not
 trained on (an analyst's new one) is tagged from its description and example
