@@ -71,17 +71,23 @@ def phase_metrics(gold: list[str], predicted: list[str], labels: list[str]) -> d
 def touchpoint_sentiment_accuracy(gold: list[dict], predicted: list[dict], min_touchpoints: int = 2) -> dict:
     """Share of gold (item, touchpoint) sentiment labels matched, on items naming 2+ touchpoints.
 
-    A gold touchpoint the prediction does not tag counts as wrong.
+    A gold touchpoint the prediction does not tag counts as wrong. `found_accuracy`: the same
+    share among the labels whose touchpoint was tagged (`n_found` of them; left out when none
+    was), which tells a touchpoint not found from a touchpoint read with the wrong sentiment.
     """
-    right = total = items = 0
+    right = total = items = found = 0
     for g, p in zip(gold, predicted):
         if not g or len(g) < min_touchpoints:
             continue
         items += 1
         for touchpoint, label in g.items():
             total += 1
+            found += int(touchpoint in (p or {}))
             right += int((p or {}).get(touchpoint) == label)
-    return {"accuracy": right / total if total else float("nan"), "n_labels": total, "n_items": items}
+    out = {"accuracy": right / total if total else float("nan"), "n_labels": total, "n_items": items, "n_found": found}
+    if found:
+        out["found_accuracy"] = right / found
+    return out
 
 
 def signal_metrics(gold: list[dict], predicted: list[dict]) -> dict:

@@ -169,3 +169,43 @@ def test_the_team_labels_use_the_taxonomy_ids_and_point_at_train_rows(tmp_path):
     standin.write_text("".join(json.dumps({**i, "text": "stand-in"}) + "\n" for i in lines))
     items = read_labels(standin, Taxonomy.load())
     assert sum(i["effort"] for i in items) > 30 and sum(i["churn_risk"] for i in items) > 30
+
+
+def _unit_doc(text, vector):
+    """A one-unit doc as the touchpoint-sentiment trainer reads it."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(vectors=np.asarray(vector, dtype=np.float32)[None, :], views={}, scored_texts=[text],
+                           scored_units=[SimpleNamespace(text=text)])
+
+
+def test_touchpoint_sentiment_told_the_touchpoint_reads_the_same_words_two_ways():
+    """One sentence names a refund asked calmly and a bill disputed: only a model told which
+    touchpoint it judges can read them apart."""
+    from voc_nlp.components.journey import sentiment_inputs
+
+    rng = np.random.default_rng(7)
+    mixed = "I asked for my refund and my bill is wrong again"
+    praise = "thank you for the quick refund and the clear bill"
+    rows = [(mixed, {"returns_refunds": "neutral", "billing": "negative"}, [1.0, 0.0])] * 30
+    rows += [(praise, {"returns_refunds": "positive", "billing": "positive"}, [-1.0, 0.0])] * 30
+    docs = [_unit_doc(text, np.asarray(v) + rng.normal(0, 0.1, 2)) for text, _, v in rows]
+    items = [{"touchpoint_sentiment": labels} for _, labels, _ in rows]
+    tagged = np.ones((len(rows), 2), dtype=int)
+    touchpoints = fit_classifier(np.vstack([d.vectors for d in docs]), [d.scored_texts[0] for d in docs], tagged,
+                                 ["returns_refunds", "billing"], multilabel=True, l2=0.01, balanced=True,
+                                 lexical_weight=0.0)
+
+    def readings(reads_touchpoint):
+        trainer = JourneyTrainer(lexical_weight=0.7, sentiment_reads_touchpoint=reads_touchpoint)
+        trainer.parts_ = {"touchpoints": touchpoints}
+        trainer._fit_touchpoint_sentiment(docs, items, np.zeros(len(rows), dtype=bool), np.ones(len(rows)), {})
+        model = trainer.parts_["touchpoint_sentiment"]
+        assert model.head.metadata["reads_touchpoint"] is reads_touchpoint  # what the component reads
+        evidence = [(tp, 0, (0, len(mixed))) for tp in ("returns_refunds", "billing")]
+        probs = model.predict_proba(*sentiment_inputs(docs[0], ("base",), evidence, reads_touchpoint))
+        return [model.labels[i] for i in probs.argmax(1)]
+
+    assert readings(True) == ["neutral", "negative"]
+    blind = readings(False)
+    assert blind[0] == blind[1]  # the same inputs: one reading for both

@@ -13,7 +13,9 @@ decision, each trained on labelled feedback (`journey_train`):
 - `touchpoint_sentiment/`: the customer's sentiment about one touchpoint, read
   from its evidence: the unit the touchpoint classifier scores highest for it,
   narrowed to the clause whose words score it highest when that unit carries
-  several touchpoints ("delivery was fast but support never answered").
+  several touchpoints ("delivery was fast but support never answered"); a model
+  trained with `sentiment_reads_touchpoint` is also told which touchpoint it
+  judges (a word naming it before the evidence's words).
 
 The taxonomy stays data: a touchpoint of the taxonomy the model was not
 trained on (an analyst's new one) is tagged from its description and example
@@ -80,6 +82,18 @@ def clauses(text: str) -> list[tuple[int, int]]:
         if trail > lead:
             out.append((a + lead, a + trail))
     return out
+
+
+def sentiment_inputs(doc: FeedbackDoc, views, evidence: list[tuple[str, int, tuple[int, int]]],
+                     reads_touchpoint: bool = False) -> tuple[np.ndarray, list[str]]:
+    """What the touchpoint-sentiment model reads for each (touchpoint, unit index, (start, end)) of
+    `evidence`: the unit's vector and the evidence's words, after a word naming the touchpoint when
+    `reads_touchpoint` (a refund is mostly asked for calmly, a bill mostly disputed)."""
+    vectors = unit_matrix(doc, views)[[i for _, i, _ in evidence]]
+    texts = [doc.scored_units[i].text[a:b] for _, i, (a, b) in evidence]
+    if reads_touchpoint:
+        texts = [f"touchpoint_{tp} {text}" for (tp, _, _), text in zip(evidence, texts)]
+    return vectors, texts
 
 
 def unit_scores(doc: FeedbackDoc, touchpoints: TextClassifier, views) -> np.ndarray:
@@ -260,8 +274,8 @@ class JourneyTagger(Component):
         sentiment_model = self.parts.get("touchpoint_sentiment")
         labels = {}
         if sentiment_model is not None:
-            vectors = np.vstack([unit_matrix(doc, self.views)[found[tp][0]] for tp in chosen])
-            spans = [units[found[tp][0]].text[slice(*found[tp][1])] for tp in chosen]
+            vectors, spans = sentiment_inputs(doc, self.views, [(tp, *found[tp]) for tp in chosen],
+                                              sentiment_model.head.metadata.get("reads_touchpoint", False))
             probs = sentiment_model.predict_proba(vectors, spans)
             labels = {tp: sentiment_model.labels[int(p.argmax())] for tp, p in zip(chosen, probs)}
         evidence, sentiment = [], {}

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from voc_nlp.components.journey import PARTS as JOURNEY_PARTS
-from voc_nlp.components.journey import SIGNALS, evidence_units, journey_features
+from voc_nlp.components.journey import SIGNALS, evidence_units, journey_features, sentiment_inputs
 from voc_nlp.doc import FeedbackDoc
 from voc_nlp.lexical import LexicalHead
 from voc_nlp.taxonomy import Taxonomy
@@ -237,22 +237,26 @@ class JourneyTrainer:
       "synthetic"` in journey_train) against real feedback (weight 1). Below 1, the real items
       -- what the tagger will read -- count for more than the written ones that cover the rare
       labels.
-    - per_part: for a decision (phase, touchpoints, intent, effort, churn_risk) the settings
-      among l2 / lexical_weight / balanced / hidden / written_weight that differ from the above, e.g.
-      {"phase": {"lexical_weight": 0.8}}. Touchpoint sentiment keeps the settings above: it reads
-      a clause's words, and with the touchpoints' lower word share the sentence's vector outvoted
-      "delivery was fast" in "delivery was fast but support never answered".
+    - per_part: for a decision (phase, touchpoints, touchpoint_sentiment, intent, effort, churn_risk)
+      the settings among l2 / lexical_weight / balanced / hidden / written_weight that differ from
+      the above, e.g. {"phase": {"lexical_weight": 0.8}}. Touchpoint sentiment does not take the
+      touchpoints' settings: it reads a clause's words, and with the touchpoints' lower word share
+      the sentence's vector outvoted "delivery was fast" in "delivery was fast but support never answered".
     - views: encoder views whose unit means are concatenated as features.
     - with_examples: the taxonomy's example phrases join the touchpoint training
       items (as one-touchpoint items), so a touchpoint with few labels still learns.
     - min_examples: a touchpoint with fewer labelled positives than this (examples
       included) is left to the prototype similarity at run time.
+    - sentiment_reads_touchpoint: the touchpoint-sentiment model is told which touchpoint it
+      judges (a word naming it before the evidence's words), so it learns each touchpoint's
+      usual reading (a refund is mostly asked for calmly, a bill mostly disputed).
     """
 
     def __init__(self, l2: float = 1e-2, lexical_weight: float = 0.5, threshold: float = 0.5,
                  effort_threshold: float = 0.5, churn_risk_threshold: float = 0.5, balanced: bool = False,
                  hidden: int = 0, written_weight: float = 1.0, per_part: dict | None = None,
-                 views: tuple[str, ...] = ("base",), with_examples: bool = True, min_examples: int = 3):
+                 views: tuple[str, ...] = ("base",), with_examples: bool = True, min_examples: int = 3,
+                 sentiment_reads_touchpoint: bool = False):
         self.l2 = l2
         self.lexical_weight = lexical_weight
         self.threshold = threshold
@@ -265,6 +269,7 @@ class JourneyTrainer:
         self.views = views
         self.with_examples = with_examples
         self.min_examples = min_examples
+        self.sentiment_reads_touchpoint = sentiment_reads_touchpoint
 
     def get_params(self) -> dict:
         import inspect
@@ -343,7 +348,8 @@ class JourneyTrainer:
                               sample_weight=weights)
 
     def _fit_touchpoint_sentiment(self, docs, items, written, weight, meta) -> None:
-        """One (evidence unit vector, evidence clause) pair per labelled (item, touchpoint)."""
+        """One (evidence unit vector, evidence clause) pair per labelled (item, touchpoint), read as the
+        component reads it (`sentiment_inputs`)."""
         touchpoints = self.parts_["touchpoints"]
         rows, texts, y, row_written, row_weight = [], [], [], [], []
         for doc, item, is_written, item_weight in zip(docs, items, written, weight):
@@ -352,15 +358,15 @@ class JourneyTrainer:
             if not wanted or doc.vectors is None or not len(doc.vectors):
                 continue
             found = evidence_units(doc, touchpoints, wanted, self.views)
-            units = doc.scored_units
-            for tp in wanted:
-                unit, (a, b) = found[tp]
-                rows.append(unit_vector(doc, unit, self.views))
-                texts.append(units[unit].text[a:b])
-                y.append(SENTIMENTS.index(labelled[tp]))
-                row_written.append(is_written)
-                row_weight.append(item_weight)
+            vectors, words = sentiment_inputs(doc, self.views, [(tp, *found[tp]) for tp in wanted],
+                                              self.sentiment_reads_touchpoint)
+            rows.append(vectors)
+            texts += words
+            y += [SENTIMENTS.index(labelled[tp]) for tp in wanted]
+            row_written += [is_written] * len(wanted)
+            row_weight += [item_weight] * len(wanted)
         if len(set(y)) == len(SENTIMENTS):
+            meta = {**meta, "reads_touchpoint": self.sentiment_reads_touchpoint}
             self.parts_["touchpoint_sentiment"] = self._fit("touchpoint_sentiment", np.vstack(rows), texts, np.array(y),
                                                             SENTIMENTS, written=np.array(row_written, dtype=bool),
                                                             weight=np.array(row_weight), multilabel=False,
@@ -372,10 +378,6 @@ class JourneyTrainer:
         for name, clf in self.parts_.items():
             clf.save(directory / ("journey" if name in JOURNEY_PARTS else "cx_signals") / name)
         return list(self.parts_)
-
-
-def unit_vector(doc: FeedbackDoc, unit: int, views) -> np.ndarray:
-    return np.concatenate([(doc.vectors if v == "base" else doc.views[v])[unit] for v in views])
 
 
 def example_texts(taxonomy: Taxonomy) -> tuple[list[str], list[int]]:
