@@ -17,7 +17,10 @@ pain_points.complaint_score. Each rule is measured on and off, on data it
 was not chosen on (round 1; round 2: the lexical head and the rules on top
 of it). Round 3 measures how an item of several units is read
 (`components.sentiment.item`, `chat_item`, `unit_weights`) over the shipped
-recipe. No dev split is read.
+recipe. `--team` adds the team's labels of shared train rows
+(`voc_nlp.training.journey.TEAM_LABELS`) to the journey domain's training
+rows; they sit in their original row's fold (same text, same hash) and are
+never scored. No dev split is read.
 
 Figures per domain: tweets macro-recall (as TweetEval is scored), clothing
 and books macro-F1, journey accuracy (EN, FR); `score` is their mean.
@@ -56,6 +59,7 @@ from voc_nlp.training.data import (  # noqa: E402
     sentiment_mix,
 )
 from voc_nlp.training.heads import best_temperature, fit_mlp_head  # noqa: E402
+from voc_nlp.training.journey import TEAM_LABELS, read_labels  # noqa: E402
 
 LABELS = ["negative", "neutral", "positive"]
 SEED = 13
@@ -138,7 +142,7 @@ def item_variants(sentiment: dict, pain: dict) -> dict[str, tuple[dict, dict]]:
 
 def eval_sample(mix: pd.DataFrame, fold: int, per_domain: int) -> pd.Index:
     rows = []
-    for domain, part in mix[mix["fold"] == fold].groupby("domain"):
+    for domain, part in mix[(mix["fold"] == fold) & ~mix["team"]].groupby("domain"):
         rows.append(part.sample(n=min(per_domain, len(part)), random_state=SEED).index)
     return rows[0].append(rows[1:])
 
@@ -176,11 +180,15 @@ def main() -> None:
                         help="comma-separated encoder views to train heads on (default: the config's sentiment models)")
     parser.add_argument("--round", type=int, default=1,
                         help="1: every rule on and off; 2: `final_variants`; 3: `item_variants`")
+    parser.add_argument("--team", action="store_true",
+                        help="also train on the team's labels of shared train rows (voc_nlp.training.journey."
+                             "TEAM_LABELS) in the journey domain; never scored")
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache")
     parser.add_argument("--out", type=Path, default=None,
                         help="default: .cache/cv_sentiment.json (round 1), .cache/cv_sentiment_round<N>.json")
     args = parser.parse_args()
-    args.out = args.out or ROOT / ".cache" / ("cv_sentiment.json" if args.round == 1 else f"cv_sentiment_round{args.round}.json")
+    args.out = args.out or ROOT / ".cache" / ("cv_sentiment" + (f"_round{args.round}" if args.round > 1 else "")
+                                              + ("_team" if args.team else "") + ".json")
     import torch
 
     torch.set_num_threads(args.threads)
@@ -198,14 +206,18 @@ def main() -> None:
     encoder = step["embed"].encoder
     views = tuple(args.views.split(",")) if args.views else tuple(settings["models"])
 
-    mix = sentiment_mix(args.data_dir, folds=args.folds)
+    team = read_labels(TEAM_LABELS, pipe.taxonomy, data_dir=args.data_dir) if args.team else None
+    mix = sentiment_mix(args.data_dir, folds=args.folds, team=team)
     # Chats keep their turns for the pipeline (the heads learn from the customer turns' text).
     journey = journey_train(args.data_dir)
     mix["raw_text"] = mix["text"]
-    mix.loc[mix["domain"] == "journey", "raw_text"] = [i["text"] for i in journey]
+    mix.loc[(mix["domain"] == "journey") & ~mix["team"], "raw_text"] = [i["text"] for i in journey]
     turns = {k: i["turns"] for k, i in enumerate(journey) if i.get("turns")}  # journey rows come first
     y = np.array([LABELS.index(l) for l in mix["label"]])
-    x = embed_views_cached(encoder, mix["text"].tolist(), args.cache / "embeddings", views)
+    # The original rows and the team's, each cached as one part (the original rows' cache stays valid).
+    parts = [embed_views_cached(encoder, mix["text"][part].tolist(), args.cache / "embeddings", views)
+             for part in (~mix["team"], mix["team"]) if part.any()]
+    x = {view: np.vstack([part[view] for part in parts]) for view in views}
     print(f"embedded {len(mix)} training texts x {len(views)} views: {time.time() - started:.0f} s", flush=True)
 
     samples = {k: eval_sample(mix, k, args.eval_per_domain) for k in range(args.folds)}
@@ -226,7 +238,7 @@ def main() -> None:
         oof = {}
         for k in range(args.folds):
             train = (mix["fold"] != k).to_numpy()
-            calib = ((mix["fold"] == k) & ~mix.index.isin(samples[k])).to_numpy()
+            calib = ((mix["fold"] == k) & ~mix.index.isin(samples[k]) & ~mix["team"]).to_numpy()
             weights = np.zeros(len(mix), dtype=np.float32)
             weights[train] = mix_weights(mix[train], LABELS, domain_weights)
             keep = weights > 0
@@ -241,7 +253,7 @@ def main() -> None:
                 calib_probs.append(head.predict_proba(x[view][calib]))
                 print(f"  {mix_name} fold {k} {view}: {time.time() - t0:.0f} s, T={head.temperature}", flush=True)
             # Head-alone figures on the whole fold (whole texts, mean of the views).
-            fold_rows = (mix["fold"] == k).to_numpy()
+            fold_rows = ((mix["fold"] == k) & ~mix["team"]).to_numpy()
             mean = np.mean([heads[v].predict_proba(x[v][fold_rows]) for v in views], axis=0)
             oof[k] = (np.flatnonzero(fold_rows), mean)
             # The lexical head of this fold: English training texts of the mix.
