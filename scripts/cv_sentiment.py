@@ -1,6 +1,6 @@
 """Cross-validate the sentiment heads' training mix and every sentiment rule on the train splits.
 
-    python scripts/cv_sentiment.py [--folds 3] [--eval-per-domain 900] [--threads 1] [--out cv.json]
+    python scripts/cv_sentiment.py [--round 1|2|3] [--folds 3] [--eval-per-domain 900] [--threads 1] [--out cv.json]
 
 The training mix is `voc_nlp.training.data.sentiment_mix` (TweetEval train,
 women's clothing reviews train, French book reviews train, journey_train),
@@ -14,7 +14,13 @@ language, embed, sentiment, problems, emotions, pain_points), so the rules
 act as they do when shipped: priors, swearing, verdicts, mixed_above, the
 lexical head (retrained per fold on the fold's English training texts) and
 pain_points.complaint_score. Each rule is measured on and off, on data it
-was not chosen on. No dev split is read.
+was not chosen on (round 1; round 2: the lexical head and the rules on top
+of it). Round 3 measures how an item of several units is read
+(`components.sentiment.item`, `chat_item`, `unit_weights`) over the shipped
+recipe. `--team` adds the team's labels of shared train rows
+(`voc_nlp.training.journey.TEAM_LABELS`) to the journey domain's training
+rows; they sit in their original row's fold (same text, same hash) and are
+never scored. No dev split is read.
 
 Figures per domain: tweets macro-recall (as TweetEval is scored), clothing
 and books macro-F1, journey accuracy (EN, FR); `score` is their mean.
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import json
 import pickle
 import sys
@@ -52,6 +59,7 @@ from voc_nlp.training.data import (  # noqa: E402
     sentiment_mix,
 )
 from voc_nlp.training.heads import best_temperature, fit_mlp_head  # noqa: E402
+from voc_nlp.training.journey import TEAM_LABELS, read_labels  # noqa: E402
 
 LABELS = ["negative", "neutral", "positive"]
 SEED = 13
@@ -115,9 +123,26 @@ def final_variants(sentiment: dict, pain: dict) -> dict[str, tuple[dict, dict]]:
     return variants
 
 
+def item_variants(sentiment: dict, pain: dict) -> dict[str, tuple[dict, dict]]:
+    """Third round, on the shipped recipe (equal mix, lexical head EN+FR at 0.4, swearing, verdicts): how an
+    item of several units is read (`components.sentiment.item`, `chat_item`, `unit_weights`)."""
+    shipped = {**sentiment, "priors": None, "mixed_above": None, "lexical": 0.4, "lexical_languages": ("en", "fr"),
+               "item": "units", "chat_item": "units", "unit_weights": "length"}
+    calm = {**pain, "complaint_score": None}
+    variants = {}
+    for weights in ("length", "equal"):
+        for item in ("units", "vector", "blend"):
+            variants[f"item {item}, units by {weights}"] = (
+                {**shipped, "item": item, "chat_item": item, "unit_weights": weights}, calm)
+        for chat_item in ("vector", "blend"):
+            variants[f"item units, chats {chat_item}, units by {weights}"] = (
+                {**shipped, "chat_item": chat_item, "unit_weights": weights}, calm)
+    return variants
+
+
 def eval_sample(mix: pd.DataFrame, fold: int, per_domain: int) -> pd.Index:
     rows = []
-    for domain, part in mix[mix["fold"] == fold].groupby("domain"):
+    for domain, part in mix[(mix["fold"] == fold) & ~mix["team"]].groupby("domain"):
         rows.append(part.sample(n=min(per_domain, len(part)), random_state=SEED).index)
     return rows[0].append(rows[1:])
 
@@ -153,12 +178,17 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--views", default=None,
                         help="comma-separated encoder views to train heads on (default: the config's sentiment models)")
-    parser.add_argument("--round", type=int, default=1, help="1: every rule on and off; 2: `final_variants`")
+    parser.add_argument("--round", type=int, default=1,
+                        help="1: every rule on and off; 2: `final_variants`; 3: `item_variants`")
+    parser.add_argument("--team", action="store_true",
+                        help="also train on the team's labels of shared train rows (voc_nlp.training.journey."
+                             "TEAM_LABELS) in the journey domain; never scored")
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache")
     parser.add_argument("--out", type=Path, default=None,
-                        help="default: .cache/cv_sentiment.json (round 1), .cache/cv_sentiment_round2.json")
+                        help="default: .cache/cv_sentiment.json (round 1), .cache/cv_sentiment_round<N>.json")
     args = parser.parse_args()
-    args.out = args.out or ROOT / ".cache" / ("cv_sentiment.json" if args.round == 1 else "cv_sentiment_round2.json")
+    args.out = args.out or ROOT / ".cache" / ("cv_sentiment" + (f"_round{args.round}" if args.round > 1 else "")
+                                              + ("_team" if args.team else "") + ".json")
     import torch
 
     torch.set_num_threads(args.threads)
@@ -166,7 +196,9 @@ def main() -> None:
 
     config = yaml.safe_load(default_config().read_text())
     config["encoder"]["threads"] = args.threads
-    config["pipeline"] = [s for s in config["pipeline"] if s != "journey"]
+    # Up to the pain-point step (the complaint rule reads it); the journey and what reads it are not needed.
+    order = config["pipeline"]
+    config["pipeline"] = [s for s in order[: order.index("pain_points") + 1] if s != "journey"]
     settings = config["components"]["sentiment"]
     pain_settings = config["components"]["pain_points"]
     pipe = Pipeline.from_dict(config, base_dir=default_pipeline_dir())
@@ -174,18 +206,24 @@ def main() -> None:
     encoder = step["embed"].encoder
     views = tuple(args.views.split(",")) if args.views else tuple(settings["models"])
 
-    mix = sentiment_mix(args.data_dir, folds=args.folds)
+    team = read_labels(TEAM_LABELS, pipe.taxonomy, data_dir=args.data_dir) if args.team else None
+    mix = sentiment_mix(args.data_dir, folds=args.folds, team=team)
     # Chats keep their turns for the pipeline (the heads learn from the customer turns' text).
     journey = journey_train(args.data_dir)
     mix["raw_text"] = mix["text"]
-    mix.loc[mix["domain"] == "journey", "raw_text"] = [i["text"] for i in journey]
+    mix.loc[(mix["domain"] == "journey") & ~mix["team"], "raw_text"] = [i["text"] for i in journey]
     turns = {k: i["turns"] for k, i in enumerate(journey) if i.get("turns")}  # journey rows come first
     y = np.array([LABELS.index(l) for l in mix["label"]])
-    x = embed_views_cached(encoder, mix["text"].tolist(), args.cache / "embeddings", views)
+    # The original rows and the team's, each cached as one part (the original rows' cache stays valid).
+    parts = [embed_views_cached(encoder, mix["text"][part].tolist(), args.cache / "embeddings", views)
+             for part in (~mix["team"], mix["team"]) if part.any()]
+    x = {view: np.vstack([part[view] for part in parts]) for view in views}
     print(f"embedded {len(mix)} training texts x {len(views)} views: {time.time() - started:.0f} s", flush=True)
 
     samples = {k: eval_sample(mix, k, args.eval_per_domain) for k in range(args.folds)}
-    docs_path = args.cache / f"cv_docs_{args.folds}_{args.eval_per_domain}.pkl"
+    # Named by the evaluation items' texts: a changed train split builds them again.
+    digest = hashlib.sha1("\n".join(mix["raw_text"][samples[k]].str.cat(sep="\n") for k in samples).encode())
+    docs_path = args.cache / f"cv_docs_{args.folds}_{args.eval_per_domain}_{digest.hexdigest()[:12]}.pkl"
     if docs_path.exists():
         docs = pickle.loads(docs_path.read_bytes())
     else:
@@ -200,7 +238,7 @@ def main() -> None:
         oof = {}
         for k in range(args.folds):
             train = (mix["fold"] != k).to_numpy()
-            calib = ((mix["fold"] == k) & ~mix.index.isin(samples[k])).to_numpy()
+            calib = ((mix["fold"] == k) & ~mix.index.isin(samples[k]) & ~mix["team"]).to_numpy()
             weights = np.zeros(len(mix), dtype=np.float32)
             weights[train] = mix_weights(mix[train], LABELS, domain_weights)
             keep = weights > 0
@@ -215,7 +253,7 @@ def main() -> None:
                 calib_probs.append(head.predict_proba(x[view][calib]))
                 print(f"  {mix_name} fold {k} {view}: {time.time() - t0:.0f} s, T={head.temperature}", flush=True)
             # Head-alone figures on the whole fold (whole texts, mean of the views).
-            fold_rows = (mix["fold"] == k).to_numpy()
+            fold_rows = ((mix["fold"] == k) & ~mix["team"]).to_numpy()
             mean = np.mean([heads[v].predict_proba(x[v][fold_rows]) for v in views], axis=0)
             oof[k] = (np.flatnonzero(fold_rows), mean)
             # The lexical head of this fold: English training texts of the mix.
@@ -232,7 +270,7 @@ def main() -> None:
             for w in (0.15, 0.25, 0.4, 0.5):
                 fused_t[("en",), w] = best_temperature(np.log((1 - w) * heads_mean_en + w * shares), y[calib_en])
             lexicals = {("en",): lexical}
-            if args.round == 2:  # the same head on both languages' texts
+            if args.round >= 2:  # the same head on both languages' texts
                 both = train & keep
                 bilingual = LexicalHead(weight=0.25, languages=("en", "fr"), class_weight="balanced")
                 bilingual.fit([normalize_social(t) for t in mix["text"][both]],
@@ -246,7 +284,7 @@ def main() -> None:
                 lexicals[("en", "fr")] = bilingual
 
             fold_docs = docs[k]
-            variants = rule_variants if args.round == 1 else final_variants
+            variants = {1: rule_variants, 2: final_variants, 3: item_variants}[args.round]
             for name, (sent, pain) in variants(settings, pain_settings).items():
                 component = step["sentiment"]
                 sentiment = copy.copy(component)
@@ -255,6 +293,9 @@ def main() -> None:
                 sentiment.swearing = component.swearing if sent["swearing"] else None
                 sentiment.verdicts = component.verdicts if sent["verdicts"] else {}
                 sentiment.mixed_above = sent["mixed_above"]
+                sentiment.item = sent.get("item", "units")
+                sentiment.chat_item = sent.get("chat_item", "units")
+                sentiment.unit_weights = sent.get("unit_weights", "length")
                 if sent["lexical"]:
                     languages = tuple(sent.get("lexical_languages", ("en",)))
                     lex = copy.copy(lexicals[languages])
@@ -291,6 +332,8 @@ def figures(mix: pd.DataFrame, predicted: list[tuple[int, str]]) -> dict:
     for lang in ("en", "fr"):
         sel = (part["domain"] == "journey") & (part["lang"] == lang)
         out[f"journey_{lang}"] = round(sentiment_metrics(part["label"][sel].tolist(), pred[sel].tolist())["accuracy"], 4)
+    sel = (part["domain"] == "journey") & part["chat"]
+    out["journey_chats"] = round(sentiment_metrics(part["label"][sel].tolist(), pred[sel].tolist())["accuracy"], 4)
     sel = part["domain"] == "journey"
     out["journey"] = round(sentiment_metrics(part["label"][sel].tolist(), pred[sel].tolist())["accuracy"], 4)
     out["score"] = round(float(np.mean([out["tweets"], out["clothing"], out["books"], out["journey"]])), 4)

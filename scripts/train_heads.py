@@ -347,8 +347,10 @@ def write_sentiment_cards(sentiment: dict, sentiment_pipeline: dict, journey: di
                    "was not trained on, with the same recipe). The probabilities are temperature-calibrated "
                    "on that held-out fold (`calibration` in head.json), not on any dev set. Texts up to "
                    "`units.split_above_chars` (280) are one unit; longer ones are split into sentences and "
-                   "the item takes the length-weighted mean of its customer units' probabilities, which is "
-                   "why the pipeline figures differ from the whole-text ones on long reviews. No dev split "
+                   "the item is read as `components.sentiment.item`, `chat_item` and `unit_weights` say (by "
+                   "default the mean of its sentences' probabilities, each weighing the same; a chat read as "
+                   "one unit, the heads over the mean of its customer turns' vectors), which is why the "
+                   "pipeline figures differ from the whole-text ones on long reviews. No dev split "
                    "was used to choose anything; the dev figures are a final check.", adapters)
 
 

@@ -48,6 +48,25 @@ def test_the_mix_uses_shippable_sets_only_and_never_holds_a_text_twice():
     assert np.array_equal(mix["fold"].to_numpy(), sentiment_mix(DEFAULT_DATA_DIR)["fold"].to_numpy())
 
 
+@pytest.mark.skipif(not (DEFAULT_DATA_DIR / "journey_train").exists(), reason="shared data not present")
+def test_the_teams_labels_join_the_journey_domain_beside_the_rows_they_relabel():
+    from voc_nlp.training.journey import TEAM_LABELS, read_labels
+
+    team = read_labels(TEAM_LABELS, Taxonomy.load(), data_dir=DEFAULT_DATA_DIR)
+    mix, with_team = sentiment_mix(DEFAULT_DATA_DIR), sentiment_mix(DEFAULT_DATA_DIR, team=team)
+    originals = with_team[~with_team["team"]]
+    # The original rows are unchanged (same order, so their cached embeddings still apply); the team's come last.
+    assert not mix["team"].any() and originals.index.equals(mix.index)
+    assert originals["text"].equals(mix["text"]) and originals["label"].equals(mix["label"])
+    added = with_team[with_team["team"]]
+    assert len(added) > 4000 and set(added["domain"]) == {"journey"} and added.index.min() == len(mix)
+    # A relabelled text sits in its original row's fold: never trained on in a fold that scores it.
+    fold_of = dict(zip(mix["text"], mix["fold"]))
+    shared = [t for t in added["text"] if t in fold_of]
+    assert len(shared) > 3000
+    assert all(fold_of[t] == f for t, f in zip(added["text"], added["fold"]) if t in fold_of)
+
+
 def test_emotion_weights_weigh_journey_rows_and_drop_duplicates():
     frame = pd.DataFrame({"domain": ["goemotions"] * 4 + ["neutral_tweets", "journey", "journey"],
                           "duplicate": [False] * 4 + [True, False, False]})

@@ -17,9 +17,20 @@ verdict, the regression reads them (no encoder pass). A temperature fitted
 for the fusion (it is stored with the lexical head) is applied after the
 priors: the mean of two readings that disagree is less sure than either.
 
-Score in [-1, 1] = P(positive) - P(negative), so items can be ranked. The item
-takes the length-weighted mean of its customer units' probabilities: a long
-complaint outweighs a closing "thanks".
+Score in [-1, 1] = P(positive) - P(negative), so items can be ranked. An
+item of several units (a review split into sentences, a chat's customer
+turns) is read by `item` (chats: `chat_item`):
+- `units`: the mean of its units' probabilities, each unit weighing
+  `unit_weights`: `length` (a long complaint outweighs a closing "thanks")
+  or `equal` (a short verdict, "Runs small.", counts as much as a long
+  description);
+- `vector`: the item read as one unit: the heads over the mean of its unit
+  vectors (per view, weighed the same way, back to unit length; it
+  approximates the whole-text embedding the heads are trained on), the
+  lexical head and the word rules over its text. A chat averaged turn by
+  turn is a greeting, a question and a thanks; the heads learnt it whole;
+- `blend`: the mean of the two.
+An item of one unit reads the same either way. Units keep their own reading.
 
 `priors` re-weights the head's probabilities for the feedback at hand (Bayes
 prior shift: p(c) times weight(c), renormalised). The head is trained
@@ -72,6 +83,10 @@ from voc_nlp.rules import read_phrase_lists
 from voc_nlp.text.cues import LanguageCues, fold
 
 
+ITEM_READINGS = ("units", "vector", "blend")
+UNIT_WEIGHTS = ("length", "equal")
+
+
 @components.register("sentiment")
 class SentimentClassifier(Component):
     name = "sentiment"
@@ -84,7 +99,8 @@ class SentimentClassifier(Component):
                  models: dict[str, str] | None = None, swearing: str | list[str] | None = None,
                  neutral: str = "neutral", mixed_above: float | None = None,
                  verdicts: str | list[str] | None = None, lexical: str | None = None,
-                 weights: dict[str, float] | None = None):
+                 weights: dict[str, float] | None = None, item: str = "units",
+                 chat_item: str = "units", unit_weights: str = "length"):
         # `swearing`, `verdicts`: rule files (voc_nlp.rules), read here once.
         # `models`: encoder view -> head trained on it; their probabilities are averaged, each head
         # weighing `weights[view]` (views left out weigh 1).
@@ -127,6 +143,11 @@ class SentimentClassifier(Component):
         if mixed_above is not None and not 0.0 <= float(mixed_above) < 1.0:
             raise ValueError(f"sentiment mixed_above is a unit score in [0, 1), got {mixed_above}")
         self.mixed_above = mixed_above
+        for key, value, allowed in (("item", item, ITEM_READINGS), ("chat_item", chat_item, ITEM_READINGS),
+                                    ("unit_weights", unit_weights, UNIT_WEIGHTS)):
+            if value not in allowed:
+                raise ValueError(f"sentiment {key} {value!r}: one of {', '.join(allowed)}")
+        self.item, self.chat_item, self.unit_weights = item, chat_item, unit_weights
 
     @property
     def version(self) -> str:
@@ -134,51 +155,73 @@ class SentimentClassifier(Component):
 
     def __call__(self, docs: list[FeedbackDoc]) -> None:
         live = [d for d in docs if d.ok]
-        probs, counts = None, None
+        units = {view: stack_vectors(live, head.layers[0][0].shape[1], view) for view, head in self.heads.items()}
+        counts = next(iter(units.values()))[1]
+        texts = [t for d, n in zip(live, counts) if n for t in d.scored_texts]
+        langs = [d.record.lang for d, n in zip(live, counts) for _ in range(n)]
+        probs = self._read({view: matrix for view, (matrix, _) in units.items()}, texts, langs)
+        # Items of several units read as one unit too, when their reading asks for it.
+        several = [k for k, n in enumerate(counts) if n > 1 and self._reading(live[k]) != "units"]
+        weights = [self._weights(live[k].scored_units) for k in several]
+        vectors = {view: _item_vectors(matrix, counts, several, weights) for view, (matrix, _) in units.items()}
+        whole = self._read(vectors, [" ".join(live[k].scored_texts) for k in several],
+                           [live[k].record.lang for k in several])
+        items = dict(zip(several, whole))
+        offset = 0
+        for k, (doc, n) in enumerate(zip(live, counts)):
+            self._assign(doc, probs[offset : offset + n], items.get(k))
+            offset += n
+
+    def _read(self, vectors: dict[str, np.ndarray], texts: list[str], langs: list[str | None]) -> np.ndarray:
+        """Probabilities of rows of vectors (one matrix per view) whose texts and languages are given:
+        the heads' weighted mean, fused with the lexical head, the priors, the fusion's temperature,
+        then the word rules (swearing, verdicts)."""
+        probs = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        if not len(texts):
+            return probs
         for view, head in self.heads.items():
-            matrix, counts = stack_vectors(live, head.layers[0][0].shape[1], view)
-            p = head.predict_proba(matrix) if len(matrix) else np.zeros((0, len(self.labels)), dtype=np.float32)
-            p = p * self.weights[view]
-            probs = p if probs is None else probs + p
+            probs += head.predict_proba(vectors[view]) * self.weights[view]
         probs /= sum(self.weights.values())
-        fused = self._fuse_lexical(live, counts, probs) if self.lexical is not None else None
-        if self.priors and len(probs):
+        fused = np.zeros(len(probs), dtype=bool)
+        if self.lexical is not None:
+            fused = np.array([self.lexical.applies_to(lang) for lang in langs], dtype=bool)
+            if fused.any():
+                words = self.lexical.label_shares([t for t, f in zip(texts, fused) if f])
+                probs[fused] = self.lexical.fuse(probs[fused], words)
+        if self.priors:
             probs = probs * np.array([float(self.priors.get(label, 1.0)) for label in self.labels], dtype=np.float32)
             probs /= probs.sum(axis=1, keepdims=True)
-        if fused is not None and fused.any():
+        if fused.any():
             # The mean of two calibrated readings that disagree is less sure than
             # either; the temperature fitted for the fusion restores it. Applied
             # last, it keeps every decision the priors made.
             probs[fused] = sharpen(probs[fused], getattr(self.lexical, "fused_temperature_", 1.0))
-        offset = 0
-        for doc, n in zip(live, counts):
-            self._assign(doc, probs[offset : offset + n])
-            offset += n
-
-    def _fuse_lexical(self, docs: list[FeedbackDoc], counts: list[int], probs: np.ndarray) -> np.ndarray:
-        """Averages, in place, the rows of units in the lexical head's languages with its label shares;
-        returns which rows it changed."""
-        fused = np.zeros(len(probs), dtype=bool)
-        offset = 0
-        for doc, n in zip(docs, counts):
-            if n and self.lexical.applies_to(doc.record.lang):
-                words = self.lexical.label_shares(doc.scored_texts)
-                probs[offset : offset + n] = self.lexical.fuse(probs[offset : offset + n], words)
-                fused[offset : offset + n] = True
-            offset += n
-        return fused
-
-    def _assign(self, doc: FeedbackDoc, probs: np.ndarray) -> None:
-        units = doc.scored_units
         if self.swearing is not None or self.verdicts:
-            probs = self._words_decide(probs, doc.scored_texts, doc.record.lang)
+            probs = self._words_decide(probs, texts, langs)
+        return probs
+
+    def _reading(self, doc: FeedbackDoc) -> str:
+        return self.chat_item if any(u.speaker for u in doc.scored_units) else self.item
+
+    def _weights(self, units: list) -> np.ndarray:
+        """How much each unit counts in its item (`unit_weights`)."""
+        if self.unit_weights == "equal":
+            return np.ones(len(units), dtype=np.float32)
+        return np.array([max(len(u.text), 1) for u in units], dtype=np.float32)
+
+    def _assign(self, doc: FeedbackDoc, probs: np.ndarray, whole: np.ndarray | None) -> None:
+        """A doc's units take their rows of `probs`; the item their weighted mean, or `whole` (the item read
+        as one unit, when its reading asks for it), or the mean of the two."""
+        units = doc.scored_units
         for unit, p in zip(units, probs):
             unit.sentiment = self.labels[int(p.argmax())]
             unit.sentiment_score = float(p[self._pos] - p[self._neg])
         if not units:
             return
-        weights = np.array([max(len(u.text), 1) for u in units], dtype=np.float32)
+        weights = self._weights(units)
         item = (probs * weights[:, None]).sum(axis=0) / weights.sum()
+        if whole is not None:
+            item = whole if self._reading(doc) == "vector" else (item + whole) / 2
         record = doc.record
         record.sentiment = self.labels[int(item.argmax())]
         record.sentiment_score = float(item[self._pos] - item[self._neg])
@@ -197,11 +240,11 @@ class SentimentClassifier(Component):
                 record.mood_change = ("improved" if change >= self.mood_threshold
                                       else "worsened" if change <= -self.mood_threshold else "steady")
 
-    def _words_decide(self, probs: np.ndarray, texts: list[str], lang: str | None) -> np.ndarray:
+    def _words_decide(self, probs: np.ndarray, texts: list[str], langs: list[str | None]) -> np.ndarray:
         """Units whose words settle their label, in this order: one read as neutral that swears is negative;
         one that states a verdict takes it. The probability of the label read moves to the label decided."""
         probs = probs.copy()
-        for p, text in zip(probs, texts):
+        for p, text, lang in zip(probs, texts, langs):
             folded = fold(text)
             if self.swearing is not None and int(p.argmax()) == self._neu and self.swearing.occurs(folded, lang):
                 _move(p, self._neu, self._neg)
@@ -220,6 +263,15 @@ class SentimentClassifier(Component):
         stands = {label for end, start, label in found
                   if not any(e > end and s < end and start < e for e, s, _ in found)}
         return stands.pop() if len(stands) == 1 else None
+
+
+def _item_vectors(matrix: np.ndarray, counts: list[int], docs: list[int], weights: list[np.ndarray]) -> np.ndarray:
+    """One row per doc index of `docs`: the `weights`-weighted mean of its rows of `matrix` (every doc's unit
+    rows in order, `counts` rows per doc), back to unit length as the encoder's vectors are."""
+    starts = np.concatenate([[0], np.cumsum(counts)]).astype(int)
+    rows = [w @ matrix[starts[k] : starts[k + 1]] / w.sum() for k, w in zip(docs, weights)]
+    rows = [r / max(float(np.linalg.norm(r)), 1e-12) for r in rows]
+    return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, matrix.shape[1]), dtype=np.float32)
 
 
 def _move(p: np.ndarray, read: int, to: int) -> None:

@@ -96,15 +96,17 @@ def customer_text(item: dict) -> str:
     return item["text"]
 
 
-def sentiment_mix(data_dir: Path, folds: int = 3) -> pd.DataFrame:
-    """The sentiment training mix: one row per item, columns text, label, domain, lang, fold, chat.
+def sentiment_mix(data_dir: Path, folds: int = 3, team: list[dict] | None = None) -> pd.DataFrame:
+    """The sentiment training mix: one row per item, columns text, label, domain, lang, fold, chat, team.
 
     Domains (`SENTIMENT_DOMAINS`): TweetEval sentiment train (tweets, en), women's clothing reviews
     train (en, 1-2 stars negative, 3 neutral, 4-5 positive), French book reviews train (fr, the source's
     3-way label) and journey_train (CX items en + fr, the taxonomy's convention: a calm problem report is
     neutral). Items journey_train relabelled from the other sets' train splits keep only their journey
-    label (the same text is never in two rows). `fold`: a stable hash of the text, so cross-validation
-    folds never split duplicates.
+    label (the same text is never in two rows). `team`: the team's labels of shared train rows
+    (`voc_nlp.training.journey.read_labels`), last, in the journey domain with `team` true; they sit beside
+    the rows they relabel (same text, same fold), so they are trained on and never scored. `fold`: a
+    stable hash of the text, so cross-validation folds never split duplicates.
     """
     journey = journey_train(data_dir)
     rows = [{"text": customer_text(i), "label": i["sentiment"], "domain": "journey", "lang": i["lang"],
@@ -115,7 +117,12 @@ def sentiment_mix(data_dir: Path, folds: int = 3) -> pd.DataFrame:
         texts, labels = sentiment_set(data_dir, name, "train")
         rows += [{"text": t, "label": l, "domain": domain, "lang": lang, "chat": False}
                  for t, l in zip(texts, labels) if normalize_social(t).lower() not in taken and t.strip()]
+    originals = len(rows)
+    rows += [{"text": customer_text(i), "label": i["sentiment"], "domain": "journey", "lang": i["lang"],
+              "chat": bool(i.get("turns"))} for i in team or []
+             if i.get("sentiment") and normalize_social(customer_text(i)).lower() not in taken]
     frame = pd.DataFrame(rows)
+    frame["team"] = np.arange(len(frame)) >= originals
     frame["fold"] = text_folds(frame["text"].tolist(), folds)
     return frame
 
