@@ -108,7 +108,9 @@ SHIPPED = {**CHOSEN, "per_part": {"phase": {"lexical_weight": 0.8}, "touchpoints
 # 256 0.532 / 0.677. Told which touchpoint it judges (`sentiment_reads_touchpoint`, a word naming it
 # before the evidence's words) 0.530 / 0.696; with the MLP head 0.539 / 0.712 and found 0.789 / 0.828,
 # through the components: blended mean 0.6737 -> 0.6785 (every other figure the same), +0.0048, short
-# of EXTRA_PARAMETERS_BAR (24 touchpoints' readings and a hidden layer are extra parameters). To measure
+# of EXTRA_PARAMETERS_BAR (24 touchpoints' readings and a hidden layer are extra parameters); again
+# with the team's label rounds 5-6: 0.6766 -> 0.6799 (+0.0033; touchpoint sentiment 0.518 / 0.685 ->
+# 0.532 / 0.716), not adopted. To measure
 # it again (new labels): "sentiment_reads_touchpoint": True and per_part "touchpoint_sentiment":
 # {"hidden": 256} in SHIPPED, --shipped-recipe --cv-only. As a one-hot after the unit vector 0.529 /
 # 0.678, both ways 0.529 / 0.698 (MLP 0.539 / 0.708). Items naming one touchpoint as extra pairs
