@@ -1,6 +1,6 @@
 """Cross-validate the sentiment heads' training mix and every sentiment rule on the train splits.
 
-    python scripts/cv_sentiment.py [--round 1|2|3] [--folds 3] [--eval-per-domain 900] [--threads 1] [--out cv.json]
+    python scripts/cv_sentiment.py [--round 1|2|3|4] [--folds 3] [--eval-per-domain 900] [--threads 1] [--out cv.json]
 
 The training mix is `voc_nlp.training.data.sentiment_mix` (TweetEval train,
 women's clothing reviews train, French book reviews train, journey_train),
@@ -17,7 +17,11 @@ pain_points.complaint_score. Each rule is measured on and off, on data it
 was not chosen on (round 1; round 2: the lexical head and the rules on top
 of it). Round 3 measures how an item of several units is read
 (`components.sentiment.item`, `chat_item`, `unit_weights`) over the shipped
-recipe. `--team` adds the team's labels of shared train rows
+recipe. Round 4, over the shipped recipe: the lexical head's features (word
+1-2-grams, character n-grams, both; `voc_nlp.lexical.LexicalHead.features`)
+and weight, and per-class decision offsets added to each item's
+log-probabilities, chosen by nested cross-validation (on the other folds'
+items, scored on the held fold; `decision_offsets`). `--team` adds the team's labels of shared train rows
 (`voc_nlp.training.journey.TEAM_LABELS`) to the journey domain's training
 rows; they sit in their original row's fold (same text, same hash) and are
 never scored. No dev split is read.
@@ -140,6 +144,74 @@ def item_variants(sentiment: dict, pain: dict) -> dict[str, tuple[dict, dict]]:
     return variants
 
 
+def lexical_variants(sentiment: dict, pain: dict) -> dict[str, tuple[dict, dict]]:
+    """Fourth round, on the shipped recipe (round 3's reading, lexical head EN+FR, swearing, verdicts): the
+    lexical head's features and weight. Each variant's item probabilities are kept for `decision_offsets`."""
+    shipped = {**sentiment, "priors": None, "mixed_above": None, "lexical_languages": ("en", "fr")}
+    calm = {**pain, "complaint_score": None}
+    return {f"lexical {features} {w}": ({**shipped, "lexical": w, "lexical_features": features}, calm)
+            for features, w in (("words", 0.4), ("chars", 0.4), ("words+chars", 0.4), ("chars", 0.5),
+                                ("words+chars", 0.5))}
+
+
+# Decision offsets (round 4): added to an item's log-probabilities of negative and neutral (positive stays 0,
+# only differences count) before its label is taken; the grid's points in order of size, so that of tied
+# points the smallest offsets win.
+OFFSET_STEPS = [round(x / 10, 1) + 0.0 for x in range(-5, 6)]
+OFFSET_GRID = sorted(((n, u, 0.0) for n in OFFSET_STEPS for u in OFFSET_STEPS), key=lambda o: (abs(o[0]) + abs(o[1]), o))
+DOMAIN_METRICS = (("tweets", "macro_recall"), ("clothing", "macro_f1"), ("books", "macro_f1"),
+                  ("journey", "accuracy"))
+
+
+def domain_mean(gold: np.ndarray, pred: np.ndarray, domains: np.ndarray) -> float:
+    """`figures`' score (mean of the four domains' figures) from label indices; every label occurs in each
+    domain's gold labels."""
+    scores = []
+    for domain, metric in DOMAIN_METRICS:
+        sel = domains == domain
+        cm = np.bincount(gold[sel] * 3 + pred[sel], minlength=9).reshape(3, 3).astype(float)
+        hits = np.diag(cm)
+        if metric == "accuracy":
+            scores.append(hits.sum() / cm.sum())
+            continue
+        recall = hits / np.maximum(cm.sum(1), 1)
+        if metric == "macro_recall":
+            scores.append(recall.mean())
+            continue
+        precision = hits / np.maximum(cm.sum(0), 1)
+        scores.append(np.mean(np.where(hits > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0)))
+    return float(np.mean(scores))
+
+
+def best_offsets(mix: pd.DataFrame, rows: np.ndarray, probs: np.ndarray) -> tuple[float, ...]:
+    """The grid point whose offsets give these items the best `domain_mean`."""
+    gold = np.array([LABELS.index(l) for l in mix["label"][rows]])
+    domains = mix["domain"][rows].to_numpy()
+    logp = np.log(np.maximum(probs, 1e-12))
+    scores = [domain_mean(gold, (logp + np.array(o)).argmax(1), domains) for o in OFFSET_GRID]
+    return OFFSET_GRID[int(np.argmax(scores))]
+
+
+def decision_offsets(mix: pd.DataFrame, kept: dict[int, tuple[np.ndarray, np.ndarray]]) -> dict:
+    """Nested cross-validation of the decision offsets over one variant's item probabilities (`kept`: fold ->
+    (rows, probs)): for each fold, the offsets chosen on the other folds' items, scored on its own."""
+    out, predicted = {"per fold": {}}, []
+    for k, (rows, probs) in kept.items():
+        others = [j for j in kept if j != k]
+        chosen = best_offsets(mix, np.concatenate([kept[j][0] for j in others]),
+                              np.vstack([kept[j][1] for j in others]))
+        labels = (np.log(np.maximum(probs, 1e-12)) + np.array(chosen)).argmax(1)
+        pairs = list(zip(rows.tolist(), [LABELS[i] for i in labels]))
+        out["per fold"][k] = {"offsets": dict(zip(LABELS, chosen)),
+                              "without": figures(mix, list(zip(rows.tolist(), [LABELS[i] for i in probs.argmax(1)]))),
+                              "with": figures(mix, pairs)}
+        predicted += pairs
+    out["with, all folds"] = figures(mix, predicted)
+    rows = np.concatenate([r for r, _ in kept.values()])
+    out["offsets chosen on all folds"] = dict(zip(LABELS, best_offsets(mix, rows, np.vstack([p for _, p in kept.values()]))))
+    return out
+
+
 def eval_sample(mix: pd.DataFrame, fold: int, per_domain: int) -> pd.Index:
     rows = []
     for domain, part in mix[(mix["fold"] == fold) & ~mix["team"]].groupby("domain"):
@@ -179,7 +251,8 @@ def main() -> None:
     parser.add_argument("--views", default=None,
                         help="comma-separated encoder views to train heads on (default: the config's sentiment models)")
     parser.add_argument("--round", type=int, default=1,
-                        help="1: every rule on and off; 2: `final_variants`; 3: `item_variants`")
+                        help="1: every rule on and off; 2: `final_variants`; 3: `item_variants`; 4: `lexical_variants` "
+                             "and `decision_offsets`")
     parser.add_argument("--team", action="store_true",
                         help="also train on the team's labels of shared train rows (voc_nlp.training.journey."
                              "TEAM_LABELS) in the journey domain; never scored")
@@ -235,6 +308,7 @@ def main() -> None:
     for mix_name in args.mixes.split(","):
         domain_weights = MIXES[mix_name] or mix["domain"].value_counts().to_dict()
         per_variant: dict[str, list] = {}
+        item_probs: dict[str, dict] = {}  # variant -> fold -> (rows, item probabilities)
         oof = {}
         for k in range(args.folds):
             train = (mix["fold"] != k).to_numpy()
@@ -256,35 +330,40 @@ def main() -> None:
             fold_rows = ((mix["fold"] == k) & ~mix["team"]).to_numpy()
             mean = np.mean([heads[v].predict_proba(x[v][fold_rows]) for v in views], axis=0)
             oof[k] = (np.flatnonzero(fold_rows), mean)
-            # The lexical head of this fold: English training texts of the mix.
-            english = train & keep & (mix["lang"] == "en").to_numpy()
-            lexical = LexicalHead(weight=0.25, languages=("en",), class_weight="balanced")
-            lexical.fit([normalize_social(t) for t in mix["text"][english]],
-                        np.eye(3, dtype=np.float32)[y[english]], LABELS)
-            calib_en = calib & (mix["lang"] == "en").to_numpy()
-            shares_raw = lexical.predict_proba([normalize_social(t) for t in mix["text"][calib_en]])
-            lexical.temperature_ = best_temperature(np.log(shares_raw / shares_raw.sum(1, keepdims=True)), y[calib_en])
-            heads_mean_en = np.mean([heads[v].predict_proba(x[v][calib_en]) for v in views], axis=0)
-            shares = sharpen(shares_raw, lexical.temperature_)
-            fused_t = {}
-            for w in (0.15, 0.25, 0.4, 0.5):
-                fused_t[("en",), w] = best_temperature(np.log((1 - w) * heads_mean_en + w * shares), y[calib_en])
-            lexicals = {("en",): lexical}
-            if args.round >= 2:  # the same head on both languages' texts
+            fused_t, lexicals = {}, {}
+            if args.round < 4:  # the lexical head of this fold: English training texts of the mix
+                english = train & keep & (mix["lang"] == "en").to_numpy()
+                lexical = LexicalHead(weight=0.25, languages=("en",), class_weight="balanced")
+                lexical.fit([normalize_social(t) for t in mix["text"][english]],
+                            np.eye(3, dtype=np.float32)[y[english]], LABELS)
+                calib_en = calib & (mix["lang"] == "en").to_numpy()
+                shares_raw = lexical.predict_proba([normalize_social(t) for t in mix["text"][calib_en]])
+                lexical.temperature_ = best_temperature(np.log(shares_raw / shares_raw.sum(1, keepdims=True)), y[calib_en])
+                heads_mean_en = np.mean([heads[v].predict_proba(x[v][calib_en]) for v in views], axis=0)
+                shares = sharpen(shares_raw, lexical.temperature_)
+                fused_t = {}
+                for w in (0.15, 0.25, 0.4, 0.5):
+                    fused_t[("en",), w] = best_temperature(np.log((1 - w) * heads_mean_en + w * shares), y[calib_en])
+                fused_t = {(languages, "words", w): t for (languages, w), t in fused_t.items()}
+                lexicals = {(("en",), "words"): lexical}
+            # The same head on both languages' texts; round 4 also over character n-grams.
+            for features in () if args.round < 2 else ("words", "chars", "words+chars") if args.round == 4 else ("words",):
+                t0 = time.time()
                 both = train & keep
-                bilingual = LexicalHead(weight=0.25, languages=("en", "fr"), class_weight="balanced")
+                bilingual = LexicalHead(weight=0.25, languages=("en", "fr"), class_weight="balanced", features=features)
                 bilingual.fit([normalize_social(t) for t in mix["text"][both]],
                               np.eye(3, dtype=np.float32)[y[both]], LABELS)
                 raw = bilingual.predict_proba([normalize_social(t) for t in mix["text"][calib]])
                 bilingual.temperature_ = best_temperature(np.log(raw / raw.sum(1, keepdims=True)), y[calib])
                 mean_all = np.mean(calib_probs, axis=0)
                 for w in (0.25, 0.4, 0.5):
-                    fused_t[("en", "fr"), w] = best_temperature(
+                    fused_t[("en", "fr"), features, w] = best_temperature(
                         np.log((1 - w) * mean_all + w * sharpen(raw, bilingual.temperature_)), y[calib])
-                lexicals[("en", "fr")] = bilingual
+                lexicals[("en", "fr"), features] = bilingual
+                print(f"  fold {k} lexical head {features}: {time.time() - t0:.0f} s", flush=True)
 
             fold_docs = docs[k]
-            variants = {1: rule_variants, 2: final_variants, 3: item_variants}[args.round]
+            variants = {1: rule_variants, 2: final_variants, 3: item_variants, 4: lexical_variants}[args.round]
             for name, (sent, pain) in variants(settings, pain_settings).items():
                 component = step["sentiment"]
                 sentiment = copy.copy(component)
@@ -298,9 +377,10 @@ def main() -> None:
                 sentiment.unit_weights = sent.get("unit_weights", "length")
                 if sent["lexical"]:
                     languages = tuple(sent.get("lexical_languages", ("en",)))
-                    lex = copy.copy(lexicals[languages])
+                    features = sent.get("lexical_features", "words")
+                    lex = copy.copy(lexicals[languages, features])
                     lex.weight = sent["lexical"]
-                    lex.fused_temperature_ = fused_t[languages, sent["lexical"]]
+                    lex.fused_temperature_ = fused_t[languages, features, sent["lexical"]]
                     sentiment.lexical = lex
                 else:
                     sentiment.lexical = None
@@ -310,7 +390,19 @@ def main() -> None:
                 pains(fold_docs)
                 per_variant.setdefault(name, []).append(
                     [(int(d.record.id), d.record.sentiment) for d in fold_docs])
+                item_probs.setdefault(name, {})[k] = (
+                    np.array([int(d.record.id) for d in fold_docs]),
+                    np.array([[(d.record.sentiment_probs or {}).get(label, 1 / 3) for label in LABELS]
+                              for d in fold_docs]))
         results[mix_name] = {"variants": {name: figures(mix, sum(preds, [])) for name, preds in per_variant.items()}}
+        results[mix_name]["per fold"] = {name: [figures(mix, p)["score"] for p in preds]
+                                         for name, preds in per_variant.items()}
+        if args.round == 4:  # the item probabilities beside the figures, to choose offsets on them again
+            np.savez(args.out.with_suffix(f".{mix_name}.npz"), **{
+                f"{name}|{k}|{part}": array for name, kept in item_probs.items() for k, pair in kept.items()
+                for part, array in zip(("rows", "probs"), pair)})
+            results[mix_name]["decision offsets (nested)"] = {name: decision_offsets(mix, kept)
+                                                              for name, kept in item_probs.items()}
         rows = np.concatenate([r for r, _ in oof.values()])
         probs = np.vstack([p for _, p in oof.values()])
         results[mix_name]["heads alone, whole texts, all rows of every fold"] = figures(

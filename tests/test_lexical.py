@@ -181,3 +181,45 @@ def test_unsorted_terms_are_looked_up_in_a_dict():
     assert vocabulary._columns is not None
     assert [vocabulary.get(t) for t in ("parcel", "late", "refund", "card")] == [0, 1, 2, None]
     assert dict(vocabulary.items()) == {"parcel": 0, "late": 1, "refund": 2}
+
+
+@pytest.mark.parametrize("features", ["chars", "words+chars"])
+def test_character_ngrams_score_as_scikit_learn_and_survive_saving(tmp_path, features):
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    head = LexicalHead(min_df=1, features=features, max_char_terms=60).fit(TEXTS, TARGETS, LABELS)
+    blocks = [TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), max_features=60, sublinear_tf=True,
+                              lowercase=True)]
+    if features == "words+chars":  # each block normalised on its own, side by side
+        blocks.insert(0, TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True))
+    x = hstack([b.fit_transform(TEXTS) for b in blocks]).tocsr()
+    new = ["Annoyingly  slow, ugh", "thankful!", "a", "nothing known here", ""]
+    x_new = hstack([b.transform(new) for b in blocks]).tocsr()
+    expected = np.stack([LogisticRegression(max_iter=2000, C=2.0).fit(x, TARGETS[:, j]).predict_proba(x_new)[:, 1]
+                         for j in range(2)], axis=1)
+    assert len(head.char_vocabulary_) == 60
+    assert np.allclose(head.predict_proba(new), expected, atol=1e-5)
+    head.save(tmp_path)
+    loaded = LexicalHead.load(tmp_path)
+    assert loaded.features == features and len(loaded.char_vocabulary_) == 60
+    assert np.allclose(loaded.predict_proba(new), head.predict_proba(new), atol=2e-3)
+
+
+def test_character_ngrams_read_a_word_form_the_word_vocabulary_never_saw():
+    # "déçue" (feminine) is in no training text; its n-grams are ("déç", "éçu", ...).
+    texts = ["très déçu du livre", "vraiment déçu", "déçu par la fin", "un livre superbe", "superbe histoire",
+             "une fin superbe"]
+    targets = np.array([[1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 1]])
+    words = LexicalHead(min_df=1).fit(texts, targets, ["negative", "positive"])
+    chars = LexicalHead(min_df=1, features="words+chars").fit(texts, targets, ["negative", "positive"])
+    unseen = words.predict_proba(["déçue"])[0]
+    assert abs(unseen[0] - unseen[1]) < 0.05  # no known word: the intercepts alone
+    negative, positive = chars.predict_proba(["déçue"])[0]
+    assert negative > 0.5 > positive
+
+
+def test_unknown_features_are_refused():
+    with pytest.raises(ValueError, match="features"):
+        LexicalHead(features="letters")

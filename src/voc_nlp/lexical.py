@@ -10,11 +10,15 @@ them. A TF-IDF logistic regression over the same training texts reads
 those words directly; averaging the two (`weight`) beats either alone on
 GoEmotions dev. It reads the unit texts already in memory: no encoder pass.
 
-It is trained on English only, so it is fused only for units in its
-`languages`; elsewhere the embedding head decides alone with its own
-thresholds. Inference is plain Python + numpy (the same tokens and
-weighting as scikit-learn's `TfidfVectorizer(ngram_range=(1, 2),
-sublinear_tf=True)`): vocabulary in JSON, weights in safetensors.
+It is fused only for units in its `languages`; elsewhere the embedding
+head decides alone with its own thresholds. `features` says what it reads:
+`words` (word 1-2-grams), `chars` (character 2-5-grams inside word
+boundaries, scikit-learn's `char_wb`: they read inflections and spellings
+a word vocabulary splits, "déçue" / "déçu", "loooove"), or `words+chars`
+(both blocks side by side, each normalised as its own vectoriser does).
+Inference is plain Python + numpy (the same tokens and weighting as
+scikit-learn's `TfidfVectorizer(sublinear_tf=True)`): vocabulary in JSON,
+weights in safetensors.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 _PLACEHOLDERS = re.compile(r"@user\b")
 FILES = ("lexical.json", "lexical.safetensors")
 FUSIONS = ("mean", "logit")
+FEATURES = ("words", "chars", "words+chars")
+CHAR_NGRAMS = (2, 5)  # character n-gram lengths of the `chars` block
 
 
 def sharpen(probs: np.ndarray, temperature: float) -> np.ndarray:
@@ -63,6 +69,36 @@ def _preprocess(text: str) -> str:
 def _terms(text: str) -> list[str]:
     tokens = _TOKEN.findall(_preprocess(text))
     return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+
+def _char_terms(text: str, lengths: tuple[int, int] = CHAR_NGRAMS) -> list[str]:
+    """Character n-grams of each word padded with one space, as scikit-learn's `char_wb` analyser cuts them
+    (a word shorter than n counts once, whole)."""
+    shortest, longest = lengths
+    grams = []
+    for word in _preprocess(text).split():
+        word = f" {word} "
+        for n in range(shortest, longest + 1):
+            if len(word) <= n:
+                grams.append(word)
+                break
+            grams += [word[i : i + n] for i in range(len(word) - n + 1)]
+    return grams
+
+
+def _block_values(terms: list[str], vocabulary, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Columns and sublinear TF-IDF values (unit length) of one text's `terms` found in `vocabulary`."""
+    counts: dict[int, int] = {}
+    for term in terms:
+        column = vocabulary.get(term)
+        if column is not None:
+            counts[column] = counts.get(column, 0) + 1
+    if not counts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
+    values = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+    values *= idf[columns]
+    return columns, values / np.linalg.norm(values)
 
 
 class Vocabulary(Mapping):
@@ -109,8 +145,11 @@ class Vocabulary(Mapping):
 
 
 class LexicalHead:
-    """One logistic regression per label over TF-IDF word 1-2-grams; sklearn-style.
+    """One logistic regression per label over TF-IDF word 1-2-grams and/or character n-grams; sklearn-style.
 
+    - features: "words", "chars" or "words+chars" (the module's docstring).
+    - max_char_terms: the character block keeps its most frequent n-grams, at most this many
+      (the artefact stays small; None: all).
     - min_df: a term must occur in this many training texts.
     - C: inverse regularisation strength of each regression.
     - weight: share of this head in the fused score (the embedding head has 1 - weight).
@@ -125,9 +164,13 @@ class LexicalHead:
 
     def __init__(self, min_df: int = 2, C: float = 2.0, weight: float = 0.5,
                  languages: tuple[str, ...] = ("en",), class_weight: str | None = None, solver: str = "lbfgs",
-                 fusion: str = "mean"):
+                 fusion: str = "mean", features: str = "words", max_char_terms: int | None = 100_000):
         if fusion not in FUSIONS:
             raise ValueError(f"fusion {fusion!r}: one of {', '.join(FUSIONS)}")
+        if features not in FEATURES:
+            raise ValueError(f"features {features!r}: one of {', '.join(FEATURES)}")
+        self.features = features
+        self.max_char_terms = max_char_terms
         self.min_df = min_df
         self.C = C
         self.weight = weight
@@ -138,23 +181,35 @@ class LexicalHead:
 
     def fit(self, texts: list[str], targets: np.ndarray, labels: list[str],
             sample_weight: np.ndarray | None = None) -> "LexicalHead":
-        """Sets `labels_`, `vocabulary_` (term -> column), `idf_`, `coef_` (labels, terms), `intercept_`.
+        """Sets `labels_`, `vocabulary_` (word term -> column), `idf_`, `char_vocabulary_` and `char_idf_` (the
+        character block, empty for `words`), `coef_` (labels, word columns then character columns), `intercept_`.
         `sample_weight`: one weight per text in the regressions' loss (None: all 1)."""
+        from scipy.sparse import hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         targets = np.asarray(targets)
         if targets.shape != (len(texts), len(labels)):
             raise ValueError(f"targets {targets.shape}, expected ({len(texts)}, {len(labels)})")
-        vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_df, sublinear_tf=True,
-                                     preprocessor=_preprocess)
-        x = vectorizer.fit_transform(texts)
+        blocks = {}
+        if self.features != "chars":
+            blocks["words"] = TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_df, sublinear_tf=True,
+                                              preprocessor=_preprocess)
+        if self.features != "words":
+            blocks["chars"] = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, min_df=self.min_df,
+                                              max_features=self.max_char_terms, sublinear_tf=True,
+                                              preprocessor=_preprocess)
+        x = hstack([v.fit_transform(texts) for v in blocks.values()]).tocsr()
         models = [LogisticRegression(max_iter=2000, C=self.C, class_weight=self.class_weight,
                                      solver=self.solver).fit(x, targets[:, j], sample_weight=sample_weight)
                   for j in range(len(labels))]
         self.labels_ = list(labels)
-        self.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
-        self.idf_ = vectorizer.idf_.astype(np.float32)
+        empty = np.zeros(0, dtype=np.float32)
+        words, chars = blocks.get("words"), blocks.get("chars")
+        self.vocabulary_ = {term: int(i) for term, i in words.vocabulary_.items()} if words else {}
+        self.idf_ = words.idf_.astype(np.float32) if words else empty
+        self.char_vocabulary_ = {term: int(i) for term, i in chars.vocabulary_.items()} if chars else {}
+        self.char_idf_ = chars.idf_.astype(np.float32) if chars else empty
         self.coef_ = np.stack([m.coef_[0] for m in models]).astype(np.float32)
         self.intercept_ = np.array([m.intercept_[0] for m in models], dtype=np.float32)
         return self
@@ -163,19 +218,15 @@ class LexicalHead:
         """(n, labels) probabilities, one independent sigmoid per label."""
         self._check_fitted()
         logits = np.tile(self.intercept_, (len(texts), 1))
+        words = len(self.idf_)  # the character block's columns follow the words'
+        chars = getattr(self, "char_idf_", np.zeros(0, dtype=np.float32))
         for row, text in enumerate(texts):
-            counts: dict[int, int] = {}
-            for term in _terms(text):
-                column = self.vocabulary_.get(term)
-                if column is not None:
-                    counts[column] = counts.get(column, 0) + 1
-            if not counts:
-                continue
-            columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-            values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts))))
-            values *= self.idf_[columns]
-            values /= np.linalg.norm(values)
-            logits[row] += self.coef_[:, columns] @ values
+            if words:
+                columns, values = _block_values(_terms(text), self.vocabulary_, self.idf_)
+                logits[row] += self.coef_[:, columns] @ values
+            if len(chars):
+                columns, values = _block_values(_char_terms(text), self.char_vocabulary_, chars)
+                logits[row] += self.coef_[:, words + columns] @ values
         return 1.0 / (1.0 + np.exp(-logits))
 
     def fuse(self, head_probs: np.ndarray, lexical_probs: np.ndarray) -> np.ndarray:
@@ -203,15 +254,17 @@ class LexicalHead:
         self._check_fitted()
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        terms = [""] * len(self.vocabulary_)
-        for term, i in self.vocabulary_.items():
-            terms[i] = term
-        save_file({"idf": self.idf_, "coef": self.coef_.astype(np.float16), "intercept": self.intercept_},
-                  str(directory / "lexical.safetensors"))
+        tensors = {"idf": self.idf_, "coef": self.coef_.astype(np.float16), "intercept": self.intercept_}
         spec = {"labels": self.labels_, "min_df": self.min_df, "C": self.C, "weight": self.weight,
                 "languages": list(self.languages), "thresholds": dict(getattr(self, "thresholds_", {})),
-                "metadata": dict(getattr(self, "metadata_", {})), "terms": terms}
+                "metadata": dict(getattr(self, "metadata_", {})), "terms": _in_column_order(self.vocabulary_)}
         # Written only when set: heads saved before these options read the same.
+        if self.features != "words":
+            spec["features"] = self.features
+            spec["max_char_terms"] = self.max_char_terms
+            spec["char_terms"] = _in_column_order(self.char_vocabulary_)
+            tensors["char_idf"] = self.char_idf_
+        save_file(tensors, str(directory / "lexical.safetensors"))
         if self.class_weight is not None:
             spec["class_weight"] = self.class_weight
         if self.fusion != "mean":
@@ -228,10 +281,13 @@ class LexicalHead:
         spec = json.loads((directory / "lexical.json").read_text())
         tensors = load_file(str(directory / "lexical.safetensors"))
         head = cls(min_df=spec["min_df"], C=spec["C"], weight=spec["weight"], languages=tuple(spec["languages"]),
-                   class_weight=spec.get("class_weight"), fusion=spec.get("fusion", "mean"))
+                   class_weight=spec.get("class_weight"), fusion=spec.get("fusion", "mean"),
+                   features=spec.get("features", "words"), max_char_terms=spec.get("max_char_terms"))
         head.labels_ = spec["labels"]
         head.vocabulary_ = Vocabulary(spec["terms"])
         head.idf_ = tensors["idf"].astype(np.float32)
+        head.char_vocabulary_ = Vocabulary(spec.get("char_terms", []))
+        head.char_idf_ = tensors.get("char_idf", np.zeros(0, dtype=np.float32)).astype(np.float32)
         head.coef_ = tensors["coef"].astype(np.float32)
         head.intercept_ = tensors["intercept"].astype(np.float32)
         head.thresholds_ = spec.get("thresholds", {})
@@ -245,3 +301,10 @@ class LexicalHead:
     @staticmethod
     def present(directory: str | Path) -> bool:
         return all((Path(directory) / name).exists() for name in FILES)
+
+
+def _in_column_order(vocabulary: Mapping) -> list[str]:
+    terms = [""] * len(vocabulary)
+    for term, i in vocabulary.items():
+        terms[i] = term
+    return terms
