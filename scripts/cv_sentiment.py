@@ -28,8 +28,8 @@ fold's nested choice is none (0.638 either way; in sample neutral +0.1 /
 (clothing 0.592 -> 0.580) and 0.636 at 0.5, instead of them 0.631 / 0.633,
 against 0.638 for the shipped word head. `--team` adds the team's labels
 of shared train rows (`voc_nlp.training.journey.TEAM_LABELS`) to the
-journey domain's training rows; they sit in their original row's fold (same text, same hash) and are
-never scored. No dev split is read.
+journey domain's training rows; they sit in their original row's fold
+(same text, same hash) and are never scored. No dev split is read.
 
 Figures per domain: tweets macro-recall (as TweetEval is scored), clothing
 and books macro-F1, journey accuracy (EN, FR); `score` is their mean.
