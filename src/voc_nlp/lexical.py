@@ -15,6 +15,11 @@ It is trained on English only, so it is fused only for units in its
 thresholds. Inference is plain Python + numpy (the same tokens and
 weighting as scikit-learn's `TfidfVectorizer(ngram_range=(1, 2),
 sublinear_tf=True)`): vocabulary in JSON, weights in safetensors.
+
+With `char_ngrams=(lo, hi)` the head also reads character n-grams inside each
+word (scikit-learn's "char_wb": the word padded with a space each side), the
+`char_max_features` most frequent: a second TF-IDF block, normalised on its
+own, its terms saved with a "~" prefix (no word term can start with "~").
 """
 
 from __future__ import annotations
@@ -63,6 +68,23 @@ def _preprocess(text: str) -> str:
 def _terms(text: str) -> list[str]:
     tokens = _TOKEN.findall(_preprocess(text))
     return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+
+
+CHAR_PREFIX = "~"
+
+
+def _char_terms(text: str, lo: int, hi: int) -> list[str]:
+    """Character `lo`-`hi`-grams inside each whitespace-separated word padded with spaces, as
+    scikit-learn's analyzer="char_wb" makes them (a word shorter than n counted once), prefixed."""
+    out = []
+    for word in _preprocess(text).split():
+        padded = f" {word} "
+        for n in range(lo, hi + 1):
+            if len(padded) <= n:  # the whole padded word, once, then no longer n-grams
+                out.append(CHAR_PREFIX + padded)
+                break
+            out += [CHAR_PREFIX + padded[i:i + n] for i in range(len(padded) - n + 1)]
+    return out
 
 
 class Vocabulary(Mapping):
@@ -121,11 +143,13 @@ class LexicalHead:
     - class_weight: "balanced" weighs each regression's two classes equally, as
       the embedding heads are trained (sentiment); None: as they occur.
     - solver: scikit-learn's; "liblinear" is several times faster on small sets.
+    - char_ngrams: (lo, hi) to also read character n-grams inside words (None: words only);
+      char_max_features: how many of them, the most frequent (with at least min_df texts).
     """
 
     def __init__(self, min_df: int = 2, C: float = 2.0, weight: float = 0.5,
                  languages: tuple[str, ...] = ("en",), class_weight: str | None = None, solver: str = "lbfgs",
-                 fusion: str = "mean"):
+                 fusion: str = "mean", char_ngrams: tuple[int, int] | None = None, char_max_features: int = 50000):
         if fusion not in FUSIONS:
             raise ValueError(f"fusion {fusion!r}: one of {', '.join(FUSIONS)}")
         self.min_df = min_df
@@ -135,6 +159,8 @@ class LexicalHead:
         self.languages = tuple(languages)
         self.class_weight = class_weight
         self.solver = solver
+        self.char_ngrams = tuple(char_ngrams) if char_ngrams else None
+        self.char_max_features = char_max_features
 
     def fit(self, texts: list[str], targets: np.ndarray, labels: list[str],
             sample_weight: np.ndarray | None = None) -> "LexicalHead":
@@ -149,33 +175,60 @@ class LexicalHead:
         vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_df, sublinear_tf=True,
                                      preprocessor=_preprocess)
         x = vectorizer.fit_transform(texts)
+        vocabulary, idf = dict(vectorizer.vocabulary_), vectorizer.idf_
+        if self.char_ngrams:
+            x, vocabulary, idf = self._with_chars(texts, x, vocabulary, idf)
         models = [LogisticRegression(max_iter=2000, C=self.C, class_weight=self.class_weight,
                                      solver=self.solver).fit(x, targets[:, j], sample_weight=sample_weight)
                   for j in range(len(labels))]
         self.labels_ = list(labels)
-        self.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
-        self.idf_ = vectorizer.idf_.astype(np.float32)
+        self.vocabulary_ = {term: int(i) for term, i in vocabulary.items()}
+        self.idf_ = np.asarray(idf, dtype=np.float32)
         self.coef_ = np.stack([m.coef_[0] for m in models]).astype(np.float32)
         self.intercept_ = np.array([m.intercept_[0] for m in models], dtype=np.float32)
         return self
+
+    def _with_chars(self, texts, x, vocabulary, idf):
+        """The word block `x` (vocabulary, idf) joined by the character n-gram block, columns in the
+        sorted order of all terms (what `Vocabulary` bisects)."""
+        from scipy.sparse import hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        lo, hi = self.char_ngrams
+        chars = TfidfVectorizer(analyzer=lambda text: _char_terms(text, lo, hi), min_df=self.min_df,
+                                max_features=self.char_max_features, sublinear_tf=True)
+        xc = chars.fit_transform(texts)
+        terms = list(vocabulary) + [t for t in chars.vocabulary_]
+        old = np.array(list(vocabulary.values()) + [len(vocabulary) + i for i in chars.vocabulary_.values()])
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        columns = old[order]  # new column i is old column columns[i]
+        x = hstack([x, xc]).tocsc()[:, columns].tocsr()
+        return x, {terms[k]: i for i, k in enumerate(order)}, np.concatenate([idf, chars.idf_])[columns]
+
+    def _block(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Columns and TF-IDF values (sublinear tf, l2-normalised) of the known `terms` of one text."""
+        counts: dict[int, int] = {}
+        for term in terms:
+            column = self.vocabulary_.get(term)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        if not counts:
+            return None
+        columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts))))
+        values *= self.idf_[columns]
+        values /= np.linalg.norm(values)
+        return columns, values
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """(n, labels) probabilities, one independent sigmoid per label."""
         self._check_fitted()
         logits = np.tile(self.intercept_, (len(texts), 1))
         for row, text in enumerate(texts):
-            counts: dict[int, int] = {}
-            for term in _terms(text):
-                column = self.vocabulary_.get(term)
-                if column is not None:
-                    counts[column] = counts.get(column, 0) + 1
-            if not counts:
-                continue
-            columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-            values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts))))
-            values *= self.idf_[columns]
-            values /= np.linalg.norm(values)
-            logits[row] += self.coef_[:, columns] @ values
+            blocks = [_terms(text)] + ([_char_terms(text, *self.char_ngrams)] if self.char_ngrams else [])
+            for found in filter(None, map(self._block, blocks)):
+                columns, values = found
+                logits[row] += self.coef_[:, columns] @ values
         return 1.0 / (1.0 + np.exp(-logits))
 
     def fuse(self, head_probs: np.ndarray, lexical_probs: np.ndarray) -> np.ndarray:
@@ -216,6 +269,8 @@ class LexicalHead:
             spec["class_weight"] = self.class_weight
         if self.fusion != "mean":
             spec["fusion"] = self.fusion
+        if self.char_ngrams:
+            spec["char_ngrams"], spec["char_max_features"] = list(self.char_ngrams), self.char_max_features
         if hasattr(self, "temperature_"):
             spec["temperature"] = self.temperature_
         if hasattr(self, "fused_temperature_"):
@@ -228,7 +283,8 @@ class LexicalHead:
         spec = json.loads((directory / "lexical.json").read_text())
         tensors = load_file(str(directory / "lexical.safetensors"))
         head = cls(min_df=spec["min_df"], C=spec["C"], weight=spec["weight"], languages=tuple(spec["languages"]),
-                   class_weight=spec.get("class_weight"), fusion=spec.get("fusion", "mean"))
+                   class_weight=spec.get("class_weight"), fusion=spec.get("fusion", "mean"),
+                   char_ngrams=spec.get("char_ngrams"), char_max_features=spec.get("char_max_features", 50000))
         head.labels_ = spec["labels"]
         head.vocabulary_ = Vocabulary(spec["terms"])
         head.idf_ = tensors["idf"].astype(np.float32)

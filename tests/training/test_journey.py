@@ -19,9 +19,9 @@ def test_per_part_settings_change_only_their_decision():
     trainer = JourneyTrainer(l2=0.01, lexical_weight=0.7, per_part={"phase": {"lexical_weight": 0.8, "hidden": 64},
                                                                      "touchpoints": {"lexical_weight": 0.6}})
     assert trainer.part_settings("phase") == {"l2": 0.01, "lexical_weight": 0.8, "balanced": False, "hidden": 64,
-                                              "written_weight": 1.0}
+                                              "written_weight": 1.0, "seeds": 1, "char_ngrams": None}
     assert trainer.part_settings("intent") == {"l2": 0.01, "lexical_weight": 0.7, "balanced": False, "hidden": 0,
-                                               "written_weight": 1.0}
+                                               "written_weight": 1.0, "seeds": 1, "char_ngrams": None}
     # Touchpoint sentiment keeps the trainer's own settings, whatever the touchpoints take.
     assert trainer.part_settings("touchpoint_sentiment")["lexical_weight"] == 0.7
 
@@ -43,6 +43,21 @@ def test_a_linear_or_a_one_hidden_layer_head_as_asked():
     assert mlp.head.layers[0][0].shape == (16, 6)
     for clf in (linear, mlp):
         assert (clf.predict_proba(x, texts).argmax(1) == y).mean() > 0.95
+
+
+def test_a_seed_ensemble_averages_its_members_in_one_wider_mlp():
+    from voc_nlp.training.heads import fit_mlp_head
+
+    x, texts, y = _two_intents()
+    labels = ["question", "praise"]
+    bagged = fit_classifier(x, texts, y, labels, multilabel=False, l2=0.01, balanced=False, lexical_weight=0.0,
+                            hidden=16, seeds=3)
+    assert bagged.head.layers[0][0].shape == (48, 6) and bagged.head.metadata["ensemble"] == 3
+    # Its logits are the mean of the three seeds' MLPs' logits.
+    members = [fit_mlp_head(x, y, labels, hidden=16, epochs=40, seeds=(seed,), balanced=False)
+               for seed in (13, 14, 15)]
+    np.testing.assert_allclose(bagged.head.logits(x), np.mean([m.logits(x) for m in members], axis=0), atol=1e-4)
+    assert (bagged.predict_proba(x, texts).argmax(1) == y).mean() > 0.95
 
 
 def test_row_weights_decide_between_real_and_written_items_that_disagree():

@@ -182,9 +182,12 @@ def _embed(step, docs: list[FeedbackDoc], cache_dir) -> None:
 
 def fit_classifier(x: np.ndarray, texts: list[str], y: np.ndarray, labels: list[str], *, multilabel: bool,
                    l2: float, balanced: bool, lexical_weight: float, hidden: int = 0, metadata: dict | None = None,
-                   min_df: int = 2, sample_weight: np.ndarray | None = None) -> TextClassifier:
+                   min_df: int = 2, sample_weight: np.ndarray | None = None, seeds: int = 1,
+                   char_ngrams: tuple[int, int] | None = None) -> TextClassifier:
     """Embedding head + word head, fused with the word head's share `lexical_weight`.
-    `hidden` > 0: the embedding head is a one-hidden-layer MLP of that width (`l2` unused), else linear.
+    `hidden` > 0: the embedding head is a one-hidden-layer MLP of that width (`l2` unused), else linear;
+    `seeds` > 1: that many MLPs from different seeds, their logits averaged (stored as one wider MLP).
+    `char_ngrams`: (lo, hi) to add character n-grams to the word head's words.
     `sample_weight`: one weight per row in both heads' losses (None: all 1)."""
     if hidden:
         mlp_weight = sample_weight
@@ -192,7 +195,8 @@ def fit_classifier(x: np.ndarray, texts: list[str], y: np.ndarray, labels: list[
             # The MLP takes row weights instead of class weights: fold the class balance into them.
             counts = np.bincount(np.asarray(y), minlength=len(labels)).clip(min=1)
             mlp_weight = np.asarray(sample_weight) * (len(y) / (len(labels) * counts))[np.asarray(y)]
-        head = fit_mlp_head(x, y, labels, multilabel=multilabel, hidden=hidden, epochs=MLP_EPOCHS, seeds=(13,),
+        head = fit_mlp_head(x, y, labels, multilabel=multilabel, hidden=hidden, epochs=MLP_EPOCHS,
+                            seeds=tuple(range(13, 13 + seeds)),
                             balanced=balanced, metadata=metadata, sample_weight=mlp_weight)
     else:
         head = fit_linear_head(x, y, labels, multilabel=multilabel, l2=l2, balanced=balanced, metadata=metadata,
@@ -204,7 +208,7 @@ def fit_classifier(x: np.ndarray, texts: list[str], y: np.ndarray, labels: list[
         # fitted by a regression; the word head is then left out.
         if all(0 < targets[:, j].sum() < len(targets) for j in range(len(labels))):
             lexical = LexicalHead(min_df=min_df, C=4.0, weight=lexical_weight, languages=("en", "fr"),
-                                  class_weight="balanced", solver="liblinear").fit(texts, targets, labels,
+                                  class_weight="balanced", solver="liblinear", char_ngrams=char_ngrams).fit(texts, targets, labels,
                                                                                    sample_weight=sample_weight)
     return TextClassifier(head, lexical)
 
@@ -233,12 +237,15 @@ class JourneyTrainer:
     - effort_threshold, churn_risk_threshold: the probability effort / churn risk needs.
     - balanced: phase and intent heads weigh classes inversely to their frequency.
     - hidden: 0 for linear embedding heads, else the width of a one-hidden-layer MLP head.
+    - seeds: with an MLP head, how many seeds' MLPs it averages (a seed ensemble).
+    - char_ngrams: (lo, hi) for word heads that also read character n-grams inside words, None for words only.
     - written_weight: the weight, in every loss, of items written for training (`"source":
       "synthetic"` in journey_train) against real feedback (weight 1). Below 1, the real items
       -- what the tagger will read -- count for more than the written ones that cover the rare
       labels.
     - per_part: for a decision (phase, touchpoints, touchpoint_sentiment, intent, effort, churn_risk)
-      the settings among l2 / lexical_weight / balanced / hidden / written_weight that differ from
+      the settings among l2 / lexical_weight / balanced / hidden / written_weight / seeds / char_ngrams
+      that differ from
       the above, e.g. {"phase": {"lexical_weight": 0.8}}. Touchpoint sentiment does not take the
       touchpoints' settings: it reads a clause's words, and with the touchpoints' lower word share
       the sentence's vector outvoted "delivery was fast" in "delivery was fast but support never answered".
@@ -256,7 +263,8 @@ class JourneyTrainer:
                  effort_threshold: float = 0.5, churn_risk_threshold: float = 0.5, balanced: bool = False,
                  hidden: int = 0, written_weight: float = 1.0, per_part: dict | None = None,
                  views: tuple[str, ...] = ("base",), with_examples: bool = True, min_examples: int = 3,
-                 sentiment_reads_touchpoint: bool = False):
+                 sentiment_reads_touchpoint: bool = False, seeds: int = 1,
+                 char_ngrams: tuple[int, int] | None = None):
         self.l2 = l2
         self.lexical_weight = lexical_weight
         self.threshold = threshold
@@ -270,6 +278,8 @@ class JourneyTrainer:
         self.with_examples = with_examples
         self.min_examples = min_examples
         self.sentiment_reads_touchpoint = sentiment_reads_touchpoint
+        self.seeds = seeds
+        self.char_ngrams = char_ngrams
 
     def get_params(self) -> dict:
         import inspect
@@ -330,9 +340,10 @@ class JourneyTrainer:
         return self
 
     def part_settings(self, part: str) -> dict:
-        """The l2 / lexical_weight / balanced / hidden / written_weight decision `part` is fitted with."""
+        """The l2 / lexical_weight / balanced / hidden / written_weight / seeds / char_ngrams decision `part`
+        is fitted with."""
         mine = {"l2": self.l2, "lexical_weight": self.lexical_weight, "balanced": self.balanced, "hidden": self.hidden,
-                "written_weight": self.written_weight}
+                "written_weight": self.written_weight, "seeds": self.seeds, "char_ngrams": self.char_ngrams}
         return {**mine, **(self.per_part or {}).get(part, {})}
 
     def _fit(self, part, x, texts, y, labels, *, written, weight, multilabel, metadata, balanced=None):
@@ -345,7 +356,7 @@ class JourneyTrainer:
         return fit_classifier(x, texts, y, list(labels), multilabel=multilabel, l2=s["l2"],
                               balanced=s["balanced"] if balanced is None else balanced,
                               lexical_weight=s["lexical_weight"], hidden=s["hidden"], metadata=metadata,
-                              sample_weight=weights)
+                              sample_weight=weights, seeds=s["seeds"], char_ngrams=s["char_ngrams"])
 
     def _fit_touchpoint_sentiment(self, docs, items, written, weight, meta) -> None:
         """One (evidence unit vector, evidence clause) pair per labelled (item, touchpoint), read as the
