@@ -39,6 +39,8 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 # 43 % anger, so a head that read it took "@united Phone" for anger).
 _PLACEHOLDERS = re.compile(r"@user\b")
 FILES = ("lexical.json", "lexical.safetensors")
+# Words whose character n-grams' columns a head keeps (then it starts afresh): ~30 columns a word.
+CHAR_CACHE_WORDS = 50000
 FUSIONS = ("mean", "logit")
 
 
@@ -76,14 +78,21 @@ CHAR_PREFIX = "~"
 def _char_terms(text: str, lo: int, hi: int) -> list[str]:
     """Character `lo`-`hi`-grams inside each whitespace-separated word padded with spaces, as
     scikit-learn's analyzer="char_wb" makes them (a word shorter than n counted once), prefixed."""
-    out = []
+    out: list[str] = []
     for word in _preprocess(text).split():
-        padded = f" {word} "
-        for n in range(lo, hi + 1):
-            if len(padded) <= n:  # the whole padded word, once, then no longer n-grams
-                out.append(CHAR_PREFIX + padded)
-                break
-            out += [CHAR_PREFIX + padded[i:i + n] for i in range(len(padded) - n + 1)]
+        out += _word_char_terms(word, lo, hi)
+    return out
+
+
+def _word_char_terms(word: str, lo: int, hi: int) -> list[str]:
+    """One word's character n-grams (`_char_terms`)."""
+    padded = f" {word} "
+    out = []
+    for n in range(lo, hi + 1):
+        if len(padded) <= n:  # the whole padded word, once, then no longer n-grams
+            out.append(CHAR_PREFIX + padded)
+            break
+        out += [CHAR_PREFIX + padded[i:i + n] for i in range(len(padded) - n + 1)]
     return out
 
 
@@ -106,7 +115,8 @@ class Vocabulary(Mapping):
             self._build()
 
     def _build(self) -> dict[str, int]:
-        self._columns = dict(zip(self.terms, range(len(self.terms))))
+        if self._columns is None:  # once (a caller may still hold the bisecting `get`)
+            self._columns = dict(zip(self.terms, range(len(self.terms))))
         self.get = self._columns.get  # from now on a lookup is the dict's own, no Python call
         return self._columns
 
@@ -225,11 +235,32 @@ class LexicalHead:
         self._check_fitted()
         logits = np.tile(self.intercept_, (len(texts), 1))
         for row, text in enumerate(texts):
-            blocks = [_terms(text)] + ([_char_terms(text, *self.char_ngrams)] if self.char_ngrams else [])
-            for found in filter(None, map(self._block, blocks)):
-                columns, values = found
+            blocks = [self._block(_terms(text))] + ([self._char_block(text)] if self.char_ngrams else [])
+            for columns, values in filter(None, blocks):
                 logits[row] += self.coef_[:, columns] @ values
         return 1.0 / (1.0 + np.exp(-logits))
+
+    def _char_block(self, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """`_block` of the text's character n-grams. Each word's known n-grams' columns are kept
+        (`CHAR_CACHE_WORDS`): feedback repeats its words, and a word costs one lookup instead of
+        ~30; the journey and signal heads each read every text (6x faster per head)."""
+        cache = self.__dict__.setdefault("_word_columns", {})
+        parts = []
+        for word in _preprocess(text).split():
+            columns = cache.get(word)
+            if columns is None:
+                if len(cache) >= CHAR_CACHE_WORDS:
+                    cache.clear()
+                found = (self.vocabulary_.get(t) for t in _word_char_terms(word, *self.char_ngrams))
+                columns = cache[word] = np.array([c for c in found if c is not None], dtype=np.int64)
+            parts.append(columns)
+        if not parts:
+            return None
+        columns, counts = np.unique(np.concatenate(parts), return_counts=True)
+        if not len(columns):
+            return None
+        values = (1.0 + np.log(counts.astype(np.float32))) * self.idf_[columns]
+        return columns, values / np.linalg.norm(values)
 
     def fuse(self, head_probs: np.ndarray, lexical_probs: np.ndarray) -> np.ndarray:
         """An embedding head's probabilities combined with this head's (`lexical_probs`, same shape)."""
