@@ -233,3 +233,17 @@ def test_character_ngrams_score_as_scikit_learn_and_read_unseen_spellings(tmp_pa
     loaded = LexicalHead.load(tmp_path)
     assert loaded.char_ngrams == (2, 5)
     np.testing.assert_allclose(loaded.predict_proba(unseen), head.predict_proba(unseen), atol=2e-3)
+
+
+def test_kept_word_columns_change_no_score(monkeypatch):
+    import voc_nlp.lexical as lexical
+
+    head = LexicalHead(min_df=1, char_ngrams=(2, 5)).fit(REFUND_TEXTS, REFUND, ["refund"])
+    texts = ["remboursez-moi vite", "refundd please", "livré hier, merci", "vite vite"]
+    first = head.predict_proba(texts)
+    assert len(head._word_columns) == 7
+    np.testing.assert_array_equal(head.predict_proba(texts), first)
+    monkeypatch.setattr(lexical, "CHAR_CACHE_WORDS", 2)  # kept words dropped as it goes
+    fresh = LexicalHead(min_df=1, char_ngrams=(2, 5)).fit(REFUND_TEXTS, REFUND, ["refund"])
+    np.testing.assert_allclose(fresh.predict_proba(texts), first, atol=1e-6)
+    assert len(fresh._word_columns) <= 2

@@ -39,8 +39,8 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 # 43 % anger, so a head that read it took "@united Phone" for anger).
 _PLACEHOLDERS = re.compile(r"@user\b")
 FILES = ("lexical.json", "lexical.safetensors")
-# Words whose character n-grams' columns a head keeps (then it starts afresh): ~30 columns a word.
-CHAR_CACHE_WORDS = 50000
+# Words whose character n-grams' columns a head keeps (then it starts afresh; ~0.2 kB a word).
+CHAR_CACHE_WORDS = 20000
 FUSIONS = ("mean", "logit")
 
 
@@ -252,7 +252,7 @@ class LexicalHead:
                 if len(cache) >= CHAR_CACHE_WORDS:
                     cache.clear()
                 found = (self.vocabulary_.get(t) for t in _word_char_terms(word, *self.char_ngrams))
-                columns = cache[word] = np.array([c for c in found if c is not None], dtype=np.int64)
+                columns = cache[word] = np.array([c for c in found if c is not None], dtype=np.int32)
             parts.append(columns)
         if not parts:
             return None
