@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from voc_nlp.paths import default_config, default_pipeline_dir
+from voc_nlp.paths import default_config, default_model, default_pipeline_dir
 from voc_nlp.pipeline import Pipeline
+from voc_nlp.text_classifier import TextClassifier
 
 
 def _config(**extra) -> dict:
@@ -66,6 +67,15 @@ def test_touchpoints_the_old_tagger_missed(journey_pipeline, text, touchpoint):
     assert touchpoint in record.touchpoints, record.touchpoint_scores
     evidence = {e["touchpoint"]: e for e in record.touchpoint_evidence}
     assert evidence[touchpoint]["text"] and evidence[touchpoint]["text"] in text
+
+
+def test_word_forms_are_read_through_their_characters(journey_pipeline):
+    # "Remboursez-moi": an imperative the word 1-2-grams alone did not read as a refund (the models
+    # before the character n-grams tagged delivery only); the word head's character n-grams do.
+    record = journey_pipeline.enrich_texts(["Remboursez-moi immédiatement, le colis n'est jamais arrivé"])[0]
+    assert {"returns_refunds", "delivery"} <= set(record.touchpoints), record.touchpoint_scores
+    assert record.intent == "complaint"
+    assert TextClassifier.load(default_model("journey") / "touchpoints").lexical.char_ngrams == (2, 5)
 
 
 def test_scores_are_given_for_every_touchpoint_and_order_follows_them(journey_pipeline):
