@@ -7,6 +7,7 @@
     .venv/bin/python scripts/train_journey.py --journey-view  # CV of a `journey` encoder view, write nothing
     .venv/bin/python scripts/train_journey.py --weak-churn 100 300 --weak-weight 1 0.5  # CV of weak churn labels
     .venv/bin/python scripts/train_journey.py --team-weight 1 0.5  # CV with / without the team's labels
+    .venv/bin/python scripts/train_journey.py --shipped-recipe --cv-only --recipe-change '{"seeds": 3}'  # one change
 
 The models learn from journey_train and from the team's labels of other rows of the same shared train
 splits (`src/voc_nlp/training/labels/journey_team.jsonl`, its README says how they were made). The
