@@ -181,6 +181,22 @@ def test_a_touchpoint_added_to_the_taxonomy_is_tagged_without_training(journey_p
         assert any(e["touchpoint"] == "parking" for e in record.touchpoint_evidence)
 
 
+def test_a_taxonomy_threshold_raises_a_learned_touchpoints_bar(journey_pipeline, tmp_path):
+    # An analyst who wants precision over recall for one touchpoint sets its bar in the taxonomy.
+    texts = ["I have written to support four times and they never answered my emails.",
+             "Impossible de me connecter à mon compte, mot de passe refusé."]
+    before = journey_pipeline.enrich_texts(texts)
+    assert all("email" in r.touchpoints for r in before), [r.touchpoint_scores for r in before]
+
+    path = tmp_path / "strict_email.yaml"
+    path.write_text("extends: default\ntouchpoints:\n  - id: email\n    threshold: 0.7\n")
+    strict = Pipeline.from_dict(_config(taxonomy=str(path)), base_dir=default_pipeline_dir())
+    after = strict.enrich_texts(texts)
+    for b, a in zip(before, after):
+        assert a.touchpoints == [tp for tp in b.touchpoints if tp != "email"]
+        assert a.touchpoint_scores == b.touchpoint_scores  # the bar moved, not the scores
+
+
 def test_enrich_taxonomy_flag_reports_a_broken_file(tmp_path, capsys):
     from voc_nlp.cli.__main__ import main
 

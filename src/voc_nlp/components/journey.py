@@ -174,6 +174,12 @@ class JourneyTagger(Component):
         self.learned = [tp for tp in learned if tp in self.ids]
         self.learned_columns = [learned.index(tp) for tp in self.learned]
         self.learned_thresholds = self.parts["touchpoints"].thresholds()[self.learned_columns] if learned else None
+        if self.learned_thresholds is not None:
+            # A `threshold:` in the taxonomy is the analyst's bar for that touchpoint, learned or not
+            # (e.g. a higher one where precision matters more than recall).
+            own = [taxonomy.touchpoint(tp).threshold for tp in self.learned]
+            self.learned_thresholds = np.array([t if t is not None else m for t, m in zip(own, self.learned_thresholds)],
+                                               dtype=np.float32)
         # Touchpoints the model does not know: prototypes from the taxonomy text, encoded once.
         self.new = [tp for tp in self.ids if tp not in self.learned]
         texts, owners = [], []
