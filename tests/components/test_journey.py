@@ -5,6 +5,7 @@ The examples are written for these tests, not taken from any training or dev set
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -149,6 +150,54 @@ def test_a_complaint_is_a_pain_point_even_when_calm(pipeline):
     record = pipeline.enrich_texts(["The invoice for March lists a service I never ordered."])[0]
     assert record.intent == "complaint"
     assert record.pain_point is True
+
+
+# -- the accurate profile ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def accurate_journey():
+    steps = yaml.safe_load(default_config().read_text())["pipeline"]
+    return Pipeline.from_config(overrides={"profile": "accurate", "pipeline": steps[: steps.index("signals") + 1]})
+
+
+def _read(pipe: Pipeline, texts: list[str], zeroed: str | None = None) -> list[dict]:
+    """The records of `texts`, with the encoder view `zeroed` (if any) set to zero before the steps after it."""
+    from voc_nlp.training.journey import embed_items
+
+    docs = embed_items(pipe, [{"id": str(i), "text": t} for i, t in enumerate(texts)])
+    for doc in docs:
+        if zeroed:
+            doc.views[zeroed] = np.zeros_like(doc.views[zeroed])
+    names = [s.name for s in pipe.steps]
+    for step in pipe.steps[names.index("embed") + 1:]:
+        step(docs)
+    return [d.record.to_dict() for d in docs]
+
+
+def test_the_accurate_profile_reads_the_e5_view_too(accurate_journey):
+    steps = {s.name: s for s in accurate_journey.steps}
+    for name in ("journey", "signals"):
+        assert steps[name].views == ("base", "affect_emotions", "e5_sentiment")
+        assert "doc.views.e5_sentiment" in steps[name].requires
+    texts = ["Hello, I would like to cancel my subscription at the end of this month please.",
+             "The saleswoman in the shop was rude and ignored us for ten minutes.",
+             "Le service client ne répond jamais aux réclamations.",
+             "What time does the Lyon store open on Sundays?"]
+    records = _read(accurate_journey, texts)
+    provenance = ("source_file", "model_version")
+    assert [{k: v for k, v in r.to_dict().items() if k not in provenance} for r in accurate_journey.enrich_texts(texts)
+            ] == [{k: v for k, v in r.items() if k not in provenance} for r in records]  # as the pipeline reads them
+    assert records[0]["churn_risk"] is True and records[3]["churn_risk"] is False
+    assert "staff" in records[1]["touchpoints"] and records[1]["intent"] == "complaint"
+    assert "customer_support" in records[2]["touchpoints"] and records[3]["intent"] == "question"
+    # The e5 part counts: with its vectors zeroed, the same models read the same texts otherwise.
+    blind = _read(accurate_journey, texts, zeroed="e5_sentiment")
+
+    def moved(key):
+        return max(abs(a[key][k] - b[key][k]) for a, b in zip(records, blind) for k in a[key])
+    assert moved("touchpoint_scores") > 0.05 and moved("intent_scores") > 0.05
+    # Churn risk leans on its word head (share 0.6), so the e5 half moves it less, but it moves.
+    assert max(abs(a["churn_risk_score"] - b["churn_risk_score"]) for a, b in zip(records, blind)) > 0.004
 
 
 # -- the taxonomy stays data ---------------------------------------------------------------

@@ -209,3 +209,26 @@ def test_touchpoint_sentiment_told_the_touchpoint_reads_the_same_words_two_ways(
     assert readings(True) == ["neutral", "negative"]
     blind = readings(False)
     assert blind[0] == blind[1]  # the same inputs: one reading for both
+
+
+def test_a_profile_that_adds_a_view_reuses_the_cached_vectors_and_encodes_only_its_own(tmp_path):
+    from voc_nlp.pipeline import Pipeline
+    from voc_nlp.training.journey import embed_items
+
+    steps = {"pipeline": ["units", "language", "embed"]}
+    items = [{"id": "a", "text": "The parcel came late. Support never answered."},
+             {"id": "b", "text": "Merci pour le remboursement rapide !"}]
+    fast = embed_items(Pipeline.from_config(overrides=steps), items, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("units-*.npz"))) == 1
+    accurate = Pipeline.from_config(overrides={**steps, "profile": "accurate"})
+    docs = embed_items(accurate, items, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("units-*.npz"))) == 2  # the e5 view's file, beside the default one
+    again = embed_items(accurate, items, cache_dir=tmp_path)  # from the cache alone
+    assert len(list(tmp_path.glob("units-*.npz"))) == 2
+    uncached = embed_items(accurate, items)
+    for d, f, a, u in zip(docs, fast, again, uncached):
+        assert np.array_equal(d.vectors, f.vectors) and set(d.views) == {"affect_emotions", "e5_sentiment"}
+        for view in d.views:
+            assert np.array_equal(d.views[view], a.views[view])
+            np.testing.assert_allclose(d.views[view], u.views[view], atol=1e-5)
+        assert d.views["e5_sentiment"].shape == (len(d.unit_inputs), 384)

@@ -153,24 +153,32 @@ def embed_items(pipeline, items: list[dict], cache_dir: str | Path | None = None
 
 
 def _embed(step, docs: list[FeedbackDoc], cache_dir) -> None:
+    """The embed step over `docs`, its vectors kept in `cache_dir`: one file for the main encoder's
+    views and one per extra view (`encoder.extra_views`), so a profile that adds a view (`accurate`'s
+    e5) reuses the vectors the default pipeline cached and computes only its own."""
     import hashlib
 
     if cache_dir is None:
         step(docs)
         return
-    key = "\n".join([step.version] + [t for d in docs for t in ([f"#{len(d.unit_inputs)}"] + d.unit_inputs)])
-    path = Path(cache_dir) / f"units-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
-    if not path.exists():
-        step(docs)
-        live = [d for d in docs if d.ok]
-        views = {"base": np.vstack([d.vectors for d in live])}
-        views.update({v: np.vstack([d.views[v] for d in live]) for v in (live[0].views if live else {})})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, **views)
-        return
-    views = dict(np.load(path))
+    encoder = step.encoder
+    extra = tuple(getattr(encoder, "extra", ()))
+    parts = [(getattr(encoder, "main", encoder).views_fingerprint,
+              tuple(v for v in ("base",) + encoder.views if v not in extra))]
+    parts += [(encoder.view_fingerprint(v), (v,)) for v in extra]
+    units = [t for d in docs for t in ([f"#{len(d.unit_inputs)}"] + d.unit_inputs)]
+    live = [d for d in docs if d.ok]
+    views = {}
+    for version, names in parts:
+        key = "\n".join([version] + units)
+        path = Path(cache_dir) / f"units-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
+        if not path.exists():
+            fresh = encoder.encode_views([t for d in live for t in d.unit_inputs], names)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(path, **fresh)
+        views.update(np.load(path))
     offset = 0
-    for doc in (d for d in docs if d.ok):
+    for doc in live:
         n = len(doc.unit_inputs)
         doc.vectors = views["base"][offset: offset + n]
         doc.views = {v: m[offset: offset + n] for v, m in views.items() if v != "base"}
