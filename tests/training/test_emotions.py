@@ -31,6 +31,21 @@ def test_row_weights_decide_which_label_a_multilabel_head_learns():
     assert delight > anger + 0.3
 
 
+def test_a_label_weighed_zero_is_not_learnt_and_the_others_are():
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 1, (200, 8)).astype(np.float32)
+    y = np.zeros((200, 3), dtype=np.int8)
+    y[:, 1] = 1  # every row delight
+    rows = np.ones(200, dtype=np.float32)
+    learnt = fit_mlp_head(x, y, LABELS, multilabel=True, hidden=16, seeds=(1,), epochs=200, sample_weight=rows,
+                          label_weight=np.array([1, 1, 1], dtype=np.float32)).predict_proba(x[:20])
+    ignored = fit_mlp_head(x, y, LABELS, multilabel=True, hidden=16, seeds=(1,), epochs=200, sample_weight=rows,
+                           label_weight=np.array([1, 0, 1], dtype=np.float32)).predict_proba(x[:20])
+    assert learnt[:, 1].mean() > 0.75 and ignored[:, 1].mean() < learnt[:, 1].mean() - 0.2
+    # anger and neutral (never on) are learnt alike with or without delight's loss
+    assert ignored[:, [0, 2]].mean() < 0.3 and learnt[:, [0, 2]].mean() < 0.3
+
+
 def test_row_weights_reach_the_lexical_head():
     texts = ["so angry today"] * 20 + ["so angry today"] * 20 + ["lovely day"] * 20
     y = np.zeros((60, 3), dtype=np.int8)
