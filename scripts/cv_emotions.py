@@ -29,7 +29,16 @@ data. No dev split is read.
 
 `--team` adds the team's labels of shared train rows (`voc_nlp.training.journey.TEAM_LABELS`) as CX
 emotion rows weighed as journey_train, to the training folds only (never scored). Measured, not
-adopted (README, *Emotions (issue 20)*)."""
+adopted (README, *Emotions (issue 20)*).
+
+Levers on frustration (`--no-rules` skips the rules; every variant also prints its per-fold figures):
+`--label-weights frustration=2` (a label's weight in the head's loss), `--tweeteval-weight` (TweetEval
+emotion rows against a GoEmotions row), `--tweeteval-unknown` (no loss for the CX labels TweetEval's 4
+classes cannot express), `--label-shares frustration=…` (that label's lexical share in the log-odds
+fusion, post hoc) and `--views base,affect_emotions`. Measured (2026-12-07, weight 5, fused by the
+log-odds), none adopted: mean 0.650 shipped; frustration's share 0.3-0.8 0.650-0.647; its loss weight 2
+0.650; TweetEval 0.5 / 0.25 / 0 0.652 / 0.652 / 0.649 (a fold loses 0.003-0.004); TweetEval unknown
+labels masked 0.652; two views 0.647. Frustration stays 0.415 +- 0.01 (README, *Emotions (issue 20)*)."""
 
 from __future__ import annotations
 
@@ -179,12 +188,15 @@ def main() -> None:
                              "TEAM_LABELS), weighed as journey_train; never scored")
     parser.add_argument("--tweeteval-weight", type=float, default=1.0,
                         help="each TweetEval emotion row's weight against a GoEmotions row")
+    parser.add_argument("--no-rules", action="store_true", help="skip the rules (the heads' figures only)")
     parser.add_argument("--label-weights", default="",
                         help="labels' weights in the head's loss, e.g. frustration=2 (others 1)")
+    parser.add_argument("--tweeteval-unknown", action="store_true",
+                        help="TweetEval rows say nothing about the CX labels its 4 classes cannot express "
+                             "(frustration, worry, confusion, gratitude): no loss there, rather than negatives")
     parser.add_argument("--label-shares", default="",
                         help="one label's lexical share in the log-odds fusion to compare with the shipped 0.5, "
                              "e.g. frustration=0.3,0.7 (post hoc, on the same out-of-fold probabilities)")
-    parser.add_argument("--no-rules", action="store_true", help="skip the rules (the heads' figures only)")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/voc-nlp-cache"))
     parser.add_argument("--out", type=Path, default=ROOT / ".cache" / "cv_emotions.json")
     args = parser.parse_args()
@@ -227,6 +239,12 @@ def main() -> None:
     for part in filter(None, args.label_weights.split(",")):
         name, value = part.split("=")
         label_weight[labels.index(name)] = float(value)
+    if args.tweeteval_unknown:
+        expressed = {e for c in ("anger", "joy", "optimism", "sadness") for e in taxonomy.emotions_from_tweeteval(c)}
+        unknown = [j for j, e in enumerate(labels) if e not in expressed | {neutral}]
+        label_weight = np.tile(label_weight, (len(frame), 1))
+        label_weight[np.ix_((frame["domain"] == "tweeteval_emotion").to_numpy(), unknown)] = 0
+        log(f"TweetEval rows: no loss for {', '.join(labels[j] for j in unknown)}", flush=True)
     recipe = dict(seeds=(SEED,), hidden=args.hidden, student_hidden=args.hidden, epochs=args.epochs, seed=SEED,
                   fusion=args.fusion, encoder=views_fingerprint(encoder, views),
                   label_weight=label_weight if (label_weight != 1).any() else None)

@@ -46,6 +46,22 @@ def test_a_label_weighed_zero_is_not_learnt_and_the_others_are():
     assert ignored[:, [0, 2]].mean() < 0.3 and learnt[:, [0, 2]].mean() < 0.3
 
 
+def test_a_row_masked_for_a_label_is_no_negative_of_it():
+    # Half the rows delight, half (same blob) not: masked, the second half says nothing about delight.
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 1, (200, 8)).astype(np.float32)
+    y = np.zeros((200, 3), dtype=np.int8)
+    y[:100, 1] = 1
+    y[100:, 2] = 1
+    rows = np.ones(200, dtype=np.float32)
+    mask = np.ones((200, 3), dtype=np.float32)
+    mask[100:, 1] = 0
+    fit = dict(multilabel=True, hidden=16, seeds=(1,), epochs=200, sample_weight=rows)
+    plain = fit_mlp_head(x, y, LABELS, **fit).predict_proba(x)[:, 1].mean()
+    masked = fit_mlp_head(x, y, LABELS, label_weight=mask, **fit).predict_proba(x)[:, 1].mean()
+    assert masked > plain + 0.2
+
+
 def test_row_weights_reach_the_lexical_head():
     texts = ["so angry today"] * 20 + ["so angry today"] * 20 + ["lovely day"] * 20
     y = np.zeros((60, 3), dtype=np.int8)

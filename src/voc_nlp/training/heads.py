@@ -41,7 +41,8 @@ def fit_mlp_head(
     (softmax heads): one weight per row instead (e.g. `mix_weights`: classes
     balanced within each domain, domains weighed against each other).
     `label_weight` (multilabel heads with `sample_weight`): one weight per label's
-    binary loss (default 1 each).
+    binary loss (default 1 each), or one per row and label (0: the row says
+    nothing about that label).
     """
     if sample_weight is not None:
         class_weight = np.ones(len(labels), dtype=np.float32)
@@ -107,7 +108,12 @@ def _fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight, sample_
             out = model(xt[idx])
             if multilabel and sw is not None:
                 per_label = nn.functional.binary_cross_entropy_with_logits(out, yt[idx], reduction="none")
-                per_row = (per_label * lw).sum(1) / lw.sum() if lw is not None else per_label.mean(1)
+                if lw is None:
+                    per_row = per_label.mean(1)
+                elif lw.dim() == 1:
+                    per_row = (per_label * lw).sum(1) / lw.sum()
+                else:  # per row and label: a masked cell adds nothing to its row's loss
+                    per_row = (per_label * lw[idx]).sum(1) / lw.shape[1]
                 loss = (per_row * sw[idx]).sum() / sw[idx].sum()
             elif multilabel:
                 loss = nn.functional.binary_cross_entropy_with_logits(out, yt[idx])
