@@ -191,9 +191,8 @@ def main() -> None:
     parser.add_argument("--no-rules", action="store_true", help="skip the rules (the heads' figures only)")
     parser.add_argument("--label-weights", default="",
                         help="labels' weights in the head's loss, e.g. frustration=2 (others 1)")
-    parser.add_argument("--tweeteval-unknown", action="store_true",
-                        help="TweetEval rows say nothing about the CX labels its 4 classes cannot express "
-                             "(frustration, worry, confusion, gratitude): no loss there, rather than negatives")
+    # TweetEval's 4 classes cannot say frustration, worry, confusion or gratitude: unknown, not negatives.
+    parser.add_argument("--tweeteval-unknown", action="store_true", help="no loss on TweetEval rows for the labels it cannot say")
     parser.add_argument("--label-shares", default="",
                         help="one label's lexical share in the log-odds fusion to compare with the shipped 0.5, "
                              "e.g. frustration=0.3,0.7 (post hoc, on the same out-of-fold probabilities)")
