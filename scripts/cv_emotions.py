@@ -192,7 +192,8 @@ def main() -> None:
     parser.add_argument("--label-weights", default="",
                         help="labels' weights in the head's loss, e.g. frustration=2 (others 1)")
     # TweetEval's 4 classes cannot say frustration, worry, confusion or gratitude: unknown, not negatives.
-    parser.add_argument("--tweeteval-unknown", action="store_true", help="no loss on TweetEval rows for the labels it cannot say")
+    parser.add_argument("--tweeteval-unknown", action="store_true",
+                        help="no loss on TweetEval rows for the labels it cannot say")
     parser.add_argument("--label-shares", default="",
                         help="one label's lexical share in the log-odds fusion to compare with the shipped 0.5, "
                              "e.g. frustration=0.3,0.7 (post hoc, on the same out-of-fold probabilities)")
@@ -278,7 +279,8 @@ def main() -> None:
                 thresholds = crossfit_thresholds({"head": head_probs, "logit": scores}, y, labels, folds, pool,
                                                  english, "logit")
                 name = f"{variant_name(weight, 'logit')}, {label} share {share:g}"
-                results["variants"][name] = variant_figures(frame, y, labels, neutral, scores, thresholds, english, True)
+                results["variants"][name] = variant_figures(frame, y, labels, neutral, scores, thresholds, english,
+                                                            True)
                 log(name, json.dumps(results["variants"][name]), flush=True)
         results.setdefault("thresholds_pooled_oof", {})[f"{weight:g}"] = {
             "head": f1_best_thresholds(head_probs[pool], y[pool], labels),
