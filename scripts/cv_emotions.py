@@ -192,8 +192,7 @@ def main() -> None:
     parser.add_argument("--label-weights", default="",
                         help="labels' weights in the head's loss, e.g. frustration=2 (others 1)")
     # TweetEval's 4 classes cannot say frustration, worry, confusion or gratitude: unknown, not negatives.
-    parser.add_argument("--tweeteval-unknown", action="store_true",
-                        help="no loss on TweetEval rows for the labels it cannot say")
+    parser.add_argument("--tweeteval-unknown", action="store_true", help="TweetEval rows: no loss on labels it lacks")
     parser.add_argument("--label-shares", default="",
                         help="one label's lexical share in the log-odds fusion to compare with the shipped 0.5, "
                              "e.g. frustration=0.3,0.7 (post hoc, on the same out-of-fold probabilities)")
