@@ -38,7 +38,8 @@ classes cannot express), `--label-shares frustration=…` (that label's lexical 
 fusion, post hoc) and `--views base,affect_emotions`. Measured (2026-12-07, weight 5, fused by the
 log-odds), none adopted: mean 0.650 shipped; frustration's share 0.3-0.8 0.650-0.647; its loss weight 2
 0.650; TweetEval 0.5 / 0.25 / 0 0.652 / 0.652 / 0.649 (a fold loses 0.003-0.004); TweetEval unknown
-labels masked 0.652; these three together 0.649; two views 0.647. Frustration stays 0.415 +- 0.01 (README, *Emotions (issue 20)*)."""
+labels masked 0.652; these three together 0.649; two views 0.647. Frustration stays 0.415 +- 0.01
+(README, *Emotions (issue 20)*)."""
 
 from __future__ import annotations
 
