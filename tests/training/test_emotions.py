@@ -1,6 +1,7 @@
 """The emotion recipe's pieces: weighted multi-label heads, thresholds chosen on out-of-fold rows."""
 
 import numpy as np
+import pytest
 
 from voc_nlp.lexical import LexicalHead
 from voc_nlp.training.emotions import decide, f1_best_thresholds, out_of_fold
@@ -60,6 +61,8 @@ def test_a_row_masked_for_a_label_is_no_negative_of_it():
     plain = fit_mlp_head(x, y, LABELS, **fit).predict_proba(x)[:, 1].mean()
     masked = fit_mlp_head(x, y, LABELS, label_weight=mask, **fit).predict_proba(x)[:, 1].mean()
     assert masked > plain + 0.2
+    with pytest.raises(ValueError, match="sample_weight"):  # a weight that would be silently ignored
+        fit_mlp_head(x, y, LABELS, multilabel=True, hidden=16, seeds=(1,), epochs=1, label_weight=mask)
 
 
 def test_row_weights_reach_the_lexical_head():

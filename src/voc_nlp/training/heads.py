@@ -44,6 +44,8 @@ def fit_mlp_head(
     binary loss (default 1 each), or one per row and label (0: the row says
     nothing about that label).
     """
+    if label_weight is not None and not (multilabel and sample_weight is not None):
+        raise ValueError("label_weight applies to a multilabel head trained with sample_weight")
     if sample_weight is not None:
         class_weight = np.ones(len(labels), dtype=np.float32)
     elif multilabel or not balanced:
