@@ -314,6 +314,7 @@ class JourneyTrainer:
                 ty = np.vstack([ty, np.eye(len(taxonomy.touchpoint_ids), dtype=int)[ex_owner]])
             known = [j for j in range(ty.shape[1]) if ty[:, j].sum() >= self.min_examples]
             labels = [taxonomy.touchpoint_ids[j] for j in known]
+
             def fit_touchpoints(turns=None):  # turns: `_chat_turn_rows`, extra training rows
                 x_, t_, y_, w_, weight_ = (tx, tt, ty, tw, tweight) if turns is None else (
                     np.vstack([tx, turns[0]]), tt + turns[1], np.vstack([ty, turns[2]]),
