@@ -8,6 +8,7 @@
     .venv/bin/python scripts/train_journey.py --journey-view  # CV of a `journey` encoder view, write nothing
     .venv/bin/python scripts/train_journey.py --weak-churn 100 300 --weak-weight 1 0.5  # CV of weak churn labels
     .venv/bin/python scripts/train_journey.py --team-weight 1 0.5  # CV with / without the team's labels
+    .venv/bin/python scripts/train_journey.py --chats evidence:1 all:0.25  # CV of chats' decisions and turns
 
 The models learn from journey_train and from the team's labels of other rows of the same shared train
 splits (`src/voc_nlp/training/labels/journey_team.jsonl`, its README says how they were made). The
@@ -55,6 +56,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import inspect
 import itertools
 import json
 import shutil
@@ -68,7 +70,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from voc_nlp.components.journey import JourneyTagger  # noqa: E402
+from voc_nlp.components.journey import CHAT_POOLING, JourneyTagger  # noqa: E402
 from voc_nlp.components.signals import CXSignals  # noqa: E402
 from voc_nlp.paths import default_config  # noqa: E402
 from voc_nlp.pipeline import Pipeline, read_config  # noqa: E402
@@ -137,6 +139,24 @@ SHIPPED = {**CHOSEN, "per_part": {"phase": {"hidden": 256}, "touchpoints": {"hid
 # a touchpoint's score raised toward its best clause's (the unit's vector with the clause's words, read by
 # the touchpoint classifier) by 0.25: about +0.003 (micro-F1 0.723 / 0.817, macro 0.699 / 0.567, tagged
 # 0.717 / 0.884), by 0.5 +0.003, by 1 -0.006.
+# Chats' touchpoint recall, measured on the grid's recipe (`--chats evidence:1 all:0.25 --threads 1`, 64 min
+# on one loaded thread; blended mean, then the 326 chats' own touchpoint micro-F1 / macro-F1 / touchpoint
+# sentiment; SHIPPED at its decisions 0.6863, chats 0.599 / 0.632 / 0.448, tagged 0.618), none adopted:
+# - pooled from the turns' probabilities at the item threshold 0.3 (no parameter of their own): max
+#   0.6862 (chats 0.563 / 0.626 / 0.507), noisy-OR 0.6862 (0.540 / 0.615 / 0.552, tagged 0.776),
+#   softmax(p / 0.1), its temperature fixed, not tuned, 0.6865 (0.580 / 0.639 / 0.495). Chats' touchpoint
+#   sentiment rises by 0.05-0.10 and their micro-F1 falls by 0.02-0.06 (more touchpoints than a chat
+#   names); the mean moves -0.0001 to +0.0002, within noise; max and noisy-OR lower it.
+# - a chat threshold of its own (an extra parameter): at best 0.6866 (noisy-OR at 0.5; 0.589 / 0.647 /
+#   0.481); the mean reading at 0.2 0.6864 (0.563 / 0.612 / 0.530): far short of EXTRA_PARAMETERS_BAR.
+# - chats' customer turns as extra touchpoint training items (`chat_turns`; only the touchpoint models
+#   change): each turn labelled with the touchpoints whose evidence it is, weight 1: 0.6849
+#   (0.602 / 0.641 / 0.441; real items' touchpoint sentiment 0.722 -> 0.714, micro-F1 0.810 -> 0.808),
+#   at its best decisions (noisy-OR, chat threshold 0.4) 0.6854; every turn with all of the chat's
+#   touchpoints at weight 0.25: 0.6853 (0.601 / 0.631 / 0.439, tagged 0.635 but right where tagged 0.690
+#   against 0.726; real items' touchpoint sentiment 0.718, macro-F1 0.565 -> 0.558), at best 0.6859
+#   (noisy-OR, chat threshold 0.5). Both lower the mean: the turns teach the item reading less than
+#   they cost it. The softmax pooling's temperature counts as a parameter (`extra_parameters`).
 VIEW_SETS = [("base", VIEW), ("base", "affect_emotions", VIEW)]
 VIEW_SHARES = [0.8, 0.7, 0.5]
 # Decisions, read from the same fitted models: the probability a touchpoint needs
@@ -149,6 +169,13 @@ PER_TOUCHPOINT = "per touchpoint"
 EXTRA_PARAMETERS_BAR = 0.005
 TOUCHPOINT_THRESHOLDS = [0.5, 0.4, 0.3, PER_TOUCHPOINT]
 UNIT_MAX = [False, True]
+# --chats: chats (customer turns as units; written transcripts only, none among the real items), how a
+# chat's touchpoint probabilities are pooled from its turns (the component's chat_pooling) and the
+# probability a touchpoint needs in a chat (chat_threshold; the item threshold when None), read from the
+# same fitted models on the chats alone, every other item keeping the shared threshold's record
+# (unit_max off). A chat threshold of its own is an extra parameter (EXTRA_PARAMETERS_BAR); a pooling is
+# a decision like unit_max. Measured, not adopted (figures beside SHIPPED), so not in the default grid.
+CHAT_THRESHOLDS = [0.2, 0.3, 0.4, 0.5]
 SIGNAL_THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]
 # The team's labels: rows of shared train splits, labelled by the team by journey_train's rules.
 # --team-weight, CV blended mean (SHIPPED without them 0.657): 865 items at weight 1 0.666, at 0.5
@@ -170,11 +197,12 @@ WEAK_KEYS = ("weak_churn", "weak_weight")
 # fold: touchpoint micro-F1 0.707 -> 0.697, touchpoint sentiment 0.548 -> 0.535.
 
 
-def tag_journey(docs, model_dir, taxonomy, encoder, unit_max=False) -> list[dict]:
-    """Run the journey component of a saved model over embedded docs; records as dicts."""
+def tag_journey(docs, model_dir, taxonomy, encoder, **decisions) -> list[dict]:
+    """Run the journey component of a saved model over embedded docs; records as dicts.
+    `decisions`: the component's unit_max, chat_pooling, chat_threshold."""
     for doc in docs:  # fresh decisions on every run
         doc.record.touchpoints, doc.record.touchpoint_sentiment = [], {}
-    JourneyTagger(taxonomy, encoder, model=str(model_dir / "journey"), unit_max=unit_max)(docs)
+    JourneyTagger(taxonomy, encoder, model=str(model_dir / "journey"), **decisions)(docs)
     return [doc.record.to_dict() for doc in docs]
 
 
@@ -258,14 +286,14 @@ def summary(items, records, taxonomy) -> dict:
 
 
 def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey=None,
-                   weak=None, team=None) -> list[tuple[dict, dict]]:
+                   weak=None, team=None, chat_decisions=False) -> list[tuple[dict, dict]]:
     """Out-of-fold figures for trainer settings `params` under every decision setting.
 
     `ex_views`: the taxonomy's example phrases in each encoder view. `journey`: per fold, the docs
     and example vectors with the `journey` view of the adapter tuned without that fold
     (`fold_journey_views`); needed when `params` reads that view. `weak`: (docs, items) of weak
     churn-risk requests, and `team`: (docs, items) of the team's labels, added to every fold's training
-    items (`fit`), never scored."""
+    items (`fit`), never scored. `chat_decisions`: also every chat pooling and chat threshold (--chats)."""
     if VIEW in params["views"] and journey is None:
         raise ValueError("the journey view needs per-fold adapters (fold_journey_views)")
 
@@ -279,6 +307,7 @@ def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, jour
     trainers = [fit([fold_docs(f)[i] for i in train], [items[i] for i in train], taxonomy, fold_examples(f), params,
                     weak, team) for f, (train, _) in enumerate(folds)]
     ids = taxonomy.touchpoint_ids
+    chats = {i for i, d in enumerate(docs) if d.ok and any(u.speaker for u in d.scored_units)}
     gold = np.array([[int(tp in (item.get("touchpoints") or [])) for tp in ids] for item in items])
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -304,6 +333,15 @@ def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, jour
             journeys[PER_TOUCHPOINT, unit_max] = out_of_fold(
                 run, lambda f: best_thresholds(scores[outside[f]], gold[outside[f]], ids))
             journeys["chosen", unit_max] = best_thresholds(scores, gold, ids)  # for the shipped model
+        chat_journeys = {}  # (chat_pooling, chat_threshold) -> {item index: record}, chats alone
+        for f, (_, test) in enumerate(folds if chat_decisions else []):
+            model = Path(tmp) / f"fold{f}"
+            save(trainers[f], model, 0.5, 0.5, 0.5)  # chats take chat_threshold
+            mine = [i for i in test if i in chats]
+            for pooling, t in itertools.product(CHAT_POOLING, CHAT_THRESHOLDS):
+                records = tag_journey([fold_docs(f)[i] for i in mine], model, taxonomy, encoder,
+                                      chat_pooling=pooling, chat_threshold=t)
+                chat_journeys.setdefault((pooling, t), {}).update(zip(mine, records))
         signals = {t: out_of_fold(tag_signals, signals=t) for t in SIGNAL_THRESHOLDS}
 
     real = [i for i, item in enumerate(items) if item.get("source") != "synthetic"]
@@ -315,20 +353,35 @@ def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, jour
     churn = max(SIGNAL_THRESHOLDS, key=lambda t: (f1("churn_risk", t), -abs(t - 0.5)))
     signal_records = [{"intent": a["intent"], "effort": b["effort"], "churn_risk": c["churn_risk"]}
                       for a, b, c in zip(signals[0.5], signals[effort], signals[churn])]
+    by_threshold = {t: {part: {k: round(v, 3) for k, v in signal_metrics([items[i] for i in rows],
+                                                                         [signals[t][i] for i in rows]).items()}
+                        for part, rows in (("all", range(len(items))), ("real", real))}
+                    for t in SIGNAL_THRESHOLDS}
+    chat_rows = sorted(chats)
     out = []
+
+    def scored(setting, journey):
+        recs = [{**j, **s} for j, s in zip(journey, signal_records)]
+        return setting, {"all": summary(items, recs, taxonomy),
+                         "real": summary([items[i] for i in real], [recs[i] for i in real], taxonomy),
+                         "chat": summary([items[i] for i in chat_rows], [recs[i] for i in chat_rows], taxonomy),
+                         "signals": by_threshold}
     for threshold, unit_max in itertools.product(TOUCHPOINT_THRESHOLDS, UNIT_MAX):
-        recs = [{**j, **s} for j, s in zip(journeys[threshold, unit_max], signal_records)]
-        setting = {**params, "threshold": threshold, "unit_max": unit_max,
-                   "effort_threshold": effort, "churn_risk_threshold": churn}
+        setting = {**params, "threshold": threshold, "unit_max": unit_max, "chat_pooling": "mean",
+                   "chat_threshold": None, "effort_threshold": effort, "churn_risk_threshold": churn}
         if threshold == PER_TOUCHPOINT:
             setting["touchpoint_thresholds"] = journeys["chosen", unit_max]
-        out.append((setting, {
-            "all": summary(items, recs, taxonomy),
-            "real": summary([items[i] for i in real], [recs[i] for i in real], taxonomy),
-            "signals": {t: {part: {k: round(v, 3) for k, v in signal_metrics([items[i] for i in rows],
-                                                                             [signals[t][i] for i in rows]).items()}
-                            for part, rows in (("all", range(len(items))), ("real", real))}
-                        for t in SIGNAL_THRESHOLDS}}))
+        out.append(scored(setting, journeys[threshold, unit_max]))
+    chat_grid = itertools.product(TOUCHPOINT_THRESHOLDS[:-1], CHAT_POOLING, CHAT_THRESHOLDS) if chat_decisions else ()
+    for threshold, pooling, t in chat_grid:
+        if pooling == "mean" and t == threshold:
+            continue  # the shared threshold's own row
+        journey = list(journeys[threshold, False])
+        for i, record in chat_journeys[pooling, t].items():
+            journey[i] = record
+        out.append(scored({**params, "threshold": threshold, "unit_max": False, "chat_pooling": pooling,
+                           "chat_threshold": None if t == threshold else t, "effort_threshold": effort,
+                           "churn_risk_threshold": churn}, journey))
     return out
 
 
@@ -359,6 +412,10 @@ def main() -> int:
                              "decisions (thresholds, unit_max), then fit them (a quicker rebuild, ~10-20 min)")
     parser.add_argument("--team-labels", type=Path, default=TEAM_LABELS,
                         help=f"the team's labels of shared train rows (default: {TEAM_LABELS.relative_to(ROOT)})")
+    parser.add_argument("--chats", nargs="*", metavar="MODE:W",
+                        help="CV only, writes nothing: the shipped recipe with the chats' decisions (turn pooling, chat "
+                             "threshold), then with chats' customer turns as extra touchpoint training items (MODE "
+                             "evidence or all, JourneyTrainer's chat_turns) at weight W")
     parser.add_argument("--team-weight", type=float, nargs="+", metavar="W",
                         help="CV only, writes nothing: the shipped recipe without the team's labels, then with "
                              "them in the training folds at each weight W, instead of the trainer grid")
@@ -406,6 +463,9 @@ def main() -> int:
     weak = None
     if args.team_weight:
         grid = [{**SHIPPED, "team_weight": w} for w in [0.0] + args.team_weight]
+    elif args.chats is not None:
+        grid = [SHIPPED] + [{**SHIPPED, "chat_turns": mode, "chat_turn_weight": float(w)}
+                            for mode, w in (m.split(":") for m in args.chats)]
     elif args.shipped_recipe:
         grid = [SHIPPED]
     elif args.weak_churn:  # the shipped recipe, then with each count and weight of weak churn labels
@@ -437,19 +497,19 @@ def main() -> int:
             if any(all(r[0][k] == params[k] for k in CHOSEN) for r in results):
                 continue  # a setting already cross-validated
         for setting, cv in cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey, weak,
-                                          team):
+                                          team, chat_decisions=args.chats is not None):
             results.append((setting, cv))
             print(json.dumps({"params": describe(setting),
                               "cv": {k: round(v, 3) for k, v in cv["all"].items()},
-                              "cv_real": {k: round(v, 3) for k, v in cv["real"].items()}}), flush=True)
+                              "cv_real": {k: round(v, 3) for k, v in cv["real"].items()},
+                              "cv_chat": {k: round(cv["chat"][k], 3) for k in CHAT_FIGURES}}), flush=True)
 
     best, cv = max(results, key=lambda r: objective(r[1]))
-    shared = [r for r in results if r[0]["threshold"] != PER_TOUCHPOINT]
-    if best["threshold"] == PER_TOUCHPOINT and shared and objective(cv) - max(
-            objective(r[1]) for r in shared) < EXTRA_PARAMETERS_BAR:
-        best, cv = max(shared, key=lambda r: objective(r[1]))
+    plain = [r for r in results if not extra_parameters(r[0])]
+    if extra_parameters(best) and plain and objective(cv) - max(objective(r[1]) for r in plain) < EXTRA_PARAMETERS_BAR:
+        best, cv = max(plain, key=lambda r: objective(r[1]))
     print(f"chosen by CV: {describe(best)} (mean {objective(cv):.3f}, {time.time() - started:.0f} s)", flush=True)
-    if args.cv_only or args.journey_view or args.weak_churn or args.team_weight:
+    if args.cv_only or args.journey_view or args.weak_churn or args.team_weight or args.chats is not None:
         return 0
     trainer_params = {k: best[k] for k in CHOSEN}
     # The one threshold for every touchpoint is what `voc-nlp train journey` uses on an analyst's labels.
@@ -467,7 +527,7 @@ def main() -> int:
         for part, folder in folders.items():
             shutil.rmtree(folder, ignore_errors=True)
             shutil.copytree(Path(tmp) / part, folder)
-    configured = components["journey"].get("unit_max", JourneyTagger.__init__.__defaults__[-1])
+    configured = components["journey"].get("unit_max", inspect.signature(JourneyTagger).parameters["unit_max"].default)
     if best["unit_max"] != configured:
         where = f"profiles.{args.profile}.components.journey" if args.profile else "components.journey"
         print(f"set {where}.unit_max: {str(best['unit_max']).lower()} in configs/default.yaml")
@@ -533,6 +593,18 @@ def blended(cv: dict, figures: list[str]) -> float:
     (effort F1 on real items 0.364). Real items alone are too few for some labels (20 churn
     positives) and have no chats; the two count the same."""
     return float(np.mean([(cv["all"][f] + cv["real"][f]) / 2 for f in figures]))
+
+
+# What the chats' own figures are printed as (cv_chat).
+CHAT_FIGURES = ["touchpoint_micro_f1", "touchpoint_macro_f1", "touchpoint_sentiment", "touchpoint_sentiment_tagged",
+                "touchpoint_sentiment_found", "phase_macro_f1"]
+
+
+def extra_parameters(setting: dict) -> bool:
+    """Whether a decision adds parameters (24 thresholds instead of one, a chat threshold of its own, the
+    softmax pooling's temperature): then it must beat the best decision without them by EXTRA_PARAMETERS_BAR."""
+    return (setting["threshold"] == PER_TOUCHPOINT or setting.get("chat_threshold") is not None
+            or setting.get("chat_pooling") == "softmax")
 
 
 def objective(cv: dict) -> float:

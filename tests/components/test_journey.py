@@ -256,3 +256,49 @@ def test_enrich_taxonomy_flag_reports_a_broken_file(tmp_path, capsys):
     assert main(["enrich", str(data), "-o", str(tmp_path / "out.jsonl"), "--taxonomy", str(broken), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "broken.yaml:3:" in err and "unknown default phase 'after_sales'" in err
+
+
+def test_turn_pooling_of_a_chats_touchpoint_probabilities():
+    import numpy as np
+
+    from voc_nlp.components.journey import pool_turns
+
+    turns = np.array([[0.2, 0.9], [0.3, 0.1], [0.25, 0.1]])
+    assert np.allclose(pool_turns(turns, "max"), [0.3, 0.9])
+    # A touchpoint a little likely in every turn adds up; one clearly in one turn stays as it was.
+    assert np.allclose(pool_turns(turns, "noisy_or"), [1 - 0.8 * 0.7 * 0.75, 1 - 0.1 * 0.9 * 0.9])
+    soft = pool_turns(turns, "softmax")
+    assert (turns.mean(0) < soft).all() and (soft <= turns.max(0)).all()
+
+
+def test_a_chat_can_pool_its_turns_and_have_a_bar_of_its_own(journey_pipeline):
+    # Knobs measured by cross-validation and left at their defaults (README, Journey tagging and CX
+    # signals): they change a chat's reading and leave every other item as it was.
+    turns = [{"speaker": "customer", "text": "Hi, my parcel still hasn't arrived and the tracking has not moved for ten days."},
+             {"speaker": "agent", "text": "I'm sorry, let me check with the courier."},
+             {"speaker": "customer", "text": "Also you charged my card twice for this order, I want the second payment back."}]
+    frame = pd.DataFrame({"id": ["chat", "review"], "lang": ["en", "en"],
+                          "text": ["", "The parcel came ten days late and my card was charged twice."],
+                          "turns": [json.dumps(turns), None]})
+
+    def enriched(**journey):
+        config = _config()
+        config["components"]["journey"].update(journey)
+        return Pipeline.from_dict(config, base_dir=default_pipeline_dir()).enrich(frame)
+    before = journey_pipeline.enrich(frame)
+    strict, pooled = enriched(chat_threshold=0.9), enriched(chat_pooling="noisy_or")
+    chat_scores = before.iloc[0]["touchpoint_scores"]
+    assert list(strict.iloc[0]["touchpoints"]) == [tp for tp in before.iloc[0]["touchpoints"] if chat_scores[tp] >= 0.9]
+    assert strict.iloc[0]["touchpoint_scores"] == chat_scores  # the bar moved, not the scores
+    # Pooled from the turns, the bill one turn is about is no longer diluted by the parcel turn.
+    assert pooled.iloc[0]["touchpoint_scores"]["billing"] > chat_scores["billing"] + 0.2
+    for after in (strict, pooled):
+        assert list(after.iloc[1]["touchpoints"]) == list(before.iloc[1]["touchpoints"])
+        assert after.iloc[1]["touchpoint_scores"] == before.iloc[1]["touchpoint_scores"]
+
+
+def test_an_unknown_chat_pooling_is_refused():
+    config = _config()
+    config["components"]["journey"]["chat_pooling"] = "sum"
+    with pytest.raises(ValueError, match="chat_pooling"):
+        Pipeline.from_dict(config, base_dir=default_pipeline_dir())
