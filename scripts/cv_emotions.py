@@ -29,7 +29,17 @@ data. No dev split is read.
 
 `--team` adds the team's labels of shared train rows (`voc_nlp.training.journey.TEAM_LABELS`) as CX
 emotion rows weighed as journey_train, to the training folds only (never scored). Measured, not
-adopted (README, *Emotions (issue 20)*)."""
+adopted (README, *Emotions (issue 20)*).
+
+Levers on frustration (`--no-rules` skips the rules; every variant also prints its per-fold figures):
+`--label-weights frustration=2` (a label's weight in the head's loss), `--tweeteval-weight` (TweetEval
+emotion rows against a GoEmotions row), `--tweeteval-unknown` (no loss for the CX labels TweetEval's 4
+classes cannot express), `--label-shares frustration=…` (that label's lexical share in the log-odds
+fusion, post hoc) and `--views base,affect_emotions`. Measured (2026-12-07, weight 5, fused by the
+log-odds), none adopted: mean 0.650 shipped; frustration's share 0.3-0.8 0.650-0.647; its loss weight 2
+0.650; TweetEval 0.5 / 0.25 / 0 0.652 / 0.652 / 0.649 (a fold loses 0.003-0.004); TweetEval unknown
+labels masked 0.652; these three together 0.649; two views 0.647. Frustration stays 0.415 +- 0.01
+(README, *Emotions (issue 20)*)."""
 
 from __future__ import annotations
 
@@ -109,6 +119,16 @@ def variant_figures(frame, y, labels, neutral, scores, thresholds, english, lexi
         if lang == "all":
             out["journey_per_label"] = {k: round(v, 3) for k, v in m["per_label_f1"].items()}
     out["score"] = round((out["goemotions_cx7"]["macro_f1"] + out["journey_all"]) / 2, 4)
+    out["per_fold"] = {}  # does every fold agree with the pooled figures?
+    for k in thresholds:
+        g = [i for i in goe if folds[i] == k]
+        m = multilabel_metrics([gold[i] for i in g], [predicted[i] for i in g], labels, exclude=(neutral,))
+        rows = np.flatnonzero(((frame["domain"] == "journey") & (frame["fold"] == k)).to_numpy())
+        j = multilabel_metrics([gold[i] for i in rows], [predicted[i] for i in rows], labels)
+        out["per_fold"][str(k)] = {"goemotions_cx7": round(m["macro_f1"], 4),
+                                   "frustration": round(m["per_label_f1"]["frustration"], 3),
+                                   "journey_all": round(j["macro_f1"], 4),
+                                   "score": round((m["macro_f1"] + j["macro_f1"]) / 2, 4)}
     return out
 
 
@@ -167,6 +187,16 @@ def main() -> None:
     parser.add_argument("--team", action="store_true",
                         help="also train on the team's labels of shared train rows (voc_nlp.training.journey."
                              "TEAM_LABELS), weighed as journey_train; never scored")
+    parser.add_argument("--tweeteval-weight", type=float, default=1.0,
+                        help="each TweetEval emotion row's weight against a GoEmotions row")
+    parser.add_argument("--no-rules", action="store_true", help="skip the rules (the heads' figures only)")
+    parser.add_argument("--label-weights", default="",
+                        help="labels' weights in the head's loss, e.g. frustration=2 (others 1)")
+    # TweetEval's 4 classes cannot say frustration, worry, confusion or gratitude: unknown, not negatives.
+    parser.add_argument("--tweeteval-unknown", action="store_true", help="TweetEval rows: no loss on labels it lacks")
+    parser.add_argument("--label-shares", default="",
+                        help="one label's lexical share in the log-odds fusion to compare with the shipped 0.5, "
+                             "e.g. frustration=0.3,0.7 (post hoc, on the same out-of-fold probabilities)")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/voc-nlp-cache"))
     parser.add_argument("--out", type=Path, default=ROOT / ".cache" / "cv_emotions.json")
     args = parser.parse_args()
@@ -205,13 +235,29 @@ def main() -> None:
     folds = frame["fold"].to_numpy()
     log(f"embedded {len(frame)} texts in the views {'+'.join(views)} ({x.shape[1]}-d): "
         f"{time.time() - started:.0f} s", flush=True)
+    label_weight = np.ones(len(labels), dtype=np.float32)
+    for part in filter(None, args.label_weights.split(",")):
+        name, value = part.split("=")
+        label_weight[labels.index(name)] = float(value)
+    if args.tweeteval_unknown:
+        expressed = {e for c in ("anger", "joy", "optimism", "sadness") for e in taxonomy.emotions_from_tweeteval(c)}
+        unknown = [j for j, e in enumerate(labels) if e not in expressed | {neutral}]
+        label_weight = np.tile(label_weight, (len(frame), 1))
+        label_weight[np.ix_((frame["domain"] == "tweeteval_emotion").to_numpy(), unknown)] = 0
+        log(f"TweetEval rows: no loss for {', '.join(labels[j] for j in unknown)}", flush=True)
     recipe = dict(seeds=(SEED,), hidden=args.hidden, student_hidden=args.hidden, epochs=args.epochs, seed=SEED,
-                  fusion=args.fusion, encoder=views_fingerprint(encoder, views))
-    log(f"recipe: {json.dumps({k: v for k, v in recipe.items() if k != 'encoder'})}", flush=True)
+                  fusion=args.fusion, encoder=views_fingerprint(encoder, views),
+                  label_weight=label_weight if (label_weight != 1).any() else None)
+    log(f"recipe: {json.dumps({k: v for k, v in recipe.items() if k not in ('encoder', 'label_weight')})}; "
+        f"label weights {args.label_weights or 'all 1'}; TweetEval weight {args.tweeteval_weight:g}", flush=True)
+    shares = {}  # label -> lexical shares to compare (log-odds fusion)
+    if args.label_shares:
+        name, values = args.label_shares.split("=")
+        shares = {name: [float(v) for v in values.split(",")]}
 
     results, fold_heads = {"views": list(views), "variants": {}}, {}
     for weight in (float(w) for w in args.weights.split(",")):
-        weights = emotion_weights(frame, weight)
+        weights = emotion_weights(frame, weight, args.tweeteval_weight)
         t0 = time.time()
         heads = []
         head_probs, lexical_probs = out_of_fold(x, y, units, english, labels, weights, folds, heads=heads,
@@ -225,6 +271,17 @@ def main() -> None:
             results["variants"][name] = variant_figures(frame, y, labels, neutral, probs[fusion or "head"],
                                                         thresholds, english, fusion is not None)
             log(name, json.dumps(results["variants"][name]), flush=True)
+        for label, values in shares.items():
+            for share in values:
+                share_vector = np.full(len(labels), 0.5, dtype=np.float32)
+                share_vector[labels.index(label)] = share
+                scores = fused_scores(head_probs, lexical_probs, english, weight=share_vector, fusion="logit")
+                thresholds = crossfit_thresholds({"head": head_probs, "logit": scores}, y, labels, folds, pool,
+                                                 english, "logit")
+                name = f"{variant_name(weight, 'logit')}, {label} share {share:g}"
+                results["variants"][name] = variant_figures(frame, y, labels, neutral, scores, thresholds, english,
+                                                            True)
+                log(name, json.dumps(results["variants"][name]), flush=True)
         results.setdefault("thresholds_pooled_oof", {})[f"{weight:g}"] = {
             "head": f1_best_thresholds(head_probs[pool], y[pool], labels),
             **{f: f1_best_thresholds(probs[f][pool & english], y[pool & english], labels) for f in FUSIONS}}
@@ -232,10 +289,14 @@ def main() -> None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1))
 
+    if args.no_rules:
+        print_table(results)
+        log(f"done in {time.time() - started:.0f} s; {args.out}", flush=True)
+        return
     # The rules, with the best weight's fold heads (with the lexical head fused by --fusion, as shipped).
     best = max(fold_heads, key=lambda w: results["variants"][variant_name(w, args.fusion)]["score"])
     log(f"rules with journey weight {best:g}", flush=True)
-    weights = emotion_weights(frame, best)
+    weights = emotion_weights(frame, best, args.tweeteval_weight)
     head_probs = np.zeros(y.shape, dtype=np.float32)
     lexical_probs = np.full(y.shape, np.nan, dtype=np.float32)
     for k, (head, lexical) in enumerate(fold_heads[best]):

@@ -17,19 +17,23 @@ pain_points.complaint_score. Each rule is measured on and off, on data it
 was not chosen on (round 1; round 2: the lexical head and the rules on top
 of it). Round 3 measures how an item of several units is read
 (`components.sentiment.item`, `chat_item`, `unit_weights`) over the shipped
-recipe. Round 4, over the shipped recipe: the lexical head's features (word
-1-2-grams, character n-grams, both; `voc_nlp.lexical.LexicalHead.features`)
-and weight, and per-class decision offsets added to each item's
+recipe. Round 4, over the shipped recipe: the lexical head's features
+(`LEXICAL_FEATURES`: word 1-2-grams, or character n-grams beside them) and
+weight, and per-class decision offsets added to each item's
 log-probabilities, chosen by nested cross-validation (on the other folds'
 items, scored on the held fold; `decision_offsets`). Measured, not adopted
 (round 4, 2026-12-07; README, Sentiment (issue 20)): decision offsets, each
 fold's nested choice is none (0.638 either way; in sample neutral +0.1 /
 +0.2 gives 0.634 / 0.627); character n-grams beside the words 0.637 at 0.4
-(clothing 0.592 -> 0.580) and 0.636 at 0.5, instead of them 0.631 / 0.633,
-against 0.638 for the shipped word head. `--team` adds the team's labels
-of shared train rows (`voc_nlp.training.journey.TEAM_LABELS`) to the
-journey domain's training rows; they sit in their original row's fold
-(same text, same hash) and are never scored. No dev split is read.
+(clothing 0.592 -> 0.580) and 0.636 at 0.5, instead of them 0.631 / 0.633
+(measured once with an implementation not kept, branch sentdecide: main's
+LexicalHead always reads the words), against 0.638 for the shipped word head.
+Those figures came from sentdecide's character block; `words+chars` now runs
+main's (`char_ngrams=(2, 5)`, the same char_wb n-grams and cap of 100,000),
+not re-run. `--team` adds the team's labels of shared train rows
+(`voc_nlp.training.journey.TEAM_LABELS`) to the journey domain's training
+rows; they sit in their original row's fold (same text, same hash) and are
+never scored. No dev split is read.
 
 Figures per domain: tweets macro-recall (as TweetEval is scored), clothing
 and books macro-F1, journey accuracy (EN, FR); `score` is their mean.
@@ -159,6 +163,10 @@ def lexical_variants(sentiment: dict, pain: dict, features: tuple[str, ...]) -> 
             for f in features for w in ((0.4,) if f == "words" else (0.4, 0.5))}
 
 
+# Round 4's lexical heads: LexicalHead settings by name (the character block's cap as measured).
+LEXICAL_FEATURES = {"words": {}, "words+chars": {"char_ngrams": (2, 5), "char_max_features": 100_000}}
+
+
 # Decision offsets (round 4): added to an item's log-probabilities of negative and neutral (positive stays 0,
 # only differences count) before its label is taken; the grid's points in order of size, so that of tied
 # points the smallest offsets win.
@@ -259,7 +267,7 @@ def main() -> None:
                         help="1: every rule on and off; 2: `final_variants`; 3: `item_variants`; 4: `lexical_variants` "
                              "and `decision_offsets`")
     parser.add_argument("--lexical-features", default="words,words+chars",
-                        help="round 4: the lexical head's features to compare (voc_nlp.lexical.FEATURES); words first")
+                        help=f"round 4: the lexical heads to compare ({', '.join(LEXICAL_FEATURES)}); words first")
     parser.add_argument("--team", action="store_true",
                         help="also train on the team's labels of shared train rows (voc_nlp.training.journey."
                              "TEAM_LABELS) in the journey domain; never scored")
@@ -273,6 +281,8 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     lexical_features = tuple(args.lexical_features.split(","))
+    if unknown := set(lexical_features) - set(LEXICAL_FEATURES):
+        parser.error(f"--lexical-features {','.join(sorted(unknown))}: one of {', '.join(LEXICAL_FEATURES)}")
     started = time.time()
 
     config = yaml.safe_load(default_config().read_text())
@@ -358,7 +368,8 @@ def main() -> None:
             for features in () if args.round < 2 else lexical_features if args.round == 4 else ("words",):
                 t0 = time.time()
                 both = train & keep
-                bilingual = LexicalHead(weight=0.25, languages=("en", "fr"), class_weight="balanced", features=features)
+                bilingual = LexicalHead(weight=0.25, languages=("en", "fr"), class_weight="balanced",
+                                        **LEXICAL_FEATURES[features])
                 bilingual.fit([normalize_social(t) for t in mix["text"][both]],
                               np.eye(3, dtype=np.float32)[y[both]], LABELS)
                 raw = bilingual.predict_proba([normalize_social(t) for t in mix["text"][calib]])

@@ -4,9 +4,12 @@
     .venv/bin/python scripts/train_journey.py --cv-only       # print the CV figures, write nothing
     .venv/bin/python scripts/train_journey.py --shipped-recipe  # no trainer grid: the shipped settings
     .venv/bin/python scripts/train_journey.py --dev           # also print journey_dev (final check only)
+    .venv/bin/python scripts/train_journey.py --shipped-recipe --profile accurate  # models/journey_e5, cx_signals_e5
     .venv/bin/python scripts/train_journey.py --journey-view  # CV of a `journey` encoder view, write nothing
     .venv/bin/python scripts/train_journey.py --weak-churn 100 300 --weak-weight 1 0.5  # CV of weak churn labels
     .venv/bin/python scripts/train_journey.py --team-weight 1 0.5  # CV with / without the team's labels
+    .venv/bin/python scripts/train_journey.py --chats evidence:1 all:0.25  # CV of chats' decisions and turns
+    .venv/bin/python scripts/train_journey.py --shipped-recipe --cv-only --recipe-change '{"seeds": 3}'  # one change
 
 The models learn from journey_train and from the team's labels of other rows of the same shared train
 splits (`src/voc_nlp/training/labels/journey_team.jsonl`, its README says how they were made). The
@@ -32,6 +35,12 @@ out-of-fold figures through the same components (about 20 minutes on one
 thread). Measured, not adopted: see the README ("Journey tagging and CX
 signals").
 
+--profile NAME trains the models of a profile of the config (`profiles:` in configs/default.yaml) and
+writes them where that profile reads them: `accurate` computes the e5 view for sentiment anyway, so its
+journey and signal models read it beside the recipe's views (models/journey_e5, models/cx_signals_e5;
+CV blended mean 0.686 -> 0.694 on the same folds, see the README). Only the e5 vectors are computed
+for it: the other views come from the default pipeline's cache.
+
 --team-weight W [W ...] measures the team's labels instead of the trainer grid: the shipped recipe
 without them, then with them in every training fold at each weight W.
 
@@ -48,8 +57,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import inspect
 import itertools
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -60,9 +71,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from voc_nlp.components.journey import JourneyTagger  # noqa: E402
+from voc_nlp.components.journey import CHAT_POOLING, JourneyTagger  # noqa: E402
 from voc_nlp.components.signals import CXSignals  # noqa: E402
-from voc_nlp.pipeline import Pipeline  # noqa: E402
+from voc_nlp.paths import default_config  # noqa: E402
+from voc_nlp.pipeline import Pipeline, read_config  # noqa: E402
 from voc_nlp.training.data import DEFAULT_DATA_DIR  # noqa: E402
 from voc_nlp.training.journey import (TEAM_LABELS, JourneyTrainer, best_thresholds,  # noqa: E402
                                       canonical_items, embed_items, example_texts, read_labels)
@@ -75,7 +87,8 @@ from voc_nlp.text import normalize_social  # noqa: E402
 # Settings of the trainer (a model is fitted per fold for each): the recipe
 # chosen before, then one change at a time.
 CHOSEN = {"l2": 1e-2, "lexical_weight": 0.7, "views": ("base", "affect_emotions"), "balanced": False, "hidden": 0,
-          "written_weight": 1.0, "per_part": None, "team_weight": 1.0, "sentiment_reads_touchpoint": False}
+          "written_weight": 1.0, "per_part": None, "team_weight": 1.0, "sentiment_reads_touchpoint": False,
+          "seeds": 1, "char_ngrams": None}
 TRAINER_SETTINGS = [CHOSEN, {**CHOSEN, "l2": 3e-2}, {**CHOSEN, "lexical_weight": 0.6},
                     {**CHOSEN, "lexical_weight": 0.8}, {**CHOSEN, "hidden": 256},
                     {**CHOSEN, "written_weight": 0.5}, {**CHOSEN, "written_weight": 0.25}]
@@ -89,7 +102,7 @@ TRAINER_SETTINGS = [CHOSEN, {**CHOSEN, "l2": 3e-2}, {**CHOSEN, "lexical_weight":
 PART_FIGURES = {"phase": ["phase_macro_f1"],
                 "touchpoints": ["touchpoint_micro_f1", "touchpoint_macro_f1", "touchpoint_sentiment"],
                 "intent": ["intent_macro_f1"], "effort": ["effort_f1"], "churn_risk": ["churn_risk_f1"]}
-PART_SETTINGS = ("l2", "lexical_weight", "balanced", "hidden", "written_weight")
+PART_SETTINGS = ("l2", "lexical_weight", "balanced", "hidden", "written_weight", "seeds", "char_ngrams")
 # Measured and left out: views base alone (CV mean 0.669 vs 0.678 with affect_emotions).
 # --journey-view: the `journey` view (an adapter tuned on the training folds' labels,
 # voc_nlp.training.journey_view) against the recipe the last full grid chose (SHIPPED): each
@@ -100,9 +113,18 @@ PART_SETTINGS = ("l2", "lexical_weight", "balanced", "hidden", "written_weight")
 # The full grid of 2026-12-07 with the team's 6,862 items (`--cv-only`, 33 min on one thread): blended
 # mean 0.6863 against 0.6766 for the recipe before (phase word share 0.8, touchpoints 0.6, intent MLP,
 # effort 0.6), which it replaces. MLP heads for every decision alone: 0.6829; word share 0.6 0.6771.
-SHIPPED = {**CHOSEN, "per_part": {"phase": {"hidden": 256}, "touchpoints": {"hidden": 256},
-                                  "intent": {"hidden": 256}, "effort": {"lexical_weight": 0.6},
-                                  "churn_risk": {"lexical_weight": 0.6}}}
+# Character n-grams in the word heads (issue 19's second round; `--shipped-recipe --cv-only --recipe-change
+# '{"char_ngrams": [2, 5]}'`, 41 min on one loaded thread): char_wb 2-5-grams, the 50,000 most frequent,
+# beside the word 1-2-grams, for every decision: blended mean 0.6863 -> 0.6919 (all / real items: phase
+# macro-F1 0.723 / 0.669 -> 0.739 / 0.672, touchpoint micro-F1 0.716 / 0.810 -> 0.736 / 0.829, macro
+# 0.690 / 0.565 -> 0.710 / 0.573, touchpoint sentiment 0.565 / 0.722 -> 0.571 / 0.718, intent macro-F1
+# 0.822 / 0.848 -> 0.829 / 0.848, churn 0.610 / 0.684 -> 0.621 / 0.684) but effort 0.691 / 0.493 ->
+# 0.657 / 0.500 (its threshold moved to 0.35): effort keeps words alone, 0.6939 (+0.0076).
+# Not measured for lack of time: a seed ensemble of the MLP heads (phase, touchpoints, intent; `seeds` 3,
+# their logits averaged in one wider MLP): `--shipped-recipe --cv-only --recipe-change '{"seeds": 3}'`.
+SHIPPED = {**CHOSEN, "char_ngrams": (2, 5),
+           "per_part": {"phase": {"hidden": 256}, "touchpoints": {"hidden": 256}, "intent": {"hidden": 256},
+                        "effort": {"lexical_weight": 0.6, "char_ngrams": None}, "churn_risk": {"lexical_weight": 0.6}}}
 # Touchpoint sentiment, measured on the recipe before (items with 2+ touchpoints, all items / real
 # items; 0.521 / 0.663; the grid's recipe now ships 0.565 / 0.722). Of
 # the labels it misses, most are touchpoints not tagged on all items (the touchpoint is tagged for 0.683
@@ -128,6 +150,24 @@ SHIPPED = {**CHOSEN, "per_part": {"phase": {"hidden": 256}, "touchpoints": {"hid
 # a touchpoint's score raised toward its best clause's (the unit's vector with the clause's words, read by
 # the touchpoint classifier) by 0.25: about +0.003 (micro-F1 0.723 / 0.817, macro 0.699 / 0.567, tagged
 # 0.717 / 0.884), by 0.5 +0.003, by 1 -0.006.
+# Chats' touchpoint recall, measured on the grid's recipe (`--chats evidence:1 all:0.25 --threads 1`, 64 min
+# on one loaded thread; blended mean, then the 326 chats' own touchpoint micro-F1 / macro-F1 / touchpoint
+# sentiment; SHIPPED at its decisions 0.6863, chats 0.599 / 0.632 / 0.448, tagged 0.618), none adopted:
+# - pooled from the turns' probabilities at the item threshold 0.3 (no parameter of their own): max
+#   0.6862 (chats 0.563 / 0.626 / 0.507), noisy-OR 0.6862 (0.540 / 0.615 / 0.552, tagged 0.776),
+#   softmax(p / 0.1), its temperature fixed, not tuned, 0.6865 (0.580 / 0.639 / 0.495). Chats' touchpoint
+#   sentiment rises by 0.05-0.10 and their micro-F1 falls by 0.02-0.06 (more touchpoints than a chat
+#   names); the mean moves -0.0001 to +0.0002, within noise; max and noisy-OR lower it.
+# - a chat threshold of its own (an extra parameter): at best 0.6866 (noisy-OR at 0.5; 0.589 / 0.647 /
+#   0.481); the mean reading at 0.2 0.6864 (0.563 / 0.612 / 0.530): far short of EXTRA_PARAMETERS_BAR.
+# - chats' customer turns as extra touchpoint training items (`chat_turns`; only the touchpoint models
+#   change): each turn labelled with the touchpoints whose evidence it is, weight 1: 0.6849
+#   (0.602 / 0.641 / 0.441; real items' touchpoint sentiment 0.722 -> 0.714, micro-F1 0.810 -> 0.808),
+#   at its best decisions (noisy-OR, chat threshold 0.4) 0.6854; every turn with all of the chat's
+#   touchpoints at weight 0.25: 0.6853 (0.601 / 0.631 / 0.439, tagged 0.635 but right where tagged 0.690
+#   against 0.726; real items' touchpoint sentiment 0.718, macro-F1 0.565 -> 0.558), at best 0.6859
+#   (noisy-OR, chat threshold 0.5). Both lower the mean: the turns teach the item reading less than
+#   they cost it. The softmax pooling's temperature counts as a parameter (`extra_parameters`).
 VIEW_SETS = [("base", VIEW), ("base", "affect_emotions", VIEW)]
 VIEW_SHARES = [0.8, 0.7, 0.5]
 # Decisions, read from the same fitted models: the probability a touchpoint needs
@@ -140,6 +180,13 @@ PER_TOUCHPOINT = "per touchpoint"
 EXTRA_PARAMETERS_BAR = 0.005
 TOUCHPOINT_THRESHOLDS = [0.5, 0.4, 0.3, PER_TOUCHPOINT]
 UNIT_MAX = [False, True]
+# --chats: chats (customer turns as units; written transcripts only, none among the real items), how a
+# chat's touchpoint probabilities are pooled from its turns (the component's chat_pooling) and the
+# probability a touchpoint needs in a chat (chat_threshold; the item threshold when None), read from the
+# same fitted models on the chats alone, every other item keeping the shared threshold's record
+# (unit_max off). A chat threshold of its own is an extra parameter (EXTRA_PARAMETERS_BAR); a pooling is
+# a decision like unit_max. Measured, not adopted (figures beside SHIPPED), so not in the default grid.
+CHAT_THRESHOLDS = [0.2, 0.3, 0.4, 0.5]
 SIGNAL_THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]
 # The team's labels: rows of shared train splits, labelled by the team by journey_train's rules.
 # --team-weight, CV blended mean (SHIPPED without them 0.657): 865 items at weight 1 0.666, at 0.5
@@ -161,11 +208,12 @@ WEAK_KEYS = ("weak_churn", "weak_weight")
 # fold: touchpoint micro-F1 0.707 -> 0.697, touchpoint sentiment 0.548 -> 0.535.
 
 
-def tag_journey(docs, model_dir, taxonomy, encoder, unit_max=False) -> list[dict]:
-    """Run the journey component of a saved model over embedded docs; records as dicts."""
+def tag_journey(docs, model_dir, taxonomy, encoder, **decisions) -> list[dict]:
+    """Run the journey component of a saved model over embedded docs; records as dicts.
+    `decisions`: the component's unit_max, chat_pooling, chat_threshold."""
     for doc in docs:  # fresh decisions on every run
         doc.record.touchpoints, doc.record.touchpoint_sentiment = [], {}
-    JourneyTagger(taxonomy, encoder, model=str(model_dir / "journey"), unit_max=unit_max)(docs)
+    JourneyTagger(taxonomy, encoder, model=str(model_dir / "journey"), **decisions)(docs)
     return [doc.record.to_dict() for doc in docs]
 
 
@@ -249,14 +297,14 @@ def summary(items, records, taxonomy) -> dict:
 
 
 def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey=None,
-                   weak=None, team=None) -> list[tuple[dict, dict]]:
+                   weak=None, team=None, chat_decisions=False) -> list[tuple[dict, dict]]:
     """Out-of-fold figures for trainer settings `params` under every decision setting.
 
     `ex_views`: the taxonomy's example phrases in each encoder view. `journey`: per fold, the docs
     and example vectors with the `journey` view of the adapter tuned without that fold
     (`fold_journey_views`); needed when `params` reads that view. `weak`: (docs, items) of weak
     churn-risk requests, and `team`: (docs, items) of the team's labels, added to every fold's training
-    items (`fit`), never scored."""
+    items (`fit`), never scored. `chat_decisions`: also every chat pooling and chat threshold (--chats)."""
     if VIEW in params["views"] and journey is None:
         raise ValueError("the journey view needs per-fold adapters (fold_journey_views)")
 
@@ -270,6 +318,7 @@ def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, jour
     trainers = [fit([fold_docs(f)[i] for i in train], [items[i] for i in train], taxonomy, fold_examples(f), params,
                     weak, team) for f, (train, _) in enumerate(folds)]
     ids = taxonomy.touchpoint_ids
+    chats = {i for i, d in enumerate(docs) if d.ok and any(u.speaker for u in d.scored_units)}
     gold = np.array([[int(tp in (item.get("touchpoints") or [])) for tp in ids] for item in items])
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -295,6 +344,15 @@ def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, jour
             journeys[PER_TOUCHPOINT, unit_max] = out_of_fold(
                 run, lambda f: best_thresholds(scores[outside[f]], gold[outside[f]], ids))
             journeys["chosen", unit_max] = best_thresholds(scores, gold, ids)  # for the shipped model
+        chat_journeys = {}  # (chat_pooling, chat_threshold) -> {item index: record}, chats alone
+        for f, (_, test) in enumerate(folds if chat_decisions else []):
+            model = Path(tmp) / f"fold{f}"
+            save(trainers[f], model, 0.5, 0.5, 0.5)  # chats take chat_threshold
+            mine = [i for i in test if i in chats]
+            for pooling, t in itertools.product(CHAT_POOLING, CHAT_THRESHOLDS):
+                records = tag_journey([fold_docs(f)[i] for i in mine], model, taxonomy, encoder,
+                                      chat_pooling=pooling, chat_threshold=t)
+                chat_journeys.setdefault((pooling, t), {}).update(zip(mine, records))
         signals = {t: out_of_fold(tag_signals, signals=t) for t in SIGNAL_THRESHOLDS}
 
     real = [i for i, item in enumerate(items) if item.get("source") != "synthetic"]
@@ -306,27 +364,47 @@ def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, jour
     churn = max(SIGNAL_THRESHOLDS, key=lambda t: (f1("churn_risk", t), -abs(t - 0.5)))
     signal_records = [{"intent": a["intent"], "effort": b["effort"], "churn_risk": c["churn_risk"]}
                       for a, b, c in zip(signals[0.5], signals[effort], signals[churn])]
+    by_threshold = {t: {part: {k: round(v, 3) for k, v in signal_metrics([items[i] for i in rows],
+                                                                         [signals[t][i] for i in rows]).items()}
+                        for part, rows in (("all", range(len(items))), ("real", real))}
+                    for t in SIGNAL_THRESHOLDS}
+    chat_rows = sorted(chats)
     out = []
+
+    def scored(setting, journey):
+        recs = [{**j, **s} for j, s in zip(journey, signal_records)]
+        return setting, {"all": summary(items, recs, taxonomy),
+                         "real": summary([items[i] for i in real], [recs[i] for i in real], taxonomy),
+                         "chat": summary([items[i] for i in chat_rows], [recs[i] for i in chat_rows], taxonomy),
+                         "signals": by_threshold}
     for threshold, unit_max in itertools.product(TOUCHPOINT_THRESHOLDS, UNIT_MAX):
-        recs = [{**j, **s} for j, s in zip(journeys[threshold, unit_max], signal_records)]
-        setting = {**params, "threshold": threshold, "unit_max": unit_max,
-                   "effort_threshold": effort, "churn_risk_threshold": churn}
+        setting = {**params, "threshold": threshold, "unit_max": unit_max, "chat_pooling": "mean",
+                   "chat_threshold": None, "effort_threshold": effort, "churn_risk_threshold": churn}
         if threshold == PER_TOUCHPOINT:
             setting["touchpoint_thresholds"] = journeys["chosen", unit_max]
-        out.append((setting, {
-            "all": summary(items, recs, taxonomy),
-            "real": summary([items[i] for i in real], [recs[i] for i in real], taxonomy),
-            "signals": {t: {part: {k: round(v, 3) for k, v in signal_metrics([items[i] for i in rows],
-                                                                             [signals[t][i] for i in rows]).items()}
-                            for part, rows in (("all", range(len(items))), ("real", real))}
-                        for t in SIGNAL_THRESHOLDS}}))
+        out.append(scored(setting, journeys[threshold, unit_max]))
+    chat_grid = itertools.product(TOUCHPOINT_THRESHOLDS[:-1], CHAT_POOLING, CHAT_THRESHOLDS) if chat_decisions else ()
+    for threshold, pooling, t in chat_grid:
+        if pooling == "mean" and t == threshold:
+            continue  # the shared threshold's own row
+        journey = list(journeys[threshold, False])
+        for i, record in chat_journeys[pooling, t].items():
+            journey[i] = record
+        out.append(scored({**params, "threshold": threshold, "unit_max": False, "chat_pooling": pooling,
+                           "chat_threshold": None if t == threshold else t, "effort_threshold": effort,
+                           "churn_risk_threshold": churn}, journey))
     return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
-    parser.add_argument("--out", type=Path, default=ROOT / "models")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="write OUT/journey and OUT/cx_signals (default: the folders the config, with "
+                             "--profile that profile's, reads: components.journey.model, components.signals.model)")
+    parser.add_argument("--profile", default=None,
+                        help="a profile of the config, e.g. accurate: its encoder, and the views of its extra "
+                             "encoders (accurate: e5_sentiment) read by every decision besides the recipe's")
     parser.add_argument("--cv-only", action="store_true")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/voc-nlp-cache"),
                         help="where unit vectors are kept between runs (default: /tmp/voc-nlp-cache)")
@@ -345,10 +423,20 @@ def main() -> int:
                              "decisions (thresholds, unit_max), then fit them (a quicker rebuild, ~10-20 min)")
     parser.add_argument("--team-labels", type=Path, default=TEAM_LABELS,
                         help=f"the team's labels of shared train rows (default: {TEAM_LABELS.relative_to(ROOT)})")
+    parser.add_argument("--chats", nargs="*", metavar="MODE:W",
+                        help="CV only, writes nothing: the shipped recipe with the chats' decisions (turn pooling, chat "
+                             "threshold), then with chats' customer turns as extra touchpoint training items (MODE "
+                             "evidence or all, JourneyTrainer's chat_turns) at weight W")
     parser.add_argument("--team-weight", type=float, nargs="+", metavar="W",
                         help="CV only, writes nothing: the shipped recipe without the team's labels, then with "
                              "them in the training folds at each weight W, instead of the trainer grid")
+    parser.add_argument("--recipe-change", type=json.loads, metavar="JSON",
+                        help='with --shipped-recipe: SHIPPED with these trainer settings changed, to measure them '
+                             '(with --cv-only, or --out a scratch folder), e.g. \'{"seeds": 3}\' or '
+                             '\'{"per_part": {"phase": {"char_ngrams": [2, 5]}}}\'')
     args = parser.parse_args()
+    if args.profile and args.journey_view:
+        parser.error("--journey-view measures views of the default encoder: leave out --profile")
     started = time.time()
     if args.threads:
         import torch
@@ -358,9 +446,23 @@ def main() -> int:
     from sklearn.model_selection import StratifiedKFold
 
     # The steps up to the encoder: the models trained here are not needed to train them.
-    pipe = Pipeline.from_config(overrides={"pipeline": ["units", "language", "embed"]})
+    pipe = Pipeline.from_config(overrides={"pipeline": ["units", "language", "embed"],
+                                           **({"encoder": {"threads": args.threads}} if args.threads else {}),
+                                           **({"profile": args.profile} if args.profile else {})})
     taxonomy = pipe.taxonomy
     encoder = next(s for s in pipe.steps if s.name == "embed").encoder
+    # A profile's extra encoders (accurate: e5-small tuned for sentiment) are run for other components
+    # anyway: every setting reads their views too.
+    extra_views = tuple(pipe.config["encoder"].get("extra_views") or {})
+    components = pipe.config["components"]
+    folders = {"journey": args.out / "journey", "cx_signals": args.out / "cx_signals"} if args.out else {
+        "journey": pipe.base_dir / components["journey"]["model"],
+        "cx_signals": pipe.base_dir / components["signals"]["model"]}
+    default = read_config(default_config())["components"]
+    if args.profile and not args.out and any(components[c]["model"] == default[c]["model"]
+                                             for c in ("journey", "signals")):  # the default pipeline's models
+        parser.error(f"profile {args.profile!r} has no journey and signal models of its own "
+                     "(components.journey.model, components.signals.model): give --out")
     path = args.data_dir / "journey_train" / "journey_train.jsonl"
     items = read_labels(path, taxonomy)
     docs = embed_items(pipe, items, cache_dir=args.cache)
@@ -376,8 +478,11 @@ def main() -> int:
     weak = None
     if args.team_weight:
         grid = [{**SHIPPED, "team_weight": w} for w in [0.0] + args.team_weight]
+    elif args.chats is not None:
+        grid = [SHIPPED] + [{**SHIPPED, "chat_turns": mode, "chat_turn_weight": float(w)}
+                            for mode, w in (m.split(":") for m in args.chats)]
     elif args.shipped_recipe:
-        grid = [SHIPPED]
+        grid = [with_change(SHIPPED, args.recipe_change)]
     elif args.weak_churn:  # the shipped recipe, then with each count and weight of weak churn labels
         grid = [SHIPPED] + [{**SHIPPED, "weak_churn": n, "weak_weight": w}
                             for n, w in itertools.product(args.weak_churn, args.weak_weight)]
@@ -391,6 +496,9 @@ def main() -> int:
         grid += [("per part", v) for v in VIEW_SETS]
     else:  # the trainer settings, then every decision with the trainer setting best for it
         grid = TRAINER_SETTINGS + [("per part", CHOSEN["views"])]
+    if extra_views:
+        grid = [(p[0], p[1] + extra_views) if isinstance(p, tuple) else {**p, "views": p["views"] + extra_views}
+                for p in grid]
     journey = None
     if any(VIEW in (p[1] if isinstance(p, tuple) else p["views"]) for p in grid):
         journey = fold_journey_views(docs, items, taxonomy, folds, ex_texts, args.cache, args.threads or 2)
@@ -404,19 +512,19 @@ def main() -> int:
             if any(all(r[0][k] == params[k] for k in CHOSEN) for r in results):
                 continue  # a setting already cross-validated
         for setting, cv in cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey, weak,
-                                          team):
+                                          team, chat_decisions=args.chats is not None):
             results.append((setting, cv))
             print(json.dumps({"params": describe(setting),
                               "cv": {k: round(v, 3) for k, v in cv["all"].items()},
-                              "cv_real": {k: round(v, 3) for k, v in cv["real"].items()}}), flush=True)
+                              "cv_real": {k: round(v, 3) for k, v in cv["real"].items()},
+                              "cv_chat": {k: round(cv["chat"][k], 3) for k in CHAT_FIGURES}}), flush=True)
 
     best, cv = max(results, key=lambda r: objective(r[1]))
-    shared = [r for r in results if r[0]["threshold"] != PER_TOUCHPOINT]
-    if best["threshold"] == PER_TOUCHPOINT and shared and objective(cv) - max(
-            objective(r[1]) for r in shared) < EXTRA_PARAMETERS_BAR:
-        best, cv = max(shared, key=lambda r: objective(r[1]))
+    plain = [r for r in results if not extra_parameters(r[0])]
+    if extra_parameters(best) and plain and objective(cv) - max(objective(r[1]) for r in plain) < EXTRA_PARAMETERS_BAR:
+        best, cv = max(plain, key=lambda r: objective(r[1]))
     print(f"chosen by CV: {describe(best)} (mean {objective(cv):.3f}, {time.time() - started:.0f} s)", flush=True)
-    if args.cv_only or args.journey_view or args.weak_churn or args.team_weight:
+    if args.cv_only or args.journey_view or args.weak_churn or args.team_weight or args.chats is not None:
         return 0
     trainer_params = {k: best[k] for k in CHOSEN}
     # The one threshold for every touchpoint is what `voc-nlp train journey` uses on an analyst's labels.
@@ -426,18 +534,23 @@ def main() -> int:
     trainer = fit(docs, items, taxonomy, examples,
                   {**trainer_params, "threshold": shared, "effort_threshold": best["effort_threshold"],
                    "churn_risk_threshold": best["churn_risk_threshold"]}, team=team)
-    save(trainer, args.out, best.get("touchpoint_thresholds", best["threshold"]),
-         best["effort_threshold"], best["churn_risk_threshold"])
-    configured = pipe.config["components"]["journey"].get("unit_max", JourneyTagger.__init__.__defaults__[-1])
+    with tempfile.TemporaryDirectory() as tmp:  # written whole, then put in place
+        save(trainer, Path(tmp), best.get("touchpoint_thresholds", best["threshold"]),
+             best["effort_threshold"], best["churn_risk_threshold"])
+        write_cards(Path(tmp), best, cv, len(items), len(team_items) if best.get("team_weight") else 0,
+                    time.time() - started, results, args.shipped_recipe, args.profile)
+        for part, folder in folders.items():
+            shutil.rmtree(folder, ignore_errors=True)
+            shutil.copytree(Path(tmp) / part, folder)
+    configured = components["journey"].get("unit_max", inspect.signature(JourneyTagger).parameters["unit_max"].default)
     if best["unit_max"] != configured:
-        print(f"set components.journey.unit_max: {str(best['unit_max']).lower()} in configs/default.yaml")
-    write_cards(args.out, best, cv, len(items), len(team_items) if best.get("team_weight") else 0,
-                time.time() - started, results, args.shipped_recipe)
-    print(f"wrote {args.out / 'journey'} and {args.out / 'cx_signals'} ({time.time() - started:.0f} s)")
+        where = f"profiles.{args.profile}.components.journey" if args.profile else "components.journey"
+        print(f"set {where}.unit_max: {str(best['unit_max']).lower()} in configs/default.yaml")
+    print(f"wrote {folders['journey'].resolve()} and {folders['cx_signals'].resolve()} ({time.time() - started:.0f} s)")
     if args.dev:
         # The final check: the shipped pipeline (new models loaded afresh) over journey_dev, once.
         dev = read_labels(args.data_dir / "journey_dev" / "journey_dev.jsonl", taxonomy)
-        pipe = Pipeline.from_config()
+        pipe = Pipeline.from_config(overrides={"profile": args.profile} if args.profile else None)
         records = [r.to_dict() for r in pipe.enrich_records(canonical_items(dev))]
         print("journey_dev (final check):", json.dumps({k: round(v, 3) for k, v in summary(dev, records, taxonomy).items()}))
     return 0
@@ -480,6 +593,9 @@ def fold_journey_views(docs, items, taxonomy, folds, ex_texts, cache: Path, thre
     return out
 
 
+# Encoder views tuned on journey_train's own labels (every fold; scripts/train_e5_sentiment.py): the
+# out-of-fold figures of models reading them flatter them somewhat.
+TUNED_ON_JOURNEY_TRAIN = {"e5_sentiment": "sentiment"}
 HEADLINE = ["phase_macro_f1", "touchpoint_micro_f1", "touchpoint_macro_f1", "touchpoint_sentiment",
             "intent_macro_f1", "effort_f1", "churn_risk_f1"]
 
@@ -494,9 +610,30 @@ def blended(cv: dict, figures: list[str]) -> float:
     return float(np.mean([(cv["all"][f] + cv["real"][f]) / 2 for f in figures]))
 
 
+# What the chats' own figures are printed as (cv_chat).
+CHAT_FIGURES = ["touchpoint_micro_f1", "touchpoint_macro_f1", "touchpoint_sentiment", "touchpoint_sentiment_tagged",
+                "touchpoint_sentiment_found", "phase_macro_f1"]
+
+
+def extra_parameters(setting: dict) -> bool:
+    """Whether a decision adds parameters (24 thresholds instead of one, a chat threshold of its own, the
+    softmax pooling's temperature): then it must beat the best decision without them by EXTRA_PARAMETERS_BAR."""
+    return (setting["threshold"] == PER_TOUCHPOINT or setting.get("chat_threshold") is not None
+            or setting.get("chat_pooling") == "softmax")
+
+
 def objective(cv: dict) -> float:
     """The headline figures, blended over all items and real items: what chooses every setting."""
     return blended(cv, HEADLINE)
+
+
+def with_change(recipe: dict, change: dict | None) -> dict:
+    """`recipe` with the trainer settings in `change` replaced; a decision's own settings (per_part)
+    merged into the recipe's."""
+    change = dict(change or {})
+    per_part = {part: {**(recipe["per_part"] or {}).get(part, {}), **mine}
+                for part, mine in change.pop("per_part", {}).items()}
+    return {**recipe, **change, "per_part": {**(recipe["per_part"] or {}), **per_part} or None}
 
 
 def per_part_settings(results) -> dict:
@@ -518,7 +655,7 @@ def describe(setting: dict) -> dict:
 
 
 def write_cards(out: Path, params: dict, cv: dict, n: int, n_team: int, seconds: float, results,
-                shipped_recipe: bool = False) -> None:
+                shipped_recipe: bool = False, profile: str | None = None) -> None:
     today = datetime.date.today().isoformat()
 
     def row(c):
@@ -552,21 +689,26 @@ def write_cards(out: Path, params: dict, cv: dict, n: int, n_team: int, seconds:
                        "chosen on the out-of-fold probabilities (their CV figures are nested: each fold's "
                        "thresholds were chosen on the other folds)" if per_touchpoint else
                        f"touchpoint threshold {params['threshold']}")
+    chars = (f" and the 50,000 most frequent character {params['char_ngrams'][0]}-{params['char_ngrams'][1]}-grams "
+             "inside words" if params.get("char_ngrams") else "")
     team_note = (f" and the team's labels of {n_team} rows of shared train splits "
                  f"(`{TEAM_LABELS.relative_to(ROOT)}`, weight {params['team_weight']}; never scored in CV)"
                  if n_team else "")
     grid_note = ("the trainer settings as the script's last full grid chose them (`SHIPPED`; run with "
                  "--shipped-recipe), the decisions (thresholds, unit_max) by this run" if shipped_recipe else
                  "from the grid in the script")
+    leaky = "".join(f"\nThe {v} view was tuned on journey_train's {labels} labels (every fold), so these out-of-fold "
+                    "figures flatter it somewhat; journey_dev is free of that.\n"
+                    for v, labels in TUNED_ON_JOURNEY_TRAIN.items() if v in params["views"])
     for folder, what in (("journey", "phase, touchpoints and touchpoint sentiment"),
                          ("cx_signals", "intent, effort and churn risk")):
-        text = f"""# {folder}: {what}
+        text = f"""# {folder}: {what}{f" ({profile} profile)" if profile else ""}
 
-Trained {today} by `python scripts/train_journey.py{" --shipped-recipe" if shipped_recipe else ""}` ({seconds / 60:.0f} min on 2 shared CPU cores) on
+Trained {today} by `python scripts/train_journey.py{" --shipped-recipe" if shipped_recipe else ""}{f" --profile {profile}" if profile else ""}` ({seconds / 60:.0f} min on 2 shared CPU cores) on
 `journey_train` ({n} items, EN+FR; may be shipped){team_note}, over the pipeline's own unit embeddings
 (views: {setting['views']}) and words. Each decision is a `TextClassifier`: a {kind} over
 the mean of the item's customer-unit vectors, fused with a TF-IDF word head (share
-{params['lexical_weight']}); L2 {params['l2']}; phase and intent heads class-balanced: {params['balanced']};
+{params['lexical_weight']}; word 1-2-grams{chars}); L2 {params['l2']}; phase and intent heads class-balanced: {params['balanced']};
 written items weigh {params['written_weight']} against real ones;
 {per_part};
 {touchpoint_rule}; effort threshold {params['effort_threshold']}, churn-risk threshold
@@ -575,7 +717,7 @@ All settings were chosen by 5-fold cross-validation on journey_train (stratified
 sentiment, intent macro-F1, effort F1 and churn F1, each the mean of its figure on all items and on
 the real items alone (written items say their labels more plainly than customers do);
 journey_dev was not used to choose anything.
-
+{leaky}
 ## Cross-validated figures (journey_train, out-of-fold, through the components)
 
 | figure | all items |

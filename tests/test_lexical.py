@@ -183,43 +183,67 @@ def test_unsorted_terms_are_looked_up_in_a_dict():
     assert dict(vocabulary.items()) == {"parcel": 0, "late": 1, "refund": 2}
 
 
-@pytest.mark.parametrize("features", ["chars", "words+chars"])
-def test_character_ngrams_score_as_scikit_learn_and_survive_saving(tmp_path, features):
+# Character n-grams: French inflections and typos that no training text spelt.
+REFUND_TEXTS = ["je veux être remboursé", "remboursement demandé", "rembourser ma commande svp", "refund my order",
+                "I want a refund", "refunds are slow", "merci pour la livraison", "livraison rapide, merci",
+                "thanks for the quick delivery", "the delivery was quick", "super produit", "great product"]
+REFUND = np.array([[1], [1], [1], [1], [1], [1], [0], [0], [0], [0], [0], [0]])
+
+
+def test_character_ngrams_match_scikit_learns_char_wb():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from voc_nlp.lexical import CHAR_PREFIX, _char_terms, _preprocess
+
+    analyzer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), preprocessor=_preprocess).build_analyzer()
+    for text in ["Remboursé ?!", "#fail @user a  b", "où est mon colis", "", "I"]:
+        ours = _char_terms(text, 2, 5)
+        assert all(term.startswith(CHAR_PREFIX) for term in ours)
+        assert sorted(term[len(CHAR_PREFIX):] for term in ours) == sorted(analyzer(text))
+
+
+def test_character_ngrams_score_as_scikit_learn_and_read_unseen_spellings(tmp_path):
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    head = LexicalHead(min_df=1, features=features, max_char_terms=60).fit(TEXTS, TARGETS, LABELS)
-    blocks = [TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), max_features=60, sublinear_tf=True,
-                              lowercase=True)]
-    if features == "words+chars":  # each block normalised on its own, side by side
-        blocks.insert(0, TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True))
-    x = hstack([b.fit_transform(TEXTS) for b in blocks]).tocsr()
-    new = ["Annoyingly  slow, ugh", "thankful!", "a", "nothing known here", ""]
-    x_new = hstack([b.transform(new) for b in blocks]).tocsr()
-    expected = np.stack([LogisticRegression(max_iter=2000, C=2.0).fit(x, TARGETS[:, j]).predict_proba(x_new)[:, 1]
-                         for j in range(2)], axis=1)
-    assert len(head.char_vocabulary_) == 60
-    assert np.allclose(head.predict_proba(new), expected, atol=1e-5)
+    from voc_nlp.lexical import _preprocess
+
+    head = LexicalHead(min_df=1, char_ngrams=(2, 5), char_max_features=400).fit(REFUND_TEXTS, REFUND, ["refund"])
+    # Two TF-IDF blocks side by side, each normalised on its own (scikit-learn's FeatureUnion).
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, preprocessor=_preprocess)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), max_features=400, sublinear_tf=True,
+                            preprocessor=_preprocess)
+    x = hstack([words.fit_transform(REFUND_TEXTS), chars.fit_transform(REFUND_TEXTS)]).tocsr()
+    new = ["remboursez-moi", "refunded ??", "livré hier", ""]
+    x_new = hstack([words.transform(new), chars.transform(new)]).tocsr()
+    expected = LogisticRegression(max_iter=2000, C=2.0).fit(x, REFUND[:, 0]).predict_proba(x_new)[:, 1]
+    assert np.allclose(head.predict_proba(new)[:, 0], expected, atol=1e-5)
+    assert sum(term.startswith("~") for term in head.vocabulary_) == 400
+
+    # Words alone know none of these spellings; the character n-grams do.
+    unseen = ["remboursez-moi", "refundd please", "livré hier"]
+    plain = LexicalHead(min_df=1).fit(REFUND_TEXTS, REFUND, ["refund"]).predict_proba(unseen)[:, 0]
+    with_chars = head.predict_proba(unseen)[:, 0]
+    assert np.allclose(plain, plain[0])  # no known word: the intercept alone
+    assert with_chars[0] > plain[0] and with_chars[1] > plain[1] and with_chars[2] < plain[2]
+    assert with_chars[0] > 0.5 > with_chars[2]
+
     head.save(tmp_path)
     loaded = LexicalHead.load(tmp_path)
-    assert loaded.features == features and len(loaded.char_vocabulary_) == 60
-    assert np.allclose(loaded.predict_proba(new), head.predict_proba(new), atol=2e-3)
+    assert loaded.char_ngrams == (2, 5)
+    np.testing.assert_allclose(loaded.predict_proba(unseen), head.predict_proba(unseen), atol=2e-3)
 
 
-def test_character_ngrams_read_a_word_form_the_word_vocabulary_never_saw():
-    # "déçue" (feminine) is in no training text; its n-grams are ("déç", "éçu", ...).
-    texts = ["très déçu du livre", "vraiment déçu", "déçu par la fin", "un livre superbe", "superbe histoire",
-             "une fin superbe"]
-    targets = np.array([[1, 0], [1, 0], [1, 0], [0, 1], [0, 1], [0, 1]])
-    words = LexicalHead(min_df=1).fit(texts, targets, ["negative", "positive"])
-    chars = LexicalHead(min_df=1, features="words+chars").fit(texts, targets, ["negative", "positive"])
-    unseen = words.predict_proba(["déçue"])[0]
-    assert abs(unseen[0] - unseen[1]) < 0.05  # no known word: the intercepts alone
-    negative, positive = chars.predict_proba(["déçue"])[0]
-    assert negative > 0.5 > positive
+def test_kept_word_columns_change_no_score(monkeypatch):
+    import voc_nlp.lexical as lexical
 
-
-def test_unknown_features_are_refused():
-    with pytest.raises(ValueError, match="features"):
-        LexicalHead(features="letters")
+    head = LexicalHead(min_df=1, char_ngrams=(2, 5)).fit(REFUND_TEXTS, REFUND, ["refund"])
+    texts = ["remboursez-moi vite", "refundd please", "livré hier, merci", "vite vite"]
+    first = head.predict_proba(texts)
+    assert len(head._word_columns) == 7
+    np.testing.assert_array_equal(head.predict_proba(texts), first)
+    monkeypatch.setattr(lexical, "CHAR_CACHE_WORDS", 2)  # kept words dropped as it goes
+    fresh = LexicalHead(min_df=1, char_ngrams=(2, 5)).fit(REFUND_TEXTS, REFUND, ["refund"])
+    np.testing.assert_allclose(fresh.predict_proba(texts), first, atol=1e-6)
+    assert len(fresh._word_columns) <= 2

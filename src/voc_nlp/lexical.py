@@ -10,15 +10,16 @@ them. A TF-IDF logistic regression over the same training texts reads
 those words directly; averaging the two (`weight`) beats either alone on
 GoEmotions dev. It reads the unit texts already in memory: no encoder pass.
 
-It is fused only for units in its `languages`; elsewhere the embedding
-head decides alone with its own thresholds. `features` says what it reads:
-`words` (word 1-2-grams), `chars` (character 2-5-grams inside word
-boundaries, scikit-learn's `char_wb`: they read inflections and spellings
-a word vocabulary splits, "déçue" / "déçu", "loooove"), or `words+chars`
-(both blocks side by side, each normalised as its own vectoriser does).
-Inference is plain Python + numpy (the same tokens and weighting as
-scikit-learn's `TfidfVectorizer(sublinear_tf=True)`): vocabulary in JSON,
-weights in safetensors.
+It is trained on English only, so it is fused only for units in its
+`languages`; elsewhere the embedding head decides alone with its own
+thresholds. Inference is plain Python + numpy (the same tokens and
+weighting as scikit-learn's `TfidfVectorizer(ngram_range=(1, 2),
+sublinear_tf=True)`): vocabulary in JSON, weights in safetensors.
+
+With `char_ngrams=(lo, hi)` the head also reads character n-grams inside each
+word (scikit-learn's "char_wb": the word padded with a space each side), the
+`char_max_features` most frequent: a second TF-IDF block, normalised on its
+own, its terms saved with a "~" prefix (no word term can start with "~").
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 # 43 % anger, so a head that read it took "@united Phone" for anger).
 _PLACEHOLDERS = re.compile(r"@user\b")
 FILES = ("lexical.json", "lexical.safetensors")
+# Words whose character n-grams' columns a head keeps (then it starts afresh; ~0.2 kB a word).
+CHAR_CACHE_WORDS = 20000
 FUSIONS = ("mean", "logit")
-FEATURES = ("words", "chars", "words+chars")
-CHAR_NGRAMS = (2, 5)  # character n-gram lengths of the `chars` block
 
 
 def sharpen(probs: np.ndarray, temperature: float) -> np.ndarray:
@@ -71,34 +72,28 @@ def _terms(text: str) -> list[str]:
     return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
 
 
-def _char_terms(text: str, lengths: tuple[int, int] = CHAR_NGRAMS) -> list[str]:
-    """Character n-grams of each word padded with one space, as scikit-learn's `char_wb` analyser cuts them
-    (a word shorter than n counts once, whole)."""
-    shortest, longest = lengths
-    grams = []
+CHAR_PREFIX = "~"
+
+
+def _char_terms(text: str, lo: int, hi: int) -> list[str]:
+    """Character `lo`-`hi`-grams inside each whitespace-separated word padded with spaces, as
+    scikit-learn's analyzer="char_wb" makes them (a word shorter than n counted once), prefixed."""
+    out: list[str] = []
     for word in _preprocess(text).split():
-        word = f" {word} "
-        for n in range(shortest, longest + 1):
-            if len(word) <= n:
-                grams.append(word)
-                break
-            grams += [word[i : i + n] for i in range(len(word) - n + 1)]
-    return grams
+        out += _word_char_terms(word, lo, hi)
+    return out
 
 
-def _block_values(terms: list[str], vocabulary, idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Columns and sublinear TF-IDF values (unit length) of one text's `terms` found in `vocabulary`."""
-    counts: dict[int, int] = {}
-    for term in terms:
-        column = vocabulary.get(term)
-        if column is not None:
-            counts[column] = counts.get(column, 0) + 1
-    if not counts:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-    values = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
-    values *= idf[columns]
-    return columns, values / np.linalg.norm(values)
+def _word_char_terms(word: str, lo: int, hi: int) -> list[str]:
+    """One word's character n-grams (`_char_terms`)."""
+    padded = f" {word} "
+    out = []
+    for n in range(lo, hi + 1):
+        if len(padded) <= n:  # the whole padded word, once, then no longer n-grams
+            out.append(CHAR_PREFIX + padded)
+            break
+        out += [CHAR_PREFIX + padded[i:i + n] for i in range(len(padded) - n + 1)]
+    return out
 
 
 class Vocabulary(Mapping):
@@ -120,7 +115,8 @@ class Vocabulary(Mapping):
             self._build()
 
     def _build(self) -> dict[str, int]:
-        self._columns = dict(zip(self.terms, range(len(self.terms))))
+        if self._columns is None:  # once (a caller may still hold the bisecting `get`)
+            self._columns = dict(zip(self.terms, range(len(self.terms))))
         self.get = self._columns.get  # from now on a lookup is the dict's own, no Python call
         return self._columns
 
@@ -145,11 +141,8 @@ class Vocabulary(Mapping):
 
 
 class LexicalHead:
-    """One logistic regression per label over TF-IDF word 1-2-grams and/or character n-grams; sklearn-style.
+    """One logistic regression per label over TF-IDF word 1-2-grams; sklearn-style.
 
-    - features: "words", "chars" or "words+chars" (the module's docstring).
-    - max_char_terms: the character block keeps its most frequent n-grams, at most this many
-      (the artefact stays small; None: all).
     - min_df: a term must occur in this many training texts.
     - C: inverse regularisation strength of each regression.
     - weight: share of this head in the fused score (the embedding head has 1 - weight).
@@ -160,17 +153,15 @@ class LexicalHead:
     - class_weight: "balanced" weighs each regression's two classes equally, as
       the embedding heads are trained (sentiment); None: as they occur.
     - solver: scikit-learn's; "liblinear" is several times faster on small sets.
+    - char_ngrams: (lo, hi) to also read character n-grams inside words (None: words only);
+      char_max_features: how many of them, the most frequent (with at least min_df texts).
     """
 
     def __init__(self, min_df: int = 2, C: float = 2.0, weight: float = 0.5,
                  languages: tuple[str, ...] = ("en",), class_weight: str | None = None, solver: str = "lbfgs",
-                 fusion: str = "mean", features: str = "words", max_char_terms: int | None = 100_000):
+                 fusion: str = "mean", char_ngrams: tuple[int, int] | None = None, char_max_features: int = 50000):
         if fusion not in FUSIONS:
             raise ValueError(f"fusion {fusion!r}: one of {', '.join(FUSIONS)}")
-        if features not in FEATURES:
-            raise ValueError(f"features {features!r}: one of {', '.join(FEATURES)}")
-        self.features = features
-        self.max_char_terms = max_char_terms
         self.min_df = min_df
         self.C = C
         self.weight = weight
@@ -178,56 +169,98 @@ class LexicalHead:
         self.languages = tuple(languages)
         self.class_weight = class_weight
         self.solver = solver
+        self.char_ngrams = tuple(char_ngrams) if char_ngrams else None
+        self.char_max_features = char_max_features
 
     def fit(self, texts: list[str], targets: np.ndarray, labels: list[str],
             sample_weight: np.ndarray | None = None) -> "LexicalHead":
-        """Sets `labels_`, `vocabulary_` (word term -> column), `idf_`, `char_vocabulary_` and `char_idf_` (the
-        character block, empty for `words`), `coef_` (labels, word columns then character columns), `intercept_`.
+        """Sets `labels_`, `vocabulary_` (term -> column), `idf_`, `coef_` (labels, terms), `intercept_`.
         `sample_weight`: one weight per text in the regressions' loss (None: all 1)."""
-        from scipy.sparse import hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         targets = np.asarray(targets)
         if targets.shape != (len(texts), len(labels)):
             raise ValueError(f"targets {targets.shape}, expected ({len(texts)}, {len(labels)})")
-        blocks = {}
-        if self.features != "chars":
-            blocks["words"] = TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_df, sublinear_tf=True,
-                                              preprocessor=_preprocess)
-        if self.features != "words":
-            blocks["chars"] = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, min_df=self.min_df,
-                                              max_features=self.max_char_terms, sublinear_tf=True,
-                                              preprocessor=_preprocess)
-        x = hstack([v.fit_transform(texts) for v in blocks.values()]).tocsr()
+        vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_df, sublinear_tf=True,
+                                     preprocessor=_preprocess)
+        x = vectorizer.fit_transform(texts)
+        vocabulary, idf = dict(vectorizer.vocabulary_), vectorizer.idf_
+        if self.char_ngrams:
+            x, vocabulary, idf = self._with_chars(texts, x, vocabulary, idf)
         models = [LogisticRegression(max_iter=2000, C=self.C, class_weight=self.class_weight,
                                      solver=self.solver).fit(x, targets[:, j], sample_weight=sample_weight)
                   for j in range(len(labels))]
         self.labels_ = list(labels)
-        empty = np.zeros(0, dtype=np.float32)
-        words, chars = blocks.get("words"), blocks.get("chars")
-        self.vocabulary_ = {term: int(i) for term, i in words.vocabulary_.items()} if words else {}
-        self.idf_ = words.idf_.astype(np.float32) if words else empty
-        self.char_vocabulary_ = {term: int(i) for term, i in chars.vocabulary_.items()} if chars else {}
-        self.char_idf_ = chars.idf_.astype(np.float32) if chars else empty
+        self.vocabulary_ = {term: int(i) for term, i in vocabulary.items()}
+        self.idf_ = np.asarray(idf, dtype=np.float32)
         self.coef_ = np.stack([m.coef_[0] for m in models]).astype(np.float32)
         self.intercept_ = np.array([m.intercept_[0] for m in models], dtype=np.float32)
         return self
+
+    def _with_chars(self, texts, x, vocabulary, idf):
+        """The word block `x` (vocabulary, idf) joined by the character n-gram block, columns in the
+        sorted order of all terms (what `Vocabulary` bisects)."""
+        from scipy.sparse import hstack
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        lo, hi = self.char_ngrams
+        chars = TfidfVectorizer(analyzer=lambda text: _char_terms(text, lo, hi), min_df=self.min_df,
+                                max_features=self.char_max_features, sublinear_tf=True)
+        xc = chars.fit_transform(texts)
+        terms = list(vocabulary) + [t for t in chars.vocabulary_]
+        old = np.array(list(vocabulary.values()) + [len(vocabulary) + i for i in chars.vocabulary_.values()])
+        order = sorted(range(len(terms)), key=terms.__getitem__)
+        columns = old[order]  # new column i is old column columns[i]
+        x = hstack([x, xc]).tocsc()[:, columns].tocsr()
+        return x, {terms[k]: i for i, k in enumerate(order)}, np.concatenate([idf, chars.idf_])[columns]
+
+    def _block(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Columns and TF-IDF values (sublinear tf, l2-normalised) of the known `terms` of one text."""
+        counts: dict[int, int] = {}
+        for term in terms:
+            column = self.vocabulary_.get(term)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        if not counts:
+            return None
+        columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts))))
+        values *= self.idf_[columns]
+        values /= np.linalg.norm(values)
+        return columns, values
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """(n, labels) probabilities, one independent sigmoid per label."""
         self._check_fitted()
         logits = np.tile(self.intercept_, (len(texts), 1))
-        words = len(self.idf_)  # the character block's columns follow the words'
-        chars = getattr(self, "char_idf_", np.zeros(0, dtype=np.float32))
         for row, text in enumerate(texts):
-            if words:
-                columns, values = _block_values(_terms(text), self.vocabulary_, self.idf_)
+            blocks = [self._block(_terms(text))] + ([self._char_block(text)] if self.char_ngrams else [])
+            for columns, values in filter(None, blocks):
                 logits[row] += self.coef_[:, columns] @ values
-            if len(chars):
-                columns, values = _block_values(_char_terms(text), self.char_vocabulary_, chars)
-                logits[row] += self.coef_[:, words + columns] @ values
         return 1.0 / (1.0 + np.exp(-logits))
+
+    def _char_block(self, text: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """`_block` of the text's character n-grams. Each word's known n-grams' columns are kept
+        (`CHAR_CACHE_WORDS`): feedback repeats its words, and a word costs one lookup instead of
+        ~30; the journey and signal heads each read every text (6x faster per head)."""
+        cache = self.__dict__.setdefault("_word_columns", {})
+        parts = []
+        for word in _preprocess(text).split():
+            columns = cache.get(word)
+            if columns is None:
+                if len(cache) >= CHAR_CACHE_WORDS:
+                    cache.clear()
+                found = (self.vocabulary_.get(t) for t in _word_char_terms(word, *self.char_ngrams))
+                columns = cache[word] = np.array([c for c in found if c is not None], dtype=np.int32)
+            parts.append(columns)
+        if not parts:
+            return None
+        columns, counts = np.unique(np.concatenate(parts), return_counts=True)
+        if not len(columns):
+            return None
+        values = (1.0 + np.log(counts.astype(np.float32))) * self.idf_[columns]
+        return columns, values / np.linalg.norm(values)
 
     def fuse(self, head_probs: np.ndarray, lexical_probs: np.ndarray) -> np.ndarray:
         """An embedding head's probabilities combined with this head's (`lexical_probs`, same shape)."""
@@ -254,21 +287,21 @@ class LexicalHead:
         self._check_fitted()
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        tensors = {"idf": self.idf_, "coef": self.coef_.astype(np.float16), "intercept": self.intercept_}
+        terms = [""] * len(self.vocabulary_)
+        for term, i in self.vocabulary_.items():
+            terms[i] = term
+        save_file({"idf": self.idf_, "coef": self.coef_.astype(np.float16), "intercept": self.intercept_},
+                  str(directory / "lexical.safetensors"))
         spec = {"labels": self.labels_, "min_df": self.min_df, "C": self.C, "weight": self.weight,
                 "languages": list(self.languages), "thresholds": dict(getattr(self, "thresholds_", {})),
-                "metadata": dict(getattr(self, "metadata_", {})), "terms": _in_column_order(self.vocabulary_)}
+                "metadata": dict(getattr(self, "metadata_", {})), "terms": terms}
         # Written only when set: heads saved before these options read the same.
-        if self.features != "words":
-            spec["features"] = self.features
-            spec["max_char_terms"] = self.max_char_terms
-            spec["char_terms"] = _in_column_order(self.char_vocabulary_)
-            tensors["char_idf"] = self.char_idf_
-        save_file(tensors, str(directory / "lexical.safetensors"))
         if self.class_weight is not None:
             spec["class_weight"] = self.class_weight
         if self.fusion != "mean":
             spec["fusion"] = self.fusion
+        if self.char_ngrams:
+            spec["char_ngrams"], spec["char_max_features"] = list(self.char_ngrams), self.char_max_features
         if hasattr(self, "temperature_"):
             spec["temperature"] = self.temperature_
         if hasattr(self, "fused_temperature_"):
@@ -282,12 +315,10 @@ class LexicalHead:
         tensors = load_file(str(directory / "lexical.safetensors"))
         head = cls(min_df=spec["min_df"], C=spec["C"], weight=spec["weight"], languages=tuple(spec["languages"]),
                    class_weight=spec.get("class_weight"), fusion=spec.get("fusion", "mean"),
-                   features=spec.get("features", "words"), max_char_terms=spec.get("max_char_terms"))
+                   char_ngrams=spec.get("char_ngrams"), char_max_features=spec.get("char_max_features", 50000))
         head.labels_ = spec["labels"]
         head.vocabulary_ = Vocabulary(spec["terms"])
         head.idf_ = tensors["idf"].astype(np.float32)
-        head.char_vocabulary_ = Vocabulary(spec.get("char_terms", []))
-        head.char_idf_ = tensors.get("char_idf", np.zeros(0, dtype=np.float32)).astype(np.float32)
         head.coef_ = tensors["coef"].astype(np.float32)
         head.intercept_ = tensors["intercept"].astype(np.float32)
         head.thresholds_ = spec.get("thresholds", {})
@@ -301,10 +332,3 @@ class LexicalHead:
     @staticmethod
     def present(directory: str | Path) -> bool:
         return all((Path(directory) / name).exists() for name in FILES)
-
-
-def _in_column_order(vocabulary: Mapping) -> list[str]:
-    terms = [""] * len(vocabulary)
-    for term, i in vocabulary.items():
-        terms[i] = term
-    return terms

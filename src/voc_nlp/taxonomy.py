@@ -63,7 +63,7 @@ class Touchpoint:
     phase: str = ""
     description: str = ""
     examples: dict[str, list[str]] = field(default_factory=dict)
-    threshold: float | None = None  # overrides the prototype threshold of a touchpoint the model does not know
+    threshold: float | None = None  # the bar its probability (or prototype similarity) must reach; None: the model's
     where: str = ""
 
     def all_examples(self) -> list[str]:

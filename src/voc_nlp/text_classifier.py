@@ -4,8 +4,9 @@
     probs = clf.predict_proba(vectors, texts)     # (n, labels)
 
 The embedding head (`ClassifierHead`, linear) reads what a text means; the
-word head (`LexicalHead`, TF-IDF 1-2-grams, one regression per label) reads
-the words an embedding blurs ("refund", "on hold", "je résilie"). Their
+word head (`LexicalHead`, TF-IDF word 1-2-grams and, when trained so, character
+n-grams inside words; one regression per label) reads the words an embedding
+blurs ("refund", "on hold", "je résilie", "remboursez-moi"). Their
 probabilities are averaged with the word head's share `lexical.weight`,
 chosen by cross-validation when the model is trained. A softmax head's
 word-head scores are normalised to a distribution first, so the fused row

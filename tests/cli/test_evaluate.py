@@ -48,17 +48,11 @@ def test_evaluate_json_gives_every_figure_overall_and_per_language(tmp_path, cap
     assert "signals" not in overall  # no intent / effort / churn labels in this file
 
 
-@pytest.mark.xfail(strict=True, reason="known over-tagging at the touchpoint threshold cross-validation chose with the "
-                   "MLP heads (0.3): 'mot de passe refusé' also gets `email` (0.36), a channel; README, Journey "
-                   "tagging and CX signals")
 def test_evaluate_tags_no_extra_touchpoint_on_easy_french_items(tmp_path, capsys):
     assert main(["evaluate", str(_write(tmp_path, ITEMS)), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["fr"]["touchpoints"]["micro_f1"] == 1.0
 
 
-@pytest.mark.xfail(strict=True, reason="known regression since the team's labels joined training: the touchpoint "
-                   "sentiment model reads 'Delivery was fast' as negative inside a negative sentence (it sees the "
-                   "whole unit's vector and the clause's words); README, Journey tagging and CX signals")
 def test_evaluate_reads_each_touchpoint_sentiment_of_a_mixed_sentence(tmp_path, capsys):
     assert main(["evaluate", str(_write(tmp_path, ITEMS)), "--json"]) == 0
     overall = json.loads(capsys.readouterr().out)["all"]

@@ -5,12 +5,14 @@ The examples are written for these tests, not taken from any training or dev set
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-from voc_nlp.paths import default_config, default_pipeline_dir
+from voc_nlp.paths import default_config, default_model, default_pipeline_dir
 from voc_nlp.pipeline import Pipeline
+from voc_nlp.text_classifier import TextClassifier
 
 
 def _config(**extra) -> dict:
@@ -66,6 +68,15 @@ def test_touchpoints_the_old_tagger_missed(journey_pipeline, text, touchpoint):
     assert touchpoint in record.touchpoints, record.touchpoint_scores
     evidence = {e["touchpoint"]: e for e in record.touchpoint_evidence}
     assert evidence[touchpoint]["text"] and evidence[touchpoint]["text"] in text
+
+
+def test_word_forms_are_read_through_their_characters(journey_pipeline):
+    # "Remboursez-moi": an imperative the word 1-2-grams alone did not read as a refund (the models
+    # before the character n-grams tagged delivery only); the word head's character n-grams do.
+    record = journey_pipeline.enrich_texts(["Remboursez-moi immédiatement, le colis n'est jamais arrivé"])[0]
+    assert {"returns_refunds", "delivery"} <= set(record.touchpoints), record.touchpoint_scores
+    assert record.intent == "complaint"
+    assert TextClassifier.load(default_model("journey") / "touchpoints").lexical.char_ngrams == (2, 5)
 
 
 def test_scores_are_given_for_every_touchpoint_and_order_follows_them(journey_pipeline):
@@ -151,6 +162,54 @@ def test_a_complaint_is_a_pain_point_even_when_calm(pipeline):
     assert record.pain_point is True
 
 
+# -- the accurate profile ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def accurate_journey():
+    steps = yaml.safe_load(default_config().read_text())["pipeline"]
+    return Pipeline.from_config(overrides={"profile": "accurate", "pipeline": steps[: steps.index("signals") + 1]})
+
+
+def _read(pipe: Pipeline, texts: list[str], zeroed: str | None = None) -> list[dict]:
+    """The records of `texts`, with the encoder view `zeroed` (if any) set to zero before the steps after it."""
+    from voc_nlp.training.journey import embed_items
+
+    docs = embed_items(pipe, [{"id": str(i), "text": t} for i, t in enumerate(texts)])
+    for doc in docs:
+        if zeroed:
+            doc.views[zeroed] = np.zeros_like(doc.views[zeroed])
+    names = [s.name for s in pipe.steps]
+    for step in pipe.steps[names.index("embed") + 1:]:
+        step(docs)
+    return [d.record.to_dict() for d in docs]
+
+
+def test_the_accurate_profile_reads_the_e5_view_too(accurate_journey):
+    steps = {s.name: s for s in accurate_journey.steps}
+    for name in ("journey", "signals"):
+        assert steps[name].views == ("base", "affect_emotions", "e5_sentiment")
+        assert "doc.views.e5_sentiment" in steps[name].requires
+    texts = ["Hello, I would like to cancel my subscription at the end of this month please.",
+             "The saleswoman in the shop was rude and ignored us for ten minutes.",
+             "Le service client ne répond jamais aux réclamations.",
+             "What time does the Lyon store open on Sundays?"]
+    records = _read(accurate_journey, texts)
+    provenance = ("source_file", "model_version")
+    assert [{k: v for k, v in r.to_dict().items() if k not in provenance} for r in accurate_journey.enrich_texts(texts)
+            ] == [{k: v for k, v in r.items() if k not in provenance} for r in records]  # as the pipeline reads them
+    assert records[0]["churn_risk"] is True and records[3]["churn_risk"] is False
+    assert "staff" in records[1]["touchpoints"] and records[1]["intent"] == "complaint"
+    assert "customer_support" in records[2]["touchpoints"] and records[3]["intent"] == "question"
+    # The e5 part counts: with its vectors zeroed, the same models read the same texts otherwise.
+    blind = _read(accurate_journey, texts, zeroed="e5_sentiment")
+
+    def moved(key):
+        return max(abs(a[key][k] - b[key][k]) for a, b in zip(records, blind) for k in a[key])
+    assert moved("touchpoint_scores") > 0.05 and moved("intent_scores") > 0.05
+    # Churn risk leans on its word head (share 0.6), so the e5 half moves it less, but it moves.
+    assert max(abs(a["churn_risk_score"] - b["churn_risk_score"]) for a, b in zip(records, blind)) > 0.004
+
+
 # -- the taxonomy stays data ---------------------------------------------------------------
 
 PARKING = """\
@@ -181,6 +240,23 @@ def test_a_touchpoint_added_to_the_taxonomy_is_tagged_without_training(journey_p
         assert any(e["touchpoint"] == "parking" for e in record.touchpoint_evidence)
 
 
+def test_a_taxonomy_threshold_raises_a_learned_touchpoints_bar(journey_pipeline, tmp_path):
+    # An analyst who wants precision over recall for one touchpoint sets its bar in the taxonomy.
+    texts = ["I have written to support four times and they never answered my emails.",
+             "Impossible de me connecter à mon compte, mot de passe refusé."]
+    before = journey_pipeline.enrich_texts(texts)
+    # The first gets `email` at the shared threshold; the second no longer does (character n-grams).
+    assert "email" in before[0].touchpoints, before[0].touchpoint_scores
+
+    path = tmp_path / "strict_email.yaml"
+    path.write_text("extends: default\ntouchpoints:\n  - id: email\n    threshold: 0.8\n")
+    strict = Pipeline.from_dict(_config(taxonomy=str(path)), base_dir=default_pipeline_dir())
+    after = strict.enrich_texts(texts)
+    for b, a in zip(before, after):
+        assert a.touchpoints == [tp for tp in b.touchpoints if tp != "email"]
+        assert a.touchpoint_scores == b.touchpoint_scores  # the bar moved, not the scores
+
+
 def test_enrich_taxonomy_flag_reports_a_broken_file(tmp_path, capsys):
     from voc_nlp.cli.__main__ import main
 
@@ -191,3 +267,49 @@ def test_enrich_taxonomy_flag_reports_a_broken_file(tmp_path, capsys):
     assert main(["enrich", str(data), "-o", str(tmp_path / "out.jsonl"), "--taxonomy", str(broken), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "broken.yaml:3:" in err and "unknown default phase 'after_sales'" in err
+
+
+def test_turn_pooling_of_a_chats_touchpoint_probabilities():
+    import numpy as np
+
+    from voc_nlp.components.journey import pool_turns
+
+    turns = np.array([[0.2, 0.9], [0.3, 0.1], [0.25, 0.1]])
+    assert np.allclose(pool_turns(turns, "max"), [0.3, 0.9])
+    # A touchpoint a little likely in every turn adds up; one clearly in one turn stays as it was.
+    assert np.allclose(pool_turns(turns, "noisy_or"), [1 - 0.8 * 0.7 * 0.75, 1 - 0.1 * 0.9 * 0.9])
+    soft = pool_turns(turns, "softmax")
+    assert (turns.mean(0) < soft).all() and (soft <= turns.max(0)).all()
+
+
+def test_a_chat_can_pool_its_turns_and_have_a_bar_of_its_own(journey_pipeline):
+    # Knobs measured by cross-validation and left at their defaults (README, Journey tagging and CX
+    # signals): they change a chat's reading and leave every other item as it was.
+    turns = [{"speaker": "customer", "text": "Hi, my parcel still hasn't arrived and the tracking has not moved for ten days."},
+             {"speaker": "agent", "text": "I'm sorry, let me check with the courier."},
+             {"speaker": "customer", "text": "Also you charged my card twice for this order, I want the second payment back."}]
+    frame = pd.DataFrame({"id": ["chat", "review"], "lang": ["en", "en"],
+                          "text": ["", "The parcel came ten days late and my card was charged twice."],
+                          "turns": [json.dumps(turns), None]})
+
+    def enriched(**journey):
+        config = _config()
+        config["components"]["journey"].update(journey)
+        return Pipeline.from_dict(config, base_dir=default_pipeline_dir()).enrich(frame)
+    before = journey_pipeline.enrich(frame)
+    strict, pooled = enriched(chat_threshold=0.9), enriched(chat_pooling="noisy_or")
+    chat_scores = before.iloc[0]["touchpoint_scores"]
+    assert list(strict.iloc[0]["touchpoints"]) == [tp for tp in before.iloc[0]["touchpoints"] if chat_scores[tp] >= 0.9]
+    assert strict.iloc[0]["touchpoint_scores"] == chat_scores  # the bar moved, not the scores
+    # Pooled from the turns, the bill one turn is about is no longer diluted by the parcel turn.
+    assert pooled.iloc[0]["touchpoint_scores"]["billing"] > chat_scores["billing"] + 0.2
+    for after in (strict, pooled):
+        assert list(after.iloc[1]["touchpoints"]) == list(before.iloc[1]["touchpoints"])
+        assert after.iloc[1]["touchpoint_scores"] == before.iloc[1]["touchpoint_scores"]
+
+
+def test_an_unknown_chat_pooling_is_refused():
+    config = _config()
+    config["components"]["journey"]["chat_pooling"] = "sum"
+    with pytest.raises(ValueError, match="chat_pooling"):
+        Pipeline.from_dict(config, base_dir=default_pipeline_dir())

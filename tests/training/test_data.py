@@ -77,6 +77,16 @@ def test_emotion_weights_weigh_journey_rows_and_drop_duplicates():
     assert (emotion_weights(frame, 0.0)[5:] == 0).all()  # weight 0: journey_train not trained on
 
 
+def test_emotion_weights_weigh_tweeteval_rows_on_their_own():
+    frame = pd.DataFrame({"domain": ["goemotions", "tweeteval_emotion", "tweeteval_emotion", "neutral_tweets",
+                                     "journey"], "duplicate": [False] * 5})
+    w = emotion_weights(frame, 5.0, tweeteval_weight=0.5)
+    assert w[1] == pytest.approx(0.5 * w[0]) and w[2] == w[1]
+    assert w[3] == pytest.approx(w[0])  # the neutral tweets are not TweetEval emotion rows
+    assert w[4] == pytest.approx(5 * w[0]) and w.mean() == pytest.approx(1.0)
+    assert emotion_weights(frame, 5.0).tolist() == emotion_weights(frame, 5.0, tweeteval_weight=1.0).tolist()
+
+
 @pytest.mark.skipif(not (DEFAULT_DATA_DIR / "journey_train").exists(), reason="shared data not present")
 def test_the_emotion_mix_adds_journey_train_after_the_emotion_sets():
     taxonomy = Taxonomy.load()

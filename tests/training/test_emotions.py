@@ -1,6 +1,7 @@
 """The emotion recipe's pieces: weighted multi-label heads, thresholds chosen on out-of-fold rows."""
 
 import numpy as np
+import pytest
 
 from voc_nlp.lexical import LexicalHead
 from voc_nlp.training.emotions import decide, f1_best_thresholds, out_of_fold
@@ -29,6 +30,39 @@ def test_row_weights_decide_which_label_a_multilabel_head_learns():
                         sample_weight=first[::-1].copy())
     anger, delight = head.predict_proba(x[:1])[0][:2]
     assert delight > anger + 0.3
+
+
+def test_a_label_weighed_zero_is_not_learnt_and_the_others_are():
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 1, (200, 8)).astype(np.float32)
+    y = np.zeros((200, 3), dtype=np.int8)
+    y[:, 1] = 1  # every row delight
+    rows = np.ones(200, dtype=np.float32)
+    learnt = fit_mlp_head(x, y, LABELS, multilabel=True, hidden=16, seeds=(1,), epochs=200, sample_weight=rows,
+                          label_weight=np.array([1, 1, 1], dtype=np.float32)).predict_proba(x[:20])
+    ignored = fit_mlp_head(x, y, LABELS, multilabel=True, hidden=16, seeds=(1,), epochs=200, sample_weight=rows,
+                           label_weight=np.array([1, 0, 1], dtype=np.float32)).predict_proba(x[:20])
+    assert learnt[:, 1].mean() > 0.75 and ignored[:, 1].mean() < learnt[:, 1].mean() - 0.2
+    # anger and neutral (never on) are learnt alike with or without delight's loss
+    assert ignored[:, [0, 2]].mean() < 0.3 and learnt[:, [0, 2]].mean() < 0.3
+
+
+def test_a_row_masked_for_a_label_is_no_negative_of_it():
+    # Half the rows delight, half (same blob) not: masked, the second half says nothing about delight.
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 1, (200, 8)).astype(np.float32)
+    y = np.zeros((200, 3), dtype=np.int8)
+    y[:100, 1] = 1
+    y[100:, 2] = 1
+    rows = np.ones(200, dtype=np.float32)
+    mask = np.ones((200, 3), dtype=np.float32)
+    mask[100:, 1] = 0
+    fit = dict(multilabel=True, hidden=16, seeds=(1,), epochs=200, sample_weight=rows)
+    plain = fit_mlp_head(x, y, LABELS, **fit).predict_proba(x)[:, 1].mean()
+    masked = fit_mlp_head(x, y, LABELS, label_weight=mask, **fit).predict_proba(x)[:, 1].mean()
+    assert masked > plain + 0.2
+    with pytest.raises(ValueError, match="sample_weight"):  # a weight that would be silently ignored
+        fit_mlp_head(x, y, LABELS, multilabel=True, hidden=16, seeds=(1,), epochs=1, label_weight=mask)
 
 
 def test_row_weights_reach_the_lexical_head():

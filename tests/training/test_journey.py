@@ -19,9 +19,9 @@ def test_per_part_settings_change_only_their_decision():
     trainer = JourneyTrainer(l2=0.01, lexical_weight=0.7, per_part={"phase": {"lexical_weight": 0.8, "hidden": 64},
                                                                      "touchpoints": {"lexical_weight": 0.6}})
     assert trainer.part_settings("phase") == {"l2": 0.01, "lexical_weight": 0.8, "balanced": False, "hidden": 64,
-                                              "written_weight": 1.0}
+                                              "written_weight": 1.0, "seeds": 1, "char_ngrams": None}
     assert trainer.part_settings("intent") == {"l2": 0.01, "lexical_weight": 0.7, "balanced": False, "hidden": 0,
-                                               "written_weight": 1.0}
+                                               "written_weight": 1.0, "seeds": 1, "char_ngrams": None}
     # Touchpoint sentiment keeps the trainer's own settings, whatever the touchpoints take.
     assert trainer.part_settings("touchpoint_sentiment")["lexical_weight"] == 0.7
 
@@ -43,6 +43,21 @@ def test_a_linear_or_a_one_hidden_layer_head_as_asked():
     assert mlp.head.layers[0][0].shape == (16, 6)
     for clf in (linear, mlp):
         assert (clf.predict_proba(x, texts).argmax(1) == y).mean() > 0.95
+
+
+def test_a_seed_ensemble_averages_its_members_in_one_wider_mlp():
+    from voc_nlp.training.heads import fit_mlp_head
+
+    x, texts, y = _two_intents()
+    labels = ["question", "praise"]
+    bagged = fit_classifier(x, texts, y, labels, multilabel=False, l2=0.01, balanced=False, lexical_weight=0.0,
+                            hidden=16, seeds=3)
+    assert bagged.head.layers[0][0].shape == (48, 6) and bagged.head.metadata["ensemble"] == 3
+    # Its logits are the mean of the three seeds' MLPs' logits.
+    members = [fit_mlp_head(x, y, labels, hidden=16, epochs=40, seeds=(seed,), balanced=False)
+               for seed in (13, 14, 15)]
+    np.testing.assert_allclose(bagged.head.logits(x), np.mean([m.logits(x) for m in members], axis=0), atol=1e-4)
+    assert (bagged.predict_proba(x, texts).argmax(1) == y).mean() > 0.95
 
 
 def test_row_weights_decide_between_real_and_written_items_that_disagree():
@@ -209,3 +224,62 @@ def test_touchpoint_sentiment_told_the_touchpoint_reads_the_same_words_two_ways(
     assert readings(True) == ["neutral", "negative"]
     blind = readings(False)
     assert blind[0] == blind[1]  # the same inputs: one reading for both
+
+
+def test_a_profile_that_adds_a_view_reuses_the_cached_vectors_and_encodes_only_its_own(tmp_path):
+    from voc_nlp.pipeline import Pipeline
+    from voc_nlp.training.journey import embed_items
+
+    steps = {"pipeline": ["units", "language", "embed"]}
+    items = [{"id": "a", "text": "The parcel came late. Support never answered."},
+             {"id": "b", "text": "Merci pour le remboursement rapide !"}]
+    fast = embed_items(Pipeline.from_config(overrides=steps), items, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("units-*.npz"))) == 1
+    accurate = Pipeline.from_config(overrides={**steps, "profile": "accurate"})
+    docs = embed_items(accurate, items, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("units-*.npz"))) == 2  # the e5 view's file, beside the default one
+    again = embed_items(accurate, items, cache_dir=tmp_path)  # from the cache alone
+    assert len(list(tmp_path.glob("units-*.npz"))) == 2
+    uncached = embed_items(accurate, items)
+    for d, f, a, u in zip(docs, fast, again, uncached):
+        assert np.array_equal(d.vectors, f.vectors) and set(d.views) == {"affect_emotions", "e5_sentiment"}
+        for view in d.views:
+            assert np.array_equal(d.views[view], a.views[view])
+            np.testing.assert_allclose(d.views[view], u.views[view], atol=1e-5)
+        assert d.views["e5_sentiment"].shape == (len(d.unit_inputs), 384)
+
+
+def _chat_doc(turns, speaker="customer"):
+    """A chat as the trainer reads it: customer turns (text, vector) as its scored units."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(ok=True, vectors=np.asarray([v for _, v in turns], dtype=np.float32), views={},
+                           scored_texts=[t for t, _ in turns],
+                           scored_units=[SimpleNamespace(text=t, speaker=speaker) for t, _ in turns])
+
+
+def test_a_chats_turns_become_touchpoint_rows_labelled_by_their_evidence_or_all_at_their_weight():
+    from types import SimpleNamespace
+
+    taxonomy = SimpleNamespace(touchpoint_ids=["delivery", "returns_refunds", "billing"])
+    rng = np.random.default_rng(11)
+    # A touchpoint classifier that reads [1, 0] as delivery and [0, 1] as a refund.
+    x = np.vstack([rng.normal([1, 0], 0.1, (20, 2)), rng.normal([0, 1], 0.1, (20, 2))]).astype(np.float32)
+    y = np.r_[np.tile([1, 0], (20, 1)), np.tile([0, 1], (20, 1))]
+    first = fit_classifier(x, ["x"] * 40, y, ["delivery", "returns_refunds"], multilabel=True, l2=0.01,
+                           balanced=True, lexical_weight=0.0)
+    chat = _chat_doc([("my parcel is a week late", [0.9, 0.1]), ("and the refund never came either", [0.1, 0.9])])
+    item = {"touchpoints": ["delivery", "returns_refunds"], "source": "synthetic", "weight": 2.0}
+    review = _chat_doc([("late parcel.", [0.9, 0.1]), ("no refund.", [0.1, 0.9])], speaker=None)  # not a chat
+
+    rows = JourneyTrainer(chat_turns="evidence", chat_turn_weight=0.5)._chat_turn_rows(
+        [chat, review], [item, item], taxonomy, first)
+    vectors, texts, labels, written, weight = rows
+    assert texts == ["my parcel is a week late", "and the refund never came either"]
+    assert labels.tolist() == [[1, 0, 0], [0, 1, 0]]  # each turn carries the touchpoint it talks about
+    assert np.allclose(vectors, chat.vectors) and written.tolist() == [True, True] and weight.tolist() == [1.0, 1.0]
+
+    _, _, labels, _, weight = JourneyTrainer(chat_turns="all", chat_turn_weight=0.25)._chat_turn_rows(
+        [chat], [item], taxonomy, None)
+    assert labels.tolist() == [[1, 1, 0], [1, 1, 0]] and weight.tolist() == [0.5, 0.5]
+    assert JourneyTrainer()._chat_turn_rows([chat], [item], taxonomy, first) is None  # off by default

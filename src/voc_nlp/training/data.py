@@ -191,11 +191,12 @@ def _emotion_domains(data_dir: Path, taxonomy: Taxonomy, n: int, neutral_tweets:
     return ["goemotions"] * goemotions + ["tweeteval_emotion"] * (n - goemotions - calm) + ["neutral_tweets"] * calm
 
 
-def emotion_weights(frame: pd.DataFrame, journey_weight: float) -> np.ndarray:
-    """One training weight per row of an `emotion_mix` frame: each GoEmotions/TweetEval row 1, each
-    journey_train or team row `journey_weight` (0: not trained on), duplicates 0; normalised to a mean
-    of 1 over the rows trained on."""
+def emotion_weights(frame: pd.DataFrame, journey_weight: float, tweeteval_weight: float = 1.0) -> np.ndarray:
+    """One training weight per row of an `emotion_mix` frame: each GoEmotions row and neutral tweet 1,
+    each TweetEval emotion row `tweeteval_weight`, each journey_train or team row `journey_weight` (0: not
+    trained on), duplicates 0; normalised to a mean of 1 over the rows trained on."""
     weights = np.where(frame["domain"].isin(["journey", "team"]), journey_weight, 1.0)
+    weights[(frame["domain"] == "tweeteval_emotion").to_numpy()] = tweeteval_weight
     weights[frame["duplicate"].to_numpy()] = 0.0
     return (weights * (weights > 0).sum() / weights.sum()).astype(np.float32)
 

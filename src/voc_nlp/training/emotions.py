@@ -21,12 +21,16 @@ THRESHOLD_GRID = np.round(np.arange(0.05, 0.91, 0.025), 3)
 def fit_emotion_heads(x: np.ndarray, y: np.ndarray, units: list[str], english: np.ndarray, labels: list[str],
                       weights: np.ndarray, *, seeds: tuple[int, ...], hidden: int, student_hidden: int,
                       seed: int, epochs: int = 15, lexical: bool = True, fusion: str = "mean", encoder: str = "",
-                      metadata: dict | None = None) -> tuple[ClassifierHead, LexicalHead | None]:
+                      metadata: dict | None = None, label_weight: np.ndarray | None = None,
+                      ) -> tuple[ClassifierHead, LexicalHead | None]:
     """The embedding head on the rows with weight > 0, and (`lexical`) the lexical head on the English ones,
-    to be fused with the embedding head by `fusion` (`voc_nlp.lexical.fuse`)."""
+    to be fused with the embedding head by `fusion` (`voc_nlp.lexical.fuse`). `label_weight`: each
+    label's weight in the head's loss (default 1 each), or one per row and label."""
     rows = weights > 0
     head = fit_mlp_head(x[rows], y[rows], labels, multilabel=True, hidden=hidden, seeds=seeds, epochs=epochs,
-                        sample_weight=weights[rows], encoder=encoder, metadata=metadata)
+                        sample_weight=weights[rows], encoder=encoder, metadata=metadata,
+                        label_weight=label_weight[rows] if label_weight is not None and label_weight.ndim == 2
+                        else label_weight)
     if len(seeds) > 1:
         head = distil_head(head, x[rows], hidden=student_hidden, epochs=epochs, seed=seed,
                            sample_weight=weights[rows])

@@ -31,6 +31,7 @@ def fit_mlp_head(
     encoder: str = "",
     metadata: dict | None = None,
     sample_weight: np.ndarray | None = None,
+    label_weight: np.ndarray | None = None,
 ) -> ClassifierHead:
     """Softmax head when `y` holds class indices, sigmoid head when `multilabel` (y multi-hot).
 
@@ -39,7 +40,12 @@ def fit_mlp_head(
     (usually `negative`) from being swallowed by `neutral`. `sample_weight`
     (softmax heads): one weight per row instead (e.g. `mix_weights`: classes
     balanced within each domain, domains weighed against each other).
+    `label_weight` (multilabel heads with `sample_weight`): one weight per label's
+    binary loss (default 1 each), or one per row and label (0: the row says
+    nothing about that label).
     """
+    if label_weight is not None and not (multilabel and sample_weight is not None):
+        raise ValueError("label_weight applies to a multilabel head trained with sample_weight")
     if sample_weight is not None:
         class_weight = np.ones(len(labels), dtype=np.float32)
     elif multilabel or not balanced:
@@ -48,7 +54,7 @@ def fit_mlp_head(
         counts = np.bincount(np.asarray(y), minlength=len(labels)).clip(min=1)
         class_weight = (len(y) / (len(labels) * counts)).astype(np.float32)
     targets = np.asarray(y, dtype=np.float32) if multilabel else np.eye(len(labels), dtype=np.float32)[y]
-    members = [_fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight, sample_weight)
+    members = [_fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight, sample_weight, label_weight)
                for seed in seeds]
     w1 = np.vstack([m[0] for m in members])
     b1 = np.concatenate([m[1] for m in members])
@@ -79,10 +85,11 @@ def distil_head(teacher: ClassifierHead, x: np.ndarray, *, hidden: int = 512, ep
     )
 
 
-def _fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight, sample_weight=None):
+def _fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight, sample_weight=None, label_weight=None):
     """One MLP on (soft or one-hot) `targets`; returns numpy (w1, b1, w2, b2).
 
-    `sample_weight`: each row's weight in the loss, instead of its class weight."""
+    `sample_weight`: each row's weight in the loss, instead of its class weight; `label_weight`
+    (multilabel): each label's weight in a row's loss."""
     import torch
     from torch import nn
 
@@ -91,6 +98,7 @@ def _fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight, sample_
     yt = torch.tensor(targets)
     cw = torch.tensor(class_weight)
     sw = None if sample_weight is None else torch.tensor(np.asarray(sample_weight, dtype=np.float32))
+    lw = None if label_weight is None else torch.tensor(np.asarray(label_weight, dtype=np.float32))
     first, last = nn.Linear(xt.shape[1], hidden), nn.Linear(hidden, yt.shape[1])
     model = nn.Sequential(nn.Dropout(0.1), first, nn.ReLU(), nn.Dropout(0.3), last)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
@@ -101,7 +109,13 @@ def _fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight, sample_
             optimizer.zero_grad()
             out = model(xt[idx])
             if multilabel and sw is not None:
-                per_row = nn.functional.binary_cross_entropy_with_logits(out, yt[idx], reduction="none").mean(1)
+                per_label = nn.functional.binary_cross_entropy_with_logits(out, yt[idx], reduction="none")
+                if lw is None:
+                    per_row = per_label.mean(1)
+                elif lw.dim() == 1:
+                    per_row = (per_label * lw).sum(1) / lw.sum()
+                else:  # per row and label: a masked cell adds nothing to its row's loss
+                    per_row = (per_label * lw[idx]).sum(1) / lw.shape[1]
                 loss = (per_row * sw[idx]).sum() / sw[idx].sum()
             elif multilabel:
                 loss = nn.functional.binary_cross_entropy_with_logits(out, yt[idx])

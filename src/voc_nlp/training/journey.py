@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from voc_nlp.components.journey import PARTS as JOURNEY_PARTS
-from voc_nlp.components.journey import SIGNALS, evidence_units, journey_features, sentiment_inputs
+from voc_nlp.components.journey import SIGNALS, evidence_units, journey_features, sentiment_inputs, unit_matrix
 from voc_nlp.doc import FeedbackDoc
 from voc_nlp.lexical import LexicalHead
 from voc_nlp.taxonomy import Taxonomy
@@ -153,24 +153,32 @@ def embed_items(pipeline, items: list[dict], cache_dir: str | Path | None = None
 
 
 def _embed(step, docs: list[FeedbackDoc], cache_dir) -> None:
+    """The embed step over `docs`, its vectors kept in `cache_dir`: one file for the main encoder's
+    views and one per extra view (`encoder.extra_views`), so a profile that adds a view (`accurate`'s
+    e5) reuses the vectors the default pipeline cached and computes only its own."""
     import hashlib
 
     if cache_dir is None:
         step(docs)
         return
-    key = "\n".join([step.version] + [t for d in docs for t in ([f"#{len(d.unit_inputs)}"] + d.unit_inputs)])
-    path = Path(cache_dir) / f"units-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
-    if not path.exists():
-        step(docs)
-        live = [d for d in docs if d.ok]
-        views = {"base": np.vstack([d.vectors for d in live])}
-        views.update({v: np.vstack([d.views[v] for d in live]) for v in (live[0].views if live else {})})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, **views)
-        return
-    views = dict(np.load(path))
+    encoder = step.encoder
+    extra = tuple(getattr(encoder, "extra", ()))
+    parts = [(getattr(encoder, "main", encoder).views_fingerprint,
+              tuple(v for v in ("base",) + encoder.views if v not in extra))]
+    parts += [(encoder.view_fingerprint(v), (v,)) for v in extra]
+    units = [t for d in docs for t in ([f"#{len(d.unit_inputs)}"] + d.unit_inputs)]
+    live = [d for d in docs if d.ok]
+    views = {}
+    for version, names in parts:
+        key = "\n".join([version] + units)
+        path = Path(cache_dir) / f"units-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
+        if not path.exists():
+            fresh = encoder.encode_views([t for d in live for t in d.unit_inputs], names)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(path, **fresh)
+        views.update(np.load(path))
     offset = 0
-    for doc in (d for d in docs if d.ok):
+    for doc in live:
         n = len(doc.unit_inputs)
         doc.vectors = views["base"][offset: offset + n]
         doc.views = {v: m[offset: offset + n] for v, m in views.items() if v != "base"}
@@ -182,9 +190,12 @@ def _embed(step, docs: list[FeedbackDoc], cache_dir) -> None:
 
 def fit_classifier(x: np.ndarray, texts: list[str], y: np.ndarray, labels: list[str], *, multilabel: bool,
                    l2: float, balanced: bool, lexical_weight: float, hidden: int = 0, metadata: dict | None = None,
-                   min_df: int = 2, sample_weight: np.ndarray | None = None) -> TextClassifier:
+                   min_df: int = 2, sample_weight: np.ndarray | None = None, seeds: int = 1,
+                   char_ngrams: tuple[int, int] | None = None) -> TextClassifier:
     """Embedding head + word head, fused with the word head's share `lexical_weight`.
-    `hidden` > 0: the embedding head is a one-hidden-layer MLP of that width (`l2` unused), else linear.
+    `hidden` > 0: the embedding head is a one-hidden-layer MLP of that width (`l2` unused), else linear;
+    `seeds` > 1: that many MLPs from different seeds, their logits averaged (stored as one wider MLP).
+    `char_ngrams`: (lo, hi) to add character n-grams to the word head's words.
     `sample_weight`: one weight per row in both heads' losses (None: all 1)."""
     if hidden:
         mlp_weight = sample_weight
@@ -192,7 +203,8 @@ def fit_classifier(x: np.ndarray, texts: list[str], y: np.ndarray, labels: list[
             # The MLP takes row weights instead of class weights: fold the class balance into them.
             counts = np.bincount(np.asarray(y), minlength=len(labels)).clip(min=1)
             mlp_weight = np.asarray(sample_weight) * (len(y) / (len(labels) * counts))[np.asarray(y)]
-        head = fit_mlp_head(x, y, labels, multilabel=multilabel, hidden=hidden, epochs=MLP_EPOCHS, seeds=(13,),
+        head = fit_mlp_head(x, y, labels, multilabel=multilabel, hidden=hidden, epochs=MLP_EPOCHS,
+                            seeds=tuple(range(13, 13 + seeds)),
                             balanced=balanced, metadata=metadata, sample_weight=mlp_weight)
     else:
         head = fit_linear_head(x, y, labels, multilabel=multilabel, l2=l2, balanced=balanced, metadata=metadata,
@@ -204,8 +216,8 @@ def fit_classifier(x: np.ndarray, texts: list[str], y: np.ndarray, labels: list[
         # fitted by a regression; the word head is then left out.
         if all(0 < targets[:, j].sum() < len(targets) for j in range(len(labels))):
             lexical = LexicalHead(min_df=min_df, C=4.0, weight=lexical_weight, languages=("en", "fr"),
-                                  class_weight="balanced", solver="liblinear").fit(texts, targets, labels,
-                                                                                   sample_weight=sample_weight)
+                                  class_weight="balanced", solver="liblinear", char_ngrams=char_ngrams)
+            lexical.fit(texts, targets, labels, sample_weight=sample_weight)
     return TextClassifier(head, lexical)
 
 
@@ -233,12 +245,15 @@ class JourneyTrainer:
     - effort_threshold, churn_risk_threshold: the probability effort / churn risk needs.
     - balanced: phase and intent heads weigh classes inversely to their frequency.
     - hidden: 0 for linear embedding heads, else the width of a one-hidden-layer MLP head.
+    - seeds: with an MLP head, how many seeds' MLPs it averages (a seed ensemble).
+    - char_ngrams: (lo, hi) for word heads that also read character n-grams inside words, None for words only.
     - written_weight: the weight, in every loss, of items written for training (`"source":
       "synthetic"` in journey_train) against real feedback (weight 1). Below 1, the real items
       -- what the tagger will read -- count for more than the written ones that cover the rare
       labels.
     - per_part: for a decision (phase, touchpoints, touchpoint_sentiment, intent, effort, churn_risk)
-      the settings among l2 / lexical_weight / balanced / hidden / written_weight that differ from
+      the settings among l2 / lexical_weight / balanced / hidden / written_weight / seeds / char_ngrams
+      that differ from
       the above, e.g. {"phase": {"lexical_weight": 0.8}}. Touchpoint sentiment does not take the
       touchpoints' settings: it reads a clause's words, and with the touchpoints' lower word share
       the sentence's vector outvoted "delivery was fast" in "delivery was fast but support never answered".
@@ -250,13 +265,19 @@ class JourneyTrainer:
     - sentiment_reads_touchpoint: the touchpoint-sentiment model is told which touchpoint it
       judges (a word naming it before the evidence's words), so it learns each touchpoint's
       usual reading (a refund is mostly asked for calmly, a bill mostly disputed).
+    - chat_turns: a chat's customer turns also train the touchpoint classifier, each as an item of
+      its own weighing `chat_turn_weight` (times the chat's weight), so the per-turn reading chats
+      are pooled from is trained for turns: None (off); "evidence", each of the chat's touchpoints
+      labels the turn a first fit scores highest for it (the turn that talks about it; turns
+      given none are left out); "all", every turn carries all of the chat's touchpoints.
     """
 
     def __init__(self, l2: float = 1e-2, lexical_weight: float = 0.5, threshold: float = 0.5,
                  effort_threshold: float = 0.5, churn_risk_threshold: float = 0.5, balanced: bool = False,
                  hidden: int = 0, written_weight: float = 1.0, per_part: dict | None = None,
                  views: tuple[str, ...] = ("base",), with_examples: bool = True, min_examples: int = 3,
-                 sentiment_reads_touchpoint: bool = False):
+                 sentiment_reads_touchpoint: bool = False, chat_turns: str | None = None,
+                 chat_turn_weight: float = 1.0, seeds: int = 1, char_ngrams: tuple[int, int] | None = None):
         self.l2 = l2
         self.lexical_weight = lexical_weight
         self.threshold = threshold
@@ -270,6 +291,12 @@ class JourneyTrainer:
         self.with_examples = with_examples
         self.min_examples = min_examples
         self.sentiment_reads_touchpoint = sentiment_reads_touchpoint
+        if chat_turns not in (None, "evidence", "all"):
+            raise ValueError(f"chat_turns is {chat_turns!r}, expected None, 'evidence' or 'all'")
+        self.chat_turns = chat_turns
+        self.chat_turn_weight = chat_turn_weight
+        self.seeds = seeds
+        self.char_ngrams = char_ngrams
 
     def get_params(self) -> dict:
         import inspect
@@ -304,8 +331,18 @@ class JourneyTrainer:
                 ty = np.vstack([ty, np.eye(len(taxonomy.touchpoint_ids), dtype=int)[ex_owner]])
             known = [j for j in range(ty.shape[1]) if ty[:, j].sum() >= self.min_examples]
             labels = [taxonomy.touchpoint_ids[j] for j in known]
-            clf = self._fit("touchpoints", tx, tt, ty[:, known], labels, written=tw, weight=tweight, multilabel=True,
-                            balanced=True, metadata=meta)
+
+            def fit_touchpoints(turns=None):  # turns: `_chat_turn_rows`, extra training rows
+                x_, t_, y_, w_, weight_ = (tx, tt, ty, tw, tweight) if turns is None else (
+                    np.vstack([tx, turns[0]]), tt + turns[1], np.vstack([ty, turns[2]]),
+                    np.concatenate([tw, turns[3]]), np.concatenate([tweight, turns[4]]))
+                return self._fit("touchpoints", x_, t_, y_[:, known], labels, written=w_, weight=weight_,
+                                 multilabel=True, balanced=True, metadata=meta)
+            # "all" turns need no first fit to be labelled; "evidence" turns take the first fit's evidence.
+            clf = None if self.chat_turns == "all" else fit_touchpoints()
+            turns = self._chat_turn_rows([docs[k] for k in tagged], [items[k] for k in tagged], taxonomy, clf)
+            if turns is not None or clf is None:
+                clf = fit_touchpoints(turns)
             clf.head.thresholds = {tp: self.threshold for tp in labels}
             self.parts_["touchpoints"] = clf
             self._fit_touchpoint_sentiment(docs, items, written, weight, meta)
@@ -330,9 +367,10 @@ class JourneyTrainer:
         return self
 
     def part_settings(self, part: str) -> dict:
-        """The l2 / lexical_weight / balanced / hidden / written_weight decision `part` is fitted with."""
+        """The l2 / lexical_weight / balanced / hidden / written_weight / seeds / char_ngrams decision `part`
+        is fitted with."""
         mine = {"l2": self.l2, "lexical_weight": self.lexical_weight, "balanced": self.balanced, "hidden": self.hidden,
-                "written_weight": self.written_weight}
+                "written_weight": self.written_weight, "seeds": self.seeds, "char_ngrams": self.char_ngrams}
         return {**mine, **(self.per_part or {}).get(part, {})}
 
     def _fit(self, part, x, texts, y, labels, *, written, weight, multilabel, metadata, balanced=None):
@@ -345,7 +383,37 @@ class JourneyTrainer:
         return fit_classifier(x, texts, y, list(labels), multilabel=multilabel, l2=s["l2"],
                               balanced=s["balanced"] if balanced is None else balanced,
                               lexical_weight=s["lexical_weight"], hidden=s["hidden"], metadata=metadata,
-                              sample_weight=weights)
+                              sample_weight=weights, seeds=s["seeds"], char_ngrams=s["char_ngrams"])
+
+    def _chat_turn_rows(self, docs, items, taxonomy, touchpoints: TextClassifier | None):
+        """The chats' customer turns as touchpoint training rows (`chat_turns`): vectors, texts,
+        labels over every taxonomy touchpoint, written flags, weights; None when there are none."""
+        if not self.chat_turns:
+            return None
+        ids = taxonomy.touchpoint_ids
+        x, texts, y, written, weight = [], [], [], [], []
+        for doc, item in zip(docs, items):
+            units = doc.scored_units if doc.ok else []
+            gold = [tp for tp in item.get("touchpoints") or [] if tp in ids]
+            if len(units) < 2 or not any(u.speaker for u in units) or not gold or doc.vectors is None:
+                continue
+            if self.chat_turns == "all":
+                carried = {i: gold for i in range(len(units))}
+            else:
+                found = evidence_units(doc, touchpoints, [tp for tp in gold if tp in touchpoints.labels], self.views)
+                carried = {}
+                for tp, (i, _) in found.items():
+                    carried.setdefault(i, []).append(tp)
+            vectors = unit_matrix(doc, self.views)
+            for i, tps in sorted(carried.items()):
+                x.append(vectors[i])
+                texts.append(doc.scored_texts[i])
+                y.append([int(tp in tps) for tp in ids])
+                written.append(item.get("source") == "synthetic")
+                weight.append(self.chat_turn_weight * float(item.get("weight", 1.0)))
+        if not x:
+            return None
+        return np.vstack(x), texts, np.array(y), np.array(written, dtype=bool), np.array(weight)
 
     def _fit_touchpoint_sentiment(self, docs, items, written, weight, meta) -> None:
         """One (evidence unit vector, evidence clause) pair per labelled (item, touchpoint), read as the
