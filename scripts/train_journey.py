@@ -8,7 +8,7 @@
     .venv/bin/python scripts/train_journey.py --journey-view  # CV of a `journey` encoder view, write nothing
     .venv/bin/python scripts/train_journey.py --weak-churn 100 300 --weak-weight 1 0.5  # CV of weak churn labels
     .venv/bin/python scripts/train_journey.py --team-weight 1 0.5  # CV with / without the team's labels
-    .venv/bin/python scripts/train_journey.py --chats evidence:1 all:0.25  # CV of chats' decisions and turns
+    .venv/bin/python scripts/train_journey.py --chats  # CV of chats' decisions (turn pooling, chat threshold)
     .venv/bin/python scripts/train_journey.py --shipped-recipe --cv-only --recipe-change '{"seeds": 3}'  # one change
 
 The models learn from journey_train and from the team's labels of other rows of the same shared train
@@ -150,7 +150,7 @@ SHIPPED = {**CHOSEN, "char_ngrams": (2, 5),
 # a touchpoint's score raised toward its best clause's (the unit's vector with the clause's words, read by
 # the touchpoint classifier) by 0.25: about +0.003 (micro-F1 0.723 / 0.817, macro 0.699 / 0.567, tagged
 # 0.717 / 0.884), by 0.5 +0.003, by 1 -0.006.
-# Chats' touchpoint recall, measured on the grid's recipe (`--chats evidence:1 all:0.25 --threads 1`, 64 min
+# Chats' touchpoint recall, measured on the grid's recipe (`--chats evidence:1 all:0.25 --threads 1` on f47696b, 64 min
 # on one loaded thread; blended mean, then the 326 chats' own touchpoint micro-F1 / macro-F1 / touchpoint
 # sentiment; SHIPPED at its decisions 0.6863, chats 0.599 / 0.632 / 0.448, tagged 0.618), none adopted:
 # - pooled from the turns' probabilities at the item threshold 0.3 (no parameter of their own): max
@@ -160,8 +160,8 @@ SHIPPED = {**CHOSEN, "char_ngrams": (2, 5),
 #   names); the mean moves -0.0001 to +0.0002, within noise; max and noisy-OR lower it.
 # - a chat threshold of its own (an extra parameter): at best 0.6866 (noisy-OR at 0.5; 0.589 / 0.647 /
 #   0.481); the mean reading at 0.2 0.6864 (0.563 / 0.612 / 0.530): far short of EXTRA_PARAMETERS_BAR.
-# - chats' customer turns as extra touchpoint training items (`chat_turns`; only the touchpoint models
-#   change): each turn labelled with the touchpoints whose evidence it is, weight 1: 0.6849
+# - chats' customer turns as extra touchpoint training items (the trainer's `chat_turns`, measured on
+#   commit f47696b and not kept; only the touchpoint models change): each turn labelled with the touchpoints whose evidence it is, weight 1: 0.6849
 #   (0.602 / 0.641 / 0.441; real items' touchpoint sentiment 0.722 -> 0.714, micro-F1 0.810 -> 0.808),
 #   at its best decisions (noisy-OR, chat threshold 0.4) 0.6854; every turn with all of the chat's
 #   touchpoints at weight 0.25: 0.6853 (0.601 / 0.631 / 0.439, tagged 0.635 but right where tagged 0.690
@@ -423,10 +423,9 @@ def main() -> int:
                              "decisions (thresholds, unit_max), then fit them (a quicker rebuild, ~10-20 min)")
     parser.add_argument("--team-labels", type=Path, default=TEAM_LABELS,
                         help=f"the team's labels of shared train rows (default: {TEAM_LABELS.relative_to(ROOT)})")
-    parser.add_argument("--chats", nargs="*", metavar="MODE:W",
+    parser.add_argument("--chats", action="store_true",
                         help="CV only, writes nothing: the shipped recipe with the chats' decisions (turn pooling, chat "
-                             "threshold), then with chats' customer turns as extra touchpoint training items (MODE "
-                             "evidence or all, JourneyTrainer's chat_turns) at weight W")
+                             "threshold) beside the others")
     parser.add_argument("--team-weight", type=float, nargs="+", metavar="W",
                         help="CV only, writes nothing: the shipped recipe without the team's labels, then with "
                              "them in the training folds at each weight W, instead of the trainer grid")
@@ -478,9 +477,6 @@ def main() -> int:
     weak = None
     if args.team_weight:
         grid = [{**SHIPPED, "team_weight": w} for w in [0.0] + args.team_weight]
-    elif args.chats is not None:
-        grid = [SHIPPED] + [{**SHIPPED, "chat_turns": mode, "chat_turn_weight": float(w)}
-                            for mode, w in (m.split(":") for m in args.chats)]
     elif args.shipped_recipe:
         grid = [with_change(SHIPPED, args.recipe_change)]
     elif args.weak_churn:  # the shipped recipe, then with each count and weight of weak churn labels
@@ -512,7 +508,7 @@ def main() -> int:
             if any(all(r[0][k] == params[k] for k in CHOSEN) for r in results):
                 continue  # a setting already cross-validated
         for setting, cv in cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey, weak,
-                                          team, chat_decisions=args.chats is not None):
+                                          team, chat_decisions=args.chats):
             results.append((setting, cv))
             print(json.dumps({"params": describe(setting),
                               "cv": {k: round(v, 3) for k, v in cv["all"].items()},
@@ -524,7 +520,7 @@ def main() -> int:
     if extra_parameters(best) and plain and objective(cv) - max(objective(r[1]) for r in plain) < EXTRA_PARAMETERS_BAR:
         best, cv = max(plain, key=lambda r: objective(r[1]))
     print(f"chosen by CV: {describe(best)} (mean {objective(cv):.3f}, {time.time() - started:.0f} s)", flush=True)
-    if args.cv_only or args.journey_view or args.weak_churn or args.team_weight or args.chats is not None:
+    if args.cv_only or args.journey_view or args.weak_churn or args.team_weight or args.chats:
         return 0
     trainer_params = {k: best[k] for k in CHOSEN}
     # The one threshold for every touchpoint is what `voc-nlp train journey` uses on an analyst's labels.

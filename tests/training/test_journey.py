@@ -247,39 +247,3 @@ def test_a_profile_that_adds_a_view_reuses_the_cached_vectors_and_encodes_only_i
             assert np.array_equal(d.views[view], a.views[view])
             np.testing.assert_allclose(d.views[view], u.views[view], atol=1e-5)
         assert d.views["e5_sentiment"].shape == (len(d.unit_inputs), 384)
-
-
-def _chat_doc(turns, speaker="customer"):
-    """A chat as the trainer reads it: customer turns (text, vector) as its scored units."""
-    from types import SimpleNamespace
-
-    return SimpleNamespace(ok=True, vectors=np.asarray([v for _, v in turns], dtype=np.float32), views={},
-                           scored_texts=[t for t, _ in turns],
-                           scored_units=[SimpleNamespace(text=t, speaker=speaker) for t, _ in turns])
-
-
-def test_a_chats_turns_become_touchpoint_rows_labelled_by_their_evidence_or_all_at_their_weight():
-    from types import SimpleNamespace
-
-    taxonomy = SimpleNamespace(touchpoint_ids=["delivery", "returns_refunds", "billing"])
-    rng = np.random.default_rng(11)
-    # A touchpoint classifier that reads [1, 0] as delivery and [0, 1] as a refund.
-    x = np.vstack([rng.normal([1, 0], 0.1, (20, 2)), rng.normal([0, 1], 0.1, (20, 2))]).astype(np.float32)
-    y = np.r_[np.tile([1, 0], (20, 1)), np.tile([0, 1], (20, 1))]
-    first = fit_classifier(x, ["x"] * 40, y, ["delivery", "returns_refunds"], multilabel=True, l2=0.01,
-                           balanced=True, lexical_weight=0.0)
-    chat = _chat_doc([("my parcel is a week late", [0.9, 0.1]), ("and the refund never came either", [0.1, 0.9])])
-    item = {"touchpoints": ["delivery", "returns_refunds"], "source": "synthetic", "weight": 2.0}
-    review = _chat_doc([("late parcel.", [0.9, 0.1]), ("no refund.", [0.1, 0.9])], speaker=None)  # not a chat
-
-    rows = JourneyTrainer(chat_turns="evidence", chat_turn_weight=0.5)._chat_turn_rows(
-        [chat, review], [item, item], taxonomy, first)
-    vectors, texts, labels, written, weight = rows
-    assert texts == ["my parcel is a week late", "and the refund never came either"]
-    assert labels.tolist() == [[1, 0, 0], [0, 1, 0]]  # each turn carries the touchpoint it talks about
-    assert np.allclose(vectors, chat.vectors) and written.tolist() == [True, True] and weight.tolist() == [1.0, 1.0]
-
-    _, _, labels, _, weight = JourneyTrainer(chat_turns="all", chat_turn_weight=0.25)._chat_turn_rows(
-        [chat], [item], taxonomy, None)
-    assert labels.tolist() == [[1, 1, 0], [1, 1, 0]] and weight.tolist() == [0.5, 0.5]
-    assert JourneyTrainer()._chat_turn_rows([chat], [item], taxonomy, first) is None  # off by default

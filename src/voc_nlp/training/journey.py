@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from voc_nlp.components.journey import PARTS as JOURNEY_PARTS
-from voc_nlp.components.journey import SIGNALS, evidence_units, journey_features, sentiment_inputs, unit_matrix
+from voc_nlp.components.journey import SIGNALS, evidence_units, journey_features, sentiment_inputs
 from voc_nlp.doc import FeedbackDoc
 from voc_nlp.lexical import LexicalHead
 from voc_nlp.taxonomy import Taxonomy
@@ -265,19 +265,14 @@ class JourneyTrainer:
     - sentiment_reads_touchpoint: the touchpoint-sentiment model is told which touchpoint it
       judges (a word naming it before the evidence's words), so it learns each touchpoint's
       usual reading (a refund is mostly asked for calmly, a bill mostly disputed).
-    - chat_turns: a chat's customer turns also train the touchpoint classifier, each as an item of
-      its own weighing `chat_turn_weight` (times the chat's weight), so the per-turn reading chats
-      are pooled from is trained for turns: None (off); "evidence", each of the chat's touchpoints
-      labels the turn a first fit scores highest for it (the turn that talks about it; turns
-      given none are left out); "all", every turn carries all of the chat's touchpoints.
     """
 
     def __init__(self, l2: float = 1e-2, lexical_weight: float = 0.5, threshold: float = 0.5,
                  effort_threshold: float = 0.5, churn_risk_threshold: float = 0.5, balanced: bool = False,
                  hidden: int = 0, written_weight: float = 1.0, per_part: dict | None = None,
                  views: tuple[str, ...] = ("base",), with_examples: bool = True, min_examples: int = 3,
-                 sentiment_reads_touchpoint: bool = False, chat_turns: str | None = None,
-                 chat_turn_weight: float = 1.0, seeds: int = 1, char_ngrams: tuple[int, int] | None = None):
+                 sentiment_reads_touchpoint: bool = False, seeds: int = 1,
+                 char_ngrams: tuple[int, int] | None = None):
         self.l2 = l2
         self.lexical_weight = lexical_weight
         self.threshold = threshold
@@ -291,10 +286,6 @@ class JourneyTrainer:
         self.with_examples = with_examples
         self.min_examples = min_examples
         self.sentiment_reads_touchpoint = sentiment_reads_touchpoint
-        if chat_turns not in (None, "evidence", "all"):
-            raise ValueError(f"chat_turns is {chat_turns!r}, expected None, 'evidence' or 'all'")
-        self.chat_turns = chat_turns
-        self.chat_turn_weight = chat_turn_weight
         self.seeds = seeds
         self.char_ngrams = char_ngrams
 
@@ -331,18 +322,8 @@ class JourneyTrainer:
                 ty = np.vstack([ty, np.eye(len(taxonomy.touchpoint_ids), dtype=int)[ex_owner]])
             known = [j for j in range(ty.shape[1]) if ty[:, j].sum() >= self.min_examples]
             labels = [taxonomy.touchpoint_ids[j] for j in known]
-
-            def fit_touchpoints(turns=None):  # turns: `_chat_turn_rows`, extra training rows
-                x_, t_, y_, w_, weight_ = (tx, tt, ty, tw, tweight) if turns is None else (
-                    np.vstack([tx, turns[0]]), tt + turns[1], np.vstack([ty, turns[2]]),
-                    np.concatenate([tw, turns[3]]), np.concatenate([tweight, turns[4]]))
-                return self._fit("touchpoints", x_, t_, y_[:, known], labels, written=w_, weight=weight_,
-                                 multilabel=True, balanced=True, metadata=meta)
-            # "all" turns need no first fit to be labelled; "evidence" turns take the first fit's evidence.
-            clf = None if self.chat_turns == "all" else fit_touchpoints()
-            turns = self._chat_turn_rows([docs[k] for k in tagged], [items[k] for k in tagged], taxonomy, clf)
-            if turns is not None or clf is None:
-                clf = fit_touchpoints(turns)
+            clf = self._fit("touchpoints", tx, tt, ty[:, known], labels, written=tw, weight=tweight, multilabel=True,
+                            balanced=True, metadata=meta)
             clf.head.thresholds = {tp: self.threshold for tp in labels}
             self.parts_["touchpoints"] = clf
             self._fit_touchpoint_sentiment(docs, items, written, weight, meta)
@@ -384,36 +365,6 @@ class JourneyTrainer:
                               balanced=s["balanced"] if balanced is None else balanced,
                               lexical_weight=s["lexical_weight"], hidden=s["hidden"], metadata=metadata,
                               sample_weight=weights, seeds=s["seeds"], char_ngrams=s["char_ngrams"])
-
-    def _chat_turn_rows(self, docs, items, taxonomy, touchpoints: TextClassifier | None):
-        """The chats' customer turns as touchpoint training rows (`chat_turns`): vectors, texts,
-        labels over every taxonomy touchpoint, written flags, weights; None when there are none."""
-        if not self.chat_turns:
-            return None
-        ids = taxonomy.touchpoint_ids
-        x, texts, y, written, weight = [], [], [], [], []
-        for doc, item in zip(docs, items):
-            units = doc.scored_units if doc.ok else []
-            gold = [tp for tp in item.get("touchpoints") or [] if tp in ids]
-            if len(units) < 2 or not any(u.speaker for u in units) or not gold or doc.vectors is None:
-                continue
-            if self.chat_turns == "all":
-                carried = {i: gold for i in range(len(units))}
-            else:
-                found = evidence_units(doc, touchpoints, [tp for tp in gold if tp in touchpoints.labels], self.views)
-                carried = {}
-                for tp, (i, _) in found.items():
-                    carried.setdefault(i, []).append(tp)
-            vectors = unit_matrix(doc, self.views)
-            for i, tps in sorted(carried.items()):
-                x.append(vectors[i])
-                texts.append(doc.scored_texts[i])
-                y.append([int(tp in tps) for tp in ids])
-                written.append(item.get("source") == "synthetic")
-                weight.append(self.chat_turn_weight * float(item.get("weight", 1.0)))
-        if not x:
-            return None
-        return np.vstack(x), texts, np.array(y), np.array(written, dtype=bool), np.array(weight)
 
     def _fit_touchpoint_sentiment(self, docs, items, written, weight, meta) -> None:
         """One (evidence unit vector, evidence clause) pair per labelled (item, touchpoint), read as the
