@@ -31,14 +31,13 @@ def test_per_part_settings_change_only_their_decision():
 def test_the_character_ngram_cap_reaches_each_decisions_word_head():
     x, texts, y = _two_intents()
     texts = [f"{t} order {i}" for i, t in enumerate(texts)]  # more character n-grams than either cap
-    trainer = JourneyTrainer(char_ngrams=(2, 5), char_max_features=40, per_part={"intent": {"char_max_features": 25}})
-    settings = trainer.part_settings("intent")
-    assert trainer.part_settings("phase")["char_max_features"] == 40 and settings["char_max_features"] == 25
-    clf = fit_classifier(x, texts, y, ["question", "praise"], multilabel=False, l2=0.01, balanced=False,
-                         lexical_weight=0.5, char_ngrams=settings["char_ngrams"],
-                         char_max_features=settings["char_max_features"])
-    assert clf.lexical.char_max_features == 25
-    assert sum(term.startswith("~") for term in clf.lexical.vocabulary_) == 25
+    trainer = JourneyTrainer(lexical_weight=0.5, char_ngrams=(2, 5), char_max_features=40,
+                             per_part={"intent": {"char_max_features": 25}})
+    for part, cap in (("phase", 40), ("intent", 25)):
+        clf = trainer._fit(part, x, texts, y, ["question", "praise"], written=np.zeros(len(y), dtype=bool),
+                           weight=np.ones(len(y)), multilabel=False, metadata={})
+        assert clf.lexical.char_max_features == cap
+        assert sum(term.startswith("~") for term in clf.lexical.vocabulary_) == cap
 
 
 def _two_intents(n=60, seed=0):
