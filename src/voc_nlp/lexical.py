@@ -263,6 +263,8 @@ class LexicalHead:
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """(n, labels) probabilities, one independent sigmoid per label."""
         self._check_fitted()
+        if not self.char_ngrams:
+            return self._word_proba(texts)
         # (terms, labels), each term's weights side by side; no copy: fit and load store coef_ so.
         weights = np.ascontiguousarray(self.coef_.T)
         logits = np.zeros((len(texts), len(self.intercept_)))  # float64, as `_tfidf`'s values
@@ -276,6 +278,24 @@ class LexicalHead:
                     logits[row] = values[a:b] @ weights[columns[a:b]]
         logits += self.intercept_
         return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+
+    def _word_proba(self, texts: list[str]) -> np.ndarray:
+        """`predict_proba` of a head without character n-grams (sentiment, emotions, effort): text by
+        text in float32, the sums its scores were released with; `_tfidf`'s float64 sums differ in
+        the last digit, which moves a 4-decimal score now and then. Words alone are cheap enough."""
+        logits = np.tile(self.intercept_, (len(texts), 1))
+        for row, text in enumerate(texts):
+            counts: dict[int, int] = {}
+            for column in map(self.vocabulary_.get, _analysis(text)[0]):
+                if column is not None:
+                    counts[column] = counts.get(column, 0) + 1
+            if counts:
+                columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
+                values = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
+                values *= self.idf_[columns]
+                values /= np.linalg.norm(values)
+                logits[row] += self.coef_[:, columns] @ values
+        return 1.0 / (1.0 + np.exp(-logits))
 
     def _tfidf(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The texts' known terms as (row, column, value), sorted by row then column: sublinear tf
