@@ -49,7 +49,7 @@ _PLACEHOLDERS = re.compile(r"@user\b")
 FILES = ("lexical.json", "lexical.safetensors")
 # Words whose character n-grams' columns a head keeps (then it starts afresh; ~0.2 kB a word).
 CHAR_CACHE_WORDS = 20000
-# Words whose character n-grams are kept for all heads (least recently used go; ~0.2 kB a word):
+# Words whose character n-grams are kept for all heads (least recently used go; ~0.35 kB a word):
 # the journey and signal heads read the same texts one after another, and a chunk of 1,000 tweets
 # brings ~5,000 words new to them, each split into n-grams once instead of once per head.
 SHARED_CHAR_WORDS = 20000
