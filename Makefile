@@ -66,7 +66,7 @@ models: install
 	$(BIN)/python scripts/train_pain_point.py
 	$(BIN)/python scripts/train_topic_space.py
 	$(BIN)/python scripts/train_journey.py
-	$(BIN)/python scripts/train_journey.py --shipped-recipe --profile accurate  # its journey and signal models read the e5 view too
+	$(BIN)/python scripts/train_journey.py --shipped-recipe --profile accurate --unit-max false  # its journey and signal models read the e5 view too
 	$(BIN)/python scripts/train_pain_decision.py  # last: it reads what every model above reads
 
 bench: install

@@ -19,11 +19,25 @@ def test_per_part_settings_change_only_their_decision():
     trainer = JourneyTrainer(l2=0.01, lexical_weight=0.7, per_part={"phase": {"lexical_weight": 0.8, "hidden": 64},
                                                                      "touchpoints": {"lexical_weight": 0.6}})
     assert trainer.part_settings("phase") == {"l2": 0.01, "lexical_weight": 0.8, "balanced": False, "hidden": 64,
-                                              "written_weight": 1.0, "seeds": 1, "char_ngrams": None}
+                                              "written_weight": 1.0, "seeds": 1, "char_ngrams": None,
+                                              "char_max_features": 50000}
     assert trainer.part_settings("intent") == {"l2": 0.01, "lexical_weight": 0.7, "balanced": False, "hidden": 0,
-                                               "written_weight": 1.0, "seeds": 1, "char_ngrams": None}
+                                               "written_weight": 1.0, "seeds": 1, "char_ngrams": None,
+                                               "char_max_features": 50000}
     # Touchpoint sentiment keeps the trainer's own settings, whatever the touchpoints take.
     assert trainer.part_settings("touchpoint_sentiment")["lexical_weight"] == 0.7
+
+
+def test_the_character_ngram_cap_reaches_each_decisions_word_head():
+    x, texts, y = _two_intents()
+    texts = [f"{t} order {i}" for i, t in enumerate(texts)]  # more character n-grams than either cap
+    trainer = JourneyTrainer(lexical_weight=0.5, char_ngrams=(2, 5), char_max_features=40,
+                             per_part={"intent": {"char_max_features": 25}})
+    for part, cap in (("phase", 40), ("intent", 25)):
+        clf = trainer._fit(part, x, texts, y, ["question", "praise"], written=np.zeros(len(y), dtype=bool),
+                           weight=np.ones(len(y)), multilabel=False, metadata={})
+        assert clf.lexical.char_max_features == cap
+        assert sum(term.startswith("~") for term in clf.lexical.vocabulary_) == cap
 
 
 def _two_intents(n=60, seed=0):

@@ -191,11 +191,12 @@ def _embed(step, docs: list[FeedbackDoc], cache_dir) -> None:
 def fit_classifier(x: np.ndarray, texts: list[str], y: np.ndarray, labels: list[str], *, multilabel: bool,
                    l2: float, balanced: bool, lexical_weight: float, hidden: int = 0, metadata: dict | None = None,
                    min_df: int = 2, sample_weight: np.ndarray | None = None, seeds: int = 1,
-                   char_ngrams: tuple[int, int] | None = None) -> TextClassifier:
+                   char_ngrams: tuple[int, int] | None = None, char_max_features: int = 50000) -> TextClassifier:
     """Embedding head + word head, fused with the word head's share `lexical_weight`.
     `hidden` > 0: the embedding head is a one-hidden-layer MLP of that width (`l2` unused), else linear;
     `seeds` > 1: that many MLPs from different seeds, their logits averaged (stored as one wider MLP).
-    `char_ngrams`: (lo, hi) to add character n-grams to the word head's words.
+    `char_ngrams`: (lo, hi) to add character n-grams to the word head's words, the `char_max_features`
+    most frequent.
     `sample_weight`: one weight per row in both heads' losses (None: all 1)."""
     if hidden:
         mlp_weight = sample_weight
@@ -216,7 +217,8 @@ def fit_classifier(x: np.ndarray, texts: list[str], y: np.ndarray, labels: list[
         # fitted by a regression; the word head is then left out.
         if all(0 < targets[:, j].sum() < len(targets) for j in range(len(labels))):
             lexical = LexicalHead(min_df=min_df, C=4.0, weight=lexical_weight, languages=("en", "fr"),
-                                  class_weight="balanced", solver="liblinear", char_ngrams=char_ngrams)
+                                  class_weight="balanced", solver="liblinear", char_ngrams=char_ngrams,
+                                  char_max_features=char_max_features)
             lexical.fit(texts, targets, labels, sample_weight=sample_weight)
     return TextClassifier(head, lexical)
 
@@ -247,13 +249,15 @@ class JourneyTrainer:
     - hidden: 0 for linear embedding heads, else the width of a one-hidden-layer MLP head.
     - seeds: with an MLP head, how many seeds' MLPs it averages (a seed ensemble).
     - char_ngrams: (lo, hi) for word heads that also read character n-grams inside words, None for words only.
+    - char_max_features: how many character n-grams a word head keeps, the most frequent (its size and
+      run-time cost grow with them).
     - written_weight: the weight, in every loss, of items written for training (`"source":
       "synthetic"` in journey_train) against real feedback (weight 1). Below 1, the real items
       -- what the tagger will read -- count for more than the written ones that cover the rare
       labels.
     - per_part: for a decision (phase, touchpoints, touchpoint_sentiment, intent, effort, churn_risk)
-      the settings among l2 / lexical_weight / balanced / hidden / written_weight / seeds / char_ngrams
-      that differ from
+      the settings among l2 / lexical_weight / balanced / hidden / written_weight / seeds / char_ngrams /
+      char_max_features that differ from
       the above, e.g. {"phase": {"lexical_weight": 0.8}}. Touchpoint sentiment does not take the
       touchpoints' settings: it reads a clause's words, and with the touchpoints' lower word share
       the sentence's vector outvoted "delivery was fast" in "delivery was fast but support never answered".
@@ -272,7 +276,7 @@ class JourneyTrainer:
                  hidden: int = 0, written_weight: float = 1.0, per_part: dict | None = None,
                  views: tuple[str, ...] = ("base",), with_examples: bool = True, min_examples: int = 3,
                  sentiment_reads_touchpoint: bool = False, seeds: int = 1,
-                 char_ngrams: tuple[int, int] | None = None):
+                 char_ngrams: tuple[int, int] | None = None, char_max_features: int = 50000):
         self.l2 = l2
         self.lexical_weight = lexical_weight
         self.threshold = threshold
@@ -288,6 +292,7 @@ class JourneyTrainer:
         self.sentiment_reads_touchpoint = sentiment_reads_touchpoint
         self.seeds = seeds
         self.char_ngrams = char_ngrams
+        self.char_max_features = char_max_features
 
     def get_params(self) -> dict:
         import inspect
@@ -348,10 +353,11 @@ class JourneyTrainer:
         return self
 
     def part_settings(self, part: str) -> dict:
-        """The l2 / lexical_weight / balanced / hidden / written_weight / seeds / char_ngrams decision `part`
-        is fitted with."""
+        """The l2 / lexical_weight / balanced / hidden / written_weight / seeds / char_ngrams /
+        char_max_features decision `part` is fitted with."""
         mine = {"l2": self.l2, "lexical_weight": self.lexical_weight, "balanced": self.balanced, "hidden": self.hidden,
-                "written_weight": self.written_weight, "seeds": self.seeds, "char_ngrams": self.char_ngrams}
+                "written_weight": self.written_weight, "seeds": self.seeds, "char_ngrams": self.char_ngrams,
+                "char_max_features": self.char_max_features}
         return {**mine, **(self.per_part or {}).get(part, {})}
 
     def _fit(self, part, x, texts, y, labels, *, written, weight, multilabel, metadata, balanced=None):
@@ -364,7 +370,8 @@ class JourneyTrainer:
         return fit_classifier(x, texts, y, list(labels), multilabel=multilabel, l2=s["l2"],
                               balanced=s["balanced"] if balanced is None else balanced,
                               lexical_weight=s["lexical_weight"], hidden=s["hidden"], metadata=metadata,
-                              sample_weight=weights, seeds=s["seeds"], char_ngrams=s["char_ngrams"])
+                              sample_weight=weights, seeds=s["seeds"], char_ngrams=s["char_ngrams"],
+                              char_max_features=s["char_max_features"])
 
     def _fit_touchpoint_sentiment(self, docs, items, written, weight, meta) -> None:
         """One (evidence unit vector, evidence clause) pair per labelled (item, touchpoint), read as the
