@@ -251,8 +251,9 @@ def test_kept_word_columns_change_no_score(monkeypatch):
 
 @pytest.mark.parametrize("char_ngrams", [None, (2, 5)])
 def test_batched_scores_equal_tfidf_times_weights(monkeypatch, char_ngrams):
-    """`predict_proba` (terms counted per batch, float64 sums, weights read term by term) equals the
-    plain formula: scikit-learn's TF-IDF rows of each block, times coef_, plus intercept_, sigmoid."""
+    """`predict_proba` (character n-grams counted per batch, weights read term by term, shared text
+    and word caches) equals the plain formula: scikit-learn's TF-IDF rows of each block, times coef_,
+    plus intercept_, sigmoid."""
     from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
 

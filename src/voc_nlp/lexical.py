@@ -22,11 +22,12 @@ word (scikit-learn's "char_wb": the word padded with a space each side), the
 own, its terms saved with a "~" prefix (no word term can start with "~").
 
 At run time the journey and signal components run five such heads over the
-same texts, so: a batch's terms are counted at once (numpy per batch, not per
-text), the weights are kept term by term (a gather reads whole rows), and a
-short text's terms and a word's n-grams are made once for all the heads
-(bounded module-level caches; each head still looks them up in its own
-vocabulary). The scores are those of the plain formula (tests/test_lexical.py).
+same texts, so: a batch's character n-grams are counted at once (numpy per
+batch, not per text), the weights are kept term by term (a gather reads whole
+columns), and a short text's terms and a word's n-grams are made once for all
+the heads (bounded module-level caches; each head still looks them up in its
+own vocabulary). The sums themselves are made as before, so the scores are the
+released ones to the bit, and the plain formula's (tests/test_lexical.py).
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ SHARED_CHAR_WORDS = 20000
 # Kept term strings also keep their hash, which every head's vocabulary lookup needs.
 SHARED_TEXTS = 1024
 SHARED_TEXT_CHARS = 300
-# Texts whose terms `LexicalHead.predict_proba` counts at once: numpy's cost per call is paid once
-# per batch, and the batch's arrays stay small (~1 MB).
+# Texts whose character n-grams `LexicalHead.predict_proba` counts at once: numpy's cost per call
+# is paid once per batch, and the batch's arrays stay small (~1 MB).
 TEXTS_PER_BATCH = 256
 FUSIONS = ("mean", "logit")
 
@@ -261,75 +262,61 @@ class LexicalHead:
         return x, {terms[k]: i for i, k in enumerate(order)}, np.concatenate([idf, chars.idf_])[columns]
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
-        """(n, labels) probabilities, one independent sigmoid per label."""
-        self._check_fitted()
-        if not self.char_ngrams:
-            return self._word_proba(texts)
-        # (terms, labels), each term's weights side by side; no copy: fit and load store coef_ so.
-        weights = np.ascontiguousarray(self.coef_.T)
-        logits = np.zeros((len(texts), len(self.intercept_)))  # float64, as `_tfidf`'s values
-        for start in range(0, len(texts), TEXTS_PER_BATCH):
-            rows, columns, values = self._tfidf(texts[start:start + TEXTS_PER_BATCH])
-            # Text by text, a gather of whole weight rows: one gather of every text's rows at
-            # once spills the CPU caches and was slower.
-            bounds = np.searchsorted(rows, np.arange(TEXTS_PER_BATCH + 1)).tolist()
-            for row, (a, b) in enumerate(zip(bounds, bounds[1:]), start):
-                if b > a:
-                    logits[row] = values[a:b] @ weights[columns[a:b]]
-        logits += self.intercept_
-        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+        """(n, labels) probabilities, one independent sigmoid per label.
 
-    def _word_proba(self, texts: list[str]) -> np.ndarray:
-        """`predict_proba` of a head without character n-grams (sentiment, emotions, effort): text by
-        text in float32, the sums its scores were released with; `_tfidf`'s float64 sums differ in
-        the last digit, which moves a 4-decimal score now and then. Words alone are cheap enough."""
+        Each block's sums are made text by text in float32, as the released scores were: summed
+        in another order (a batch at once, or float64), they move in the last digit, and a
+        4-decimal score now and then. What runs per batch is the counting of character n-grams."""
+        self._check_fitted()
         logits = np.tile(self.intercept_, (len(texts), 1))
         for row, text in enumerate(texts):
-            counts: dict[int, int] = {}
+            counts: dict[int, int] = {}  # in the order the terms come (the order of the sums)
             for column in map(self.vocabulary_.get, _analysis(text)[0]):
                 if column is not None:
                     counts[column] = counts.get(column, 0) + 1
             if counts:
                 columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-                values = 1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
-                values *= self.idf_[columns]
-                values /= np.linalg.norm(values)
-                logits[row] += self.coef_[:, columns] @ values
+                logits[row] += self._block_logits(columns, np.fromiter(counts.values(), dtype=np.float32))
+        if self.char_ngrams:
+            for start in range(0, len(texts), TEXTS_PER_BATCH):
+                rows, columns, counts = self._char_counts(texts[start:start + TEXTS_PER_BATCH])
+                bounds = np.searchsorted(rows, np.arange(TEXTS_PER_BATCH + 1)).tolist()
+                for row, (a, b) in enumerate(zip(bounds, bounds[1:]), start):
+                    if b > a:
+                        logits[row] += self._block_logits(columns[a:b], counts[a:b])
         return 1.0 / (1.0 + np.exp(-logits))
 
-    def _tfidf(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The texts' known terms as (row, column, value), sorted by row then column: sublinear tf
-        times idf, the word block and the character block each l2-normalised, as `fit` read them.
-        Counted for the whole batch at once (one sort), not text by text: numpy's cost per call
-        outweighed the work on a tweet's few hundred terms. Values in float64: a float32 sum of
-        hundreds of terms drifted by up to 2e-6 in probability."""
-        # Each term occurrence as one key, block * n_terms + column, a text's word block being
-        # block 2 * row and its character block 2 * row + 1.
-        n_terms = len(self.idf_)
+    def _block_logits(self, columns: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """One text's TF-IDF block (sublinear tf times idf, l2-normalised) times the weights: (labels,).
+        coef_ is kept term by term (Fortran order, `fit` and `load`), so the gather reads whole columns."""
+        values = 1.0 + np.log(counts)
+        values *= self.idf_[columns]
+        values /= np.linalg.norm(values)
+        return self.coef_[:, columns] @ values
+
+    def _char_counts(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The texts' known character n-grams as (row, column, count, float32), sorted by row then
+        column. Counted for the whole batch at once (one sort of row * n_terms + column keys): numpy's
+        cost per call, paid per text, outweighed the work on a tweet's few hundred n-grams."""
         kept = self.__dict__.setdefault("_word_columns_kept", {})
-        pieces, piece_blocks = [], []  # arrays of columns and the block each belongs to
+        pieces, piece_rows = [], []  # each word's columns, and the text it is in
         for row, text in enumerate(texts):
-            terms, words = _analysis(text)
-            get = self.vocabulary_.get  # each time: `Vocabulary` may have switched to its dict
-            pieces.append(np.array([c for c in map(get, terms) if c is not None], dtype=np.int32))
-            piece_blocks.append(2 * row)
-            if self.char_ngrams:
-                pieces += [kept[w] if w in kept else self._keep_word_columns(w) for w in words]
-                piece_blocks += [2 * row + 1] * len(words)
+            words = _analysis(text)[1]
+            pieces += [kept[w] if w in kept else self._keep_word_columns(w) for w in words]
+            piece_rows += [row] * len(words)
+        n_terms = len(self.idf_)
         sizes = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
-        keys = np.repeat(np.array(piece_blocks, dtype=np.int64) * n_terms, sizes)
+        keys = np.repeat(np.array(piece_rows, dtype=np.int64) * n_terms, sizes)
         if pieces:  # not an empty batch
             keys += np.concatenate(pieces)
         # Stable (timsort) runs faster here: each word's columns are already a sorted run.
         keys = np.sort(keys, kind="stable")
         bounds = _run_bounds(keys)
-        blocks, columns = np.divmod(keys[bounds[:-1]], n_terms)
-        values = (1.0 + np.log(np.diff(bounds))) * self.idf_[columns]
-        values /= np.sqrt(np.bincount(blocks, weights=values * values))[blocks]
-        return blocks // 2, columns, values
+        rows, columns = np.divmod(keys[bounds[:-1]], n_terms)
+        return rows, columns, np.diff(bounds).astype(np.float32)
 
     def _keep_word_columns(self, word: str) -> np.ndarray:
-        """The sorted columns of one word's known character n-grams, kept (`_tfidf` reads them)
+        """The sorted columns of one word's known character n-grams, kept (`_char_counts` reads them)
         for `CHAR_CACHE_WORDS` words per head: feedback repeats its words, and a kept word costs
         one lookup instead of ~30 (the journey and signal heads each read every text)."""
         kept = self._word_columns_kept
