@@ -295,7 +295,7 @@ class LexicalHead:
         return self.coef_[:, columns] @ values
 
     def _char_counts(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The texts' known character n-grams as (row, column, count, float32), sorted by row then
+        """The texts' known character n-grams as (row, column, float32 count), sorted by row then
         column. Counted for the whole batch at once (one sort of row * n_terms + column keys): numpy's
         cost per call, paid per text, outweighed the work on a tweet's few hundred n-grams."""
         kept = self.__dict__.setdefault("_word_columns_kept", {})
