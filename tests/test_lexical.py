@@ -241,9 +241,45 @@ def test_kept_word_columns_change_no_score(monkeypatch):
     head = LexicalHead(min_df=1, char_ngrams=(2, 5)).fit(REFUND_TEXTS, REFUND, ["refund"])
     texts = ["remboursez-moi vite", "refundd please", "livré hier, merci", "vite vite"]
     first = head.predict_proba(texts)
-    assert len(head._word_columns) == 7
+    assert len(head._word_columns_kept) == 7
     np.testing.assert_array_equal(head.predict_proba(texts), first)
     monkeypatch.setattr(lexical, "CHAR_CACHE_WORDS", 2)  # kept words dropped as it goes
     fresh = LexicalHead(min_df=1, char_ngrams=(2, 5)).fit(REFUND_TEXTS, REFUND, ["refund"])
     np.testing.assert_allclose(fresh.predict_proba(texts), first, atol=1e-6)
-    assert len(fresh._word_columns) <= 2
+    assert len(fresh._word_columns_kept) <= 2
+
+
+@pytest.mark.parametrize("char_ngrams", [None, (2, 5)])
+def test_batched_scores_equal_tfidf_times_weights(monkeypatch, char_ngrams):
+    """`predict_proba` (character n-grams counted per batch, weights read term by term, shared text
+    and word caches) equals the plain formula: scikit-learn's TF-IDF rows of each block, times coef_,
+    plus intercept_, sigmoid."""
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    import voc_nlp.lexical as lexical
+
+    targets = np.hstack([REFUND, [[0]] * 6 + [[1]] * 4 + [[0]] * 2])  # refund, delivery
+    head = LexicalHead(min_df=1, char_ngrams=char_ngrams, char_max_features=300).fit(
+        REFUND_TEXTS, targets, ["refund", "delivery"])
+    blocks = [TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, preprocessor=lexical._preprocess)]
+    prefixes = [""]
+    if char_ngrams:
+        blocks.append(TfidfVectorizer(analyzer="char_wb", ngram_range=char_ngrams, max_features=300,
+                                      sublinear_tf=True, preprocessor=lexical._preprocess))
+        prefixes.append(lexical.CHAR_PREFIX)
+    for block in blocks:
+        block.fit(REFUND_TEXTS)
+    columns = [head.vocabulary_[prefix + term]
+               for block, prefix in zip(blocks, prefixes) for term in block.get_feature_names_out()]
+
+    texts = ["Refund refund REFUND please", "", "zzqx", "merci merci, livraison rapide", "@user refunds?",
+             "the delivery " * 40 + "was late, I want a refund",  # longer than a kept text
+             "remboursez-moi", "thanks for the quick delivery", "livré", "a b c"]
+    x = hstack([block.transform(texts) for block in blocks]).toarray()
+    expected = 1.0 / (1.0 + np.exp(-(x @ head.coef_[:, columns].T.astype(np.float64) + head.intercept_)))
+    assert len(texts[5]) > lexical.SHARED_TEXT_CHARS
+    monkeypatch.setattr(lexical, "TEXTS_PER_BATCH", 3)  # batches that end inside the list
+    np.testing.assert_allclose(head.predict_proba(texts), expected, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(np.vstack([head.predict_proba([t]) for t in texts]), expected, atol=1e-6, rtol=0)
+    assert head.predict_proba([]).shape == (0, 2)

@@ -20,6 +20,14 @@ With `char_ngrams=(lo, hi)` the head also reads character n-grams inside each
 word (scikit-learn's "char_wb": the word padded with a space each side), the
 `char_max_features` most frequent: a second TF-IDF block, normalised on its
 own, its terms saved with a "~" prefix (no word term can start with "~").
+
+At run time the journey and signal components run five such heads over the
+same texts, so: a batch's character n-grams are counted at once (numpy per
+batch, not per text), the weights are kept term by term (a gather reads whole
+columns), and a short text's terms and a word's n-grams are made once for all
+the heads (bounded module-level caches; each head still looks them up in its
+own vocabulary). The sums themselves are made as before, so the scores are the
+released ones to the bit, and the plain formula's (tests/test_lexical.py).
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import bisect
 import json
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +50,18 @@ _PLACEHOLDERS = re.compile(r"@user\b")
 FILES = ("lexical.json", "lexical.safetensors")
 # Words whose character n-grams' columns a head keeps (then it starts afresh; ~0.2 kB a word).
 CHAR_CACHE_WORDS = 20000
+# Words whose character n-grams are kept for all heads (least recently used go; ~0.35 kB a word):
+# the journey and signal heads read the same texts one after another, and a chunk of 1,000 tweets
+# brings ~5,000 words new to them, each split into n-grams once instead of once per head.
+SHARED_CHAR_WORDS = 20000
+# Texts (up to SHARED_TEXT_CHARS characters: tweets, sentences; ~10 MB at most) whose word terms
+# are kept for all heads: the journey and signal heads read each chunk's texts one after another.
+# Kept term strings also keep their hash, which every head's vocabulary lookup needs.
+SHARED_TEXTS = 1024
+SHARED_TEXT_CHARS = 300
+# Texts whose character n-grams `LexicalHead.predict_proba` counts at once: numpy's cost per call
+# is paid once per batch, and the batch's arrays stay small (~1 MB).
+TEXTS_PER_BATCH = 256
 FUSIONS = ("mean", "logit")
 
 
@@ -67,9 +88,26 @@ def _preprocess(text: str) -> str:
     return _PLACEHOLDERS.sub(" ", text.lower())
 
 
-def _terms(text: str) -> list[str]:
-    tokens = _TOKEN.findall(_preprocess(text))
-    return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]
+def _analysis(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A text's word 1-2-grams and its whitespace-separated words (what the character n-grams are
+    read from); a short text's kept for the next head that reads it (`SHARED_TEXTS`)."""
+    return _kept_analysis(text) if len(text) <= SHARED_TEXT_CHARS else _analyse(text)
+
+
+def _analyse(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    lowered = _preprocess(text)
+    tokens = _TOKEN.findall(lowered)
+    return tuple(tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:])]), tuple(lowered.split())
+
+
+_kept_analysis = lru_cache(maxsize=SHARED_TEXTS)(_analyse)
+
+
+def _run_bounds(ids: np.ndarray) -> np.ndarray:
+    """Where each run of equal values in `ids` starts, then len(ids): run i is bounds[i]:bounds[i + 1]."""
+    edges = np.ones(len(ids) + 1, dtype=bool)
+    np.not_equal(ids[1:], ids[:-1], out=edges[1:-1])
+    return np.flatnonzero(edges)
 
 
 CHAR_PREFIX = "~"
@@ -86,6 +124,13 @@ def _char_terms(text: str, lo: int, hi: int) -> list[str]:
 
 def _word_char_terms(word: str, lo: int, hi: int) -> list[str]:
     """One word's character n-grams (`_char_terms`)."""
+    return _joined_char_terms(word, lo, hi).split("\n")
+
+
+@lru_cache(maxsize=SHARED_CHAR_WORDS)
+def _joined_char_terms(word: str, lo: int, hi: int) -> str:
+    """`_word_char_terms` joined by newlines (a word has none): made once for all the heads that
+    read the word, and one string kept takes a tenth of the memory of its ~30 n-grams."""
     padded = f" {word} "
     out = []
     for n in range(lo, hi + 1):
@@ -93,7 +138,7 @@ def _word_char_terms(word: str, lo: int, hi: int) -> list[str]:
             out.append(CHAR_PREFIX + padded)
             break
         out += [CHAR_PREFIX + padded[i:i + n] for i in range(len(padded) - n + 1)]
-    return out
+    return "\n".join(out)
 
 
 class Vocabulary(Mapping):
@@ -174,7 +219,8 @@ class LexicalHead:
 
     def fit(self, texts: list[str], targets: np.ndarray, labels: list[str],
             sample_weight: np.ndarray | None = None) -> "LexicalHead":
-        """Sets `labels_`, `vocabulary_` (term -> column), `idf_`, `coef_` (labels, terms), `intercept_`.
+        """Sets `labels_`, `vocabulary_` (term -> column), `idf_`, `coef_` (labels, terms; Fortran order,
+        so each term's weights are side by side), `intercept_`.
         `sample_weight`: one weight per text in the regressions' loss (None: all 1)."""
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -194,7 +240,7 @@ class LexicalHead:
         self.labels_ = list(labels)
         self.vocabulary_ = {term: int(i) for term, i in vocabulary.items()}
         self.idf_ = np.asarray(idf, dtype=np.float32)
-        self.coef_ = np.stack([m.coef_[0] for m in models]).astype(np.float32)
+        self.coef_ = np.asfortranarray(np.stack([m.coef_[0] for m in models]), dtype=np.float32)
         self.intercept_ = np.array([m.intercept_[0] for m in models], dtype=np.float32)
         return self
 
@@ -215,52 +261,71 @@ class LexicalHead:
         x = hstack([x, xc]).tocsc()[:, columns].tocsr()
         return x, {terms[k]: i for i, k in enumerate(order)}, np.concatenate([idf, chars.idf_])[columns]
 
-    def _block(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
-        """Columns and TF-IDF values (sublinear tf, l2-normalised) of the known `terms` of one text."""
-        counts: dict[int, int] = {}
-        for term in terms:
-            column = self.vocabulary_.get(term)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
-        if not counts:
-            return None
-        columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32, count=len(counts))))
-        values *= self.idf_[columns]
-        values /= np.linalg.norm(values)
-        return columns, values
-
     def predict_proba(self, texts: list[str]) -> np.ndarray:
-        """(n, labels) probabilities, one independent sigmoid per label."""
+        """(n, labels) probabilities, one independent sigmoid per label.
+
+        Each block's sums are made text by text in float32, as the released scores were: summed
+        in another order (a batch at once, or float64), they move in the last digit, and a
+        4-decimal score now and then. What runs per batch is the counting of character n-grams."""
         self._check_fitted()
         logits = np.tile(self.intercept_, (len(texts), 1))
         for row, text in enumerate(texts):
-            blocks = [self._block(_terms(text))] + ([self._char_block(text)] if self.char_ngrams else [])
-            for columns, values in filter(None, blocks):
-                logits[row] += self.coef_[:, columns] @ values
+            counts: dict[int, int] = {}  # in the order the terms come (the order of the sums)
+            for column in map(self.vocabulary_.get, _analysis(text)[0]):
+                if column is not None:
+                    counts[column] = counts.get(column, 0) + 1
+            if counts:
+                columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
+                logits[row] += self._block_logits(columns, np.fromiter(counts.values(), dtype=np.float32))
+        if self.char_ngrams:
+            for start in range(0, len(texts), TEXTS_PER_BATCH):
+                rows, columns, counts = self._char_counts(texts[start:start + TEXTS_PER_BATCH])
+                bounds = np.searchsorted(rows, np.arange(TEXTS_PER_BATCH + 1)).tolist()
+                for row, (a, b) in enumerate(zip(bounds, bounds[1:]), start):
+                    if b > a:
+                        logits[row] += self._block_logits(columns[a:b], counts[a:b])
         return 1.0 / (1.0 + np.exp(-logits))
 
-    def _char_block(self, text: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """`_block` of the text's character n-grams. Each word's known n-grams' columns are kept
-        (`CHAR_CACHE_WORDS`): feedback repeats its words, and a word costs one lookup instead of
-        ~30; the journey and signal heads each read every text (6x faster per head)."""
-        cache = self.__dict__.setdefault("_word_columns", {})
-        parts = []
-        for word in _preprocess(text).split():
-            columns = cache.get(word)
-            if columns is None:
-                if len(cache) >= CHAR_CACHE_WORDS:
-                    cache.clear()
-                found = (self.vocabulary_.get(t) for t in _word_char_terms(word, *self.char_ngrams))
-                columns = cache[word] = np.array([c for c in found if c is not None], dtype=np.int32)
-            parts.append(columns)
-        if not parts:
-            return None
-        columns, counts = np.unique(np.concatenate(parts), return_counts=True)
-        if not len(columns):
-            return None
-        values = (1.0 + np.log(counts.astype(np.float32))) * self.idf_[columns]
-        return columns, values / np.linalg.norm(values)
+    def _block_logits(self, columns: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """One text's TF-IDF block (sublinear tf times idf, l2-normalised) times the weights: (labels,).
+        coef_ is kept term by term (Fortran order, `fit` and `load`), so the gather reads whole columns."""
+        values = 1.0 + np.log(counts)
+        values *= self.idf_[columns]
+        values /= np.linalg.norm(values)
+        return self.coef_[:, columns] @ values
+
+    def _char_counts(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The texts' known character n-grams as (row, column, float32 count), sorted by row then
+        column. Counted for the whole batch at once (one sort of row * n_terms + column keys): numpy's
+        cost per call, paid per text, outweighed the work on a tweet's few hundred n-grams."""
+        kept = self.__dict__.setdefault("_word_columns_kept", {})
+        pieces, piece_rows = [], []  # each word's columns, and the text it is in
+        for row, text in enumerate(texts):
+            words = _analysis(text)[1]
+            pieces += [kept[w] if w in kept else self._keep_word_columns(w) for w in words]
+            piece_rows += [row] * len(words)
+        n_terms = len(self.idf_)
+        sizes = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+        keys = np.repeat(np.array(piece_rows, dtype=np.int64) * n_terms, sizes)
+        if pieces:  # not an empty batch
+            keys += np.concatenate(pieces)
+        # Stable (timsort) runs faster here: each word's columns are already a sorted run.
+        keys = np.sort(keys, kind="stable")
+        bounds = _run_bounds(keys)
+        rows, columns = np.divmod(keys[bounds[:-1]], n_terms)
+        return rows, columns, np.diff(bounds).astype(np.float32)
+
+    def _keep_word_columns(self, word: str) -> np.ndarray:
+        """The sorted columns of one word's known character n-grams, kept (`_char_counts` reads them)
+        for `CHAR_CACHE_WORDS` words per head: feedback repeats its words, and a kept word costs
+        one lookup instead of ~30 (the journey and signal heads each read every text)."""
+        kept = self._word_columns_kept
+        if len(kept) >= CHAR_CACHE_WORDS:
+            kept.clear()
+        get = self.vocabulary_.get
+        found = [c for c in map(get, _word_char_terms(word, *self.char_ngrams)) if c is not None]
+        kept[word] = np.array(sorted(found), dtype=np.int32)
+        return kept[word]
 
     def fuse(self, head_probs: np.ndarray, lexical_probs: np.ndarray) -> np.ndarray:
         """An embedding head's probabilities combined with this head's (`lexical_probs`, same shape)."""
@@ -290,8 +355,9 @@ class LexicalHead:
         terms = [""] * len(self.vocabulary_)
         for term, i in self.vocabulary_.items():
             terms[i] = term
-        save_file({"idf": self.idf_, "coef": self.coef_.astype(np.float16), "intercept": self.intercept_},
-                  str(directory / "lexical.safetensors"))
+        # C order on disk, as before: safetensors writes the buffer as it lies in memory.
+        coef = np.ascontiguousarray(self.coef_, dtype=np.float16)
+        save_file({"idf": self.idf_, "coef": coef, "intercept": self.intercept_}, str(directory / "lexical.safetensors"))
         spec = {"labels": self.labels_, "min_df": self.min_df, "C": self.C, "weight": self.weight,
                 "languages": list(self.languages), "thresholds": dict(getattr(self, "thresholds_", {})),
                 "metadata": dict(getattr(self, "metadata_", {})), "terms": terms}
@@ -319,7 +385,7 @@ class LexicalHead:
         head.labels_ = spec["labels"]
         head.vocabulary_ = Vocabulary(spec["terms"])
         head.idf_ = tensors["idf"].astype(np.float32)
-        head.coef_ = tensors["coef"].astype(np.float32)
+        head.coef_ = tensors["coef"].astype(np.float32, order="F")  # term by term: `predict_proba`
         head.intercept_ = tensors["intercept"].astype(np.float32)
         head.thresholds_ = spec.get("thresholds", {})
         if "temperature" in spec:

@@ -114,15 +114,18 @@ def evidence_units(doc: FeedbackDoc, touchpoints: TextClassifier, wanted: list[s
         scores = unit_scores(doc, touchpoints, views)
     columns = {tp: touchpoints.labels.index(tp) for tp in wanted}
     best = {tp: int(scores[:, j].argmax()) for tp, j in columns.items()}
-    out = {}
+    out, clause_scores = {}, {}  # unit -> its clauses and their word scores, read once for all its touchpoints
     for tp, i in best.items():
         text = units[i].text
         span = (0, len(text))
         sharing = [t for t in wanted if best[t] == i]
-        pieces = clauses(text) if len(sharing) > 1 and touchpoints.lexical is not None else []
-        if len(pieces) > 1:
-            words = touchpoints.lexical.predict_proba([text[a:b] for a, b in pieces])[:, columns[tp]]
-            span = pieces[int(words.argmax())]
+        if i not in clause_scores:
+            pieces = clauses(text) if len(sharing) > 1 and touchpoints.lexical is not None else []
+            clause_scores[i] = (pieces, touchpoints.lexical.predict_proba([text[a:b] for a, b in pieces])
+                                if len(pieces) > 1 else None)
+        pieces, words = clause_scores[i]
+        if words is not None:
+            span = pieces[int(words[:, columns[tp]].argmax())]
         out[tp] = (i, span)
     return out
 
