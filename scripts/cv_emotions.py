@@ -29,7 +29,7 @@ data. No dev split is read.
 
 `--team` adds the team's labels of shared train rows (`voc_nlp.training.journey.TEAM_LABELS`) as CX
 emotion rows weighed as journey_train, to the training folds only (never scored). Measured, not
-adopted (README, *Emotions (issue 20)*).
+adopted (docs/measuring/emotions.md).
 
 Levers on frustration (`--no-rules` skips the rules; every variant also prints its per-fold figures):
 `--label-weights frustration=2` (a label's weight in the head's loss), `--tweeteval-weight` (TweetEval
@@ -39,7 +39,7 @@ fusion, post hoc) and `--views base,affect_emotions`. Measured (2026-12-07, weig
 log-odds), none adopted: mean 0.650 shipped; frustration's share 0.3-0.8 0.650-0.647; its loss weight 2
 0.650; TweetEval 0.5 / 0.25 / 0 0.652 / 0.652 / 0.649 (a fold loses 0.003-0.004); TweetEval unknown
 labels masked 0.652; these three together 0.649; two views 0.647. Frustration stays 0.415 +- 0.01
-(README, *Emotions (issue 20)*)."""
+(docs/measuring/emotions.md)."""
 
 from __future__ import annotations
 

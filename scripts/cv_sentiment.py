@@ -22,7 +22,7 @@ recipe. Round 4, over the shipped recipe: the lexical head's features
 weight, and per-class decision offsets added to each item's
 log-probabilities, chosen by nested cross-validation (on the other folds'
 items, scored on the held fold; `decision_offsets`). Measured, not adopted
-(round 4, 2026-12-07; README, Sentiment (issue 20)): decision offsets, each
+(round 4, 2026-12-07; docs/measuring/sentiment.md): decision offsets, each
 fold's nested choice is none (0.638 either way; in sample neutral +0.1 /
 +0.2 gives 0.634 / 0.627); character n-grams beside the words 0.637 at 0.4
 (clothing 0.592 -> 0.580) and 0.636 at 0.5, instead of them 0.631 / 0.633

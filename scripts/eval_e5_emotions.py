@@ -58,7 +58,7 @@ to eval_e5_mix.py's run (the refactored training loop gives the same model), 40 
 Tuning e5 on emotions as well costs sentiment (e5 alone -0.038, `accurate`'s blend -0.015) and gains no
 emotion figure over the e5 tuned on sentiment alone: not adopted. The e5 emotion head itself is far
 behind (worry 0.12: a linear head, one epoch over 12,851 texts). The control answers the question the
-withdrawn `accurate` emotion head left open (README, *Emotions (issue 20)*): with e5 tuned without fold
+withdrawn `accurate` emotion head left open (docs/measuring/emotions.md): with e5 tuned without fold
 0, a head over affect_emotions + e5 gains journey_train +0.040 on fold 0 (EN +0.036, FR +0.044), so
 that gain is not only the leak; GoEmotions +0.004 (frustration +0.011, still below 0.45).
 """

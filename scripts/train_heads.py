@@ -98,7 +98,7 @@ SENTIMENT_SEEDS, SENTIMENT_HIDDEN = (13,), 512
 SENTIMENT_MIX = {"tweets": 1.0, "clothing": 1.0, "books": 1.0, "journey": 1.0}
 # Emotions: one 512-unit MLP trained 30 passes, the recipe scripts/cv_emotions.py cross-validates, so the
 # thresholds come from out-of-fold probabilities of exactly the shipped recipe. Chosen out of fold on the
-# train rows (README, Measuring): 30 passes against 15 gained journey_train macro-F1 (0.646 -> 0.661, two
+# train rows (docs/measuring/emotions.md): 30 passes against 15 gained journey_train macro-F1 (0.646 -> 0.661, two
 # seeds) with GoEmotions CX-7 unchanged; 1,024 units, per-label positive weights, the 28 GoEmotions labels
 # as extra outputs and a 3-seed ensemble did not gain beyond seed noise.
 EMOTION_SEEDS, EMOTION_HIDDEN, EMOTION_EPOCHS = (13,), 512, 30
@@ -108,7 +108,7 @@ EMOTION_SEEDS, EMOTION_HIDDEN, EMOTION_EPOCHS = (13,), 512, 30
 EMOTION_FUSION = "logit"
 # Each journey_train row's weight against a GoEmotions/TweetEval row (`emotion_weights`), chosen by
 # scripts/cv_emotions.py over 0, 1, 3, 5 (the best mean of GoEmotions-train CX-7 and journey_train macro-F1,
-# out of fold; figures in the README, Measuring).
+# out of fold; figures in docs/measuring/emotions.md).
 JOURNEY_EMOTION_WEIGHT = 5.0
 # Neutral tweets (TweetEval sentiment, fixed-seed sample) among the emotion
 # training texts: TweetEval emotion has none, and without them "@JetBlue will
@@ -519,7 +519,7 @@ def main() -> None:
                + (f"; for these views by `scripts/cv_emotions.py --profile {args.profile} --weights 3,5,8`"
                   if args.profile else "")
                + "; the head's size and passes and the lexical fusion were chosen out of fold too; 3 folds "
-               "of the train rows by text hash; figures in the README, Measuring); a GoEmotions/TweetEval text that "
+               "of the train rows by text hash; figures in docs/measuring/emotions.md); a GoEmotions/TweetEval text that "
                "journey_train relabels keeps only its journey label. Thresholds (per label, the F1-best cut on out-of-fold probabilities of "
                "the same recipe over the train rows, journey_train included; no dev split): "
                + json.dumps(emotions.thresholds)

@@ -32,15 +32,14 @@ the USE-m3 upper layers LoRA-tuned on journey_train's own labels
 (`voc_nlp.training.journey_view`), each fold's adapter tuned on the other four
 folds only, its vectors computed as the pipeline would, and the same
 out-of-fold figures through the same components (about 20 minutes on one
-thread). Measured, not adopted: see the README ("Journey tagging and CX
-signals").
+thread). Measured, not adopted: see docs/measuring/journey.md.
 
 --profile NAME trains the models of a profile of the config (`profiles:` in configs/default.yaml) and
 writes them where that profile reads them: `accurate` computes the e5 view for sentiment anyway, so its
 journey and signal models read it beside the recipe's views (models/journey_e5, models/cx_signals_e5;
 CV blended mean 0.686 -> 0.694 on the same folds before the character n-grams, 0.694 -> 0.700 with them,
-see the README). Only the e5 vectors are computed for it: the other views come from the default
-pipeline's cache.
+see docs/measuring/journey.md). Only the e5 vectors are computed for it: the other views come from
+the default pipeline's cache.
 
 --unit-max false holds the component's unit_max (the accurate models are rebuilt so: left to choose, the
 character n-gram run took threshold 0.4 with unit_max on, a tie, +0.0003, that costs touchpoint sentiment
@@ -55,7 +54,7 @@ intent is the customer closing an account or cancelling an order (churn_risk
 true) and N of other intents (false), text only, added to the training folds of
 the churn-risk decision alone (never to the scored fold), each weighing
 --weak-weight, against the shipped recipe without them. Measured, not adopted:
-see the README ("Journey tagging and CX signals").
+see docs/measuring/journey.md.
 """
 
 from __future__ import annotations
@@ -241,7 +240,7 @@ WEAK_CHURN_INTENTS = {"banking77": ("terminate_account",),
 WEAK_KEYS = ("weak_churn", "weak_weight")
 # Measured, not adopted (CV blended mean 0.657 without; 0.650-0.654 with 100 or 300 per side at
 # weight 1, 0.5, 0.25 or 0.1: real churn F1 up to 0.722 from 0.651, all-item churn F1 down to
-# 0.49-0.61 from 0.618): see the README.
+# 0.49-0.61 from 0.618): see docs/measuring/journey.md.
 # Measured and left out: 1,500 bitext_customer_support train requests with weak
 # touchpoint labels (their intent mapped to a touchpoint) in every training
 # fold: touchpoint micro-F1 0.707 -> 0.697, touchpoint sentiment 0.548 -> 0.535.

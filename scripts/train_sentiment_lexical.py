@@ -149,7 +149,7 @@ def write_card(directory: Path, lexical: LexicalHead, dev: dict, seconds: float)
         "```",
         "",
         "Through the default pipeline (see configs/default.yaml, sentiment `lexical`): the cross-validated "
-        "figures with and without it are in README.md (Measuring), the dev figures in the sentiment heads' "
+        "figures with and without it are in docs/measuring/sentiment.md, the dev figures in the sentiment heads' "
         "model cards.",
         "",
     ]

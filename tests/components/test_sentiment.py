@@ -227,7 +227,7 @@ def test_priors_reweight_the_heads_probabilities():
 
 def test_no_prior_by_default_and_a_prior_reads_borderline_complaints_as_negative(pipeline):
     # Off by default: cross-validated on the train mix, a negative prior costs review domains more than
-    # it gives tweets (README, Measuring). Set for feedback written to a brand, it shifts a borderline
+    # it gives tweets (docs/measuring/sentiment.md). Set for feedback written to a brand, it shifts a borderline
     # complaint towards negative.
     texts = ["@JetBlue I guess I'll just wait another hour then."]
     step = next(s for s in pipeline.steps if s.name == "sentiment")

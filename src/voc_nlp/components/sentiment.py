@@ -7,7 +7,7 @@ default (`fast`) profile averages two: over the base vectors and over the
 head (multilingual-e5-small LoRA-tuned on the sentiment mix, a second
 encoder), weighing as much as the two others together: no head is best
 everywhere, and e5 errs where the USE heads do not (figures in
-configs/default.yaml and the README).
+configs/default.yaml and docs/measuring/sentiment.md).
 
 `lexical` (a folder with `lexical.json`, scripts/train_sentiment_lexical.py):
 for units in its languages (English), the heads' mean is averaged with a

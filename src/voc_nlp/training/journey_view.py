@@ -16,7 +16,7 @@ intent (class-balanced cross-entropy), touchpoints, effort and churn risk
 Measured by `python scripts/train_journey.py --journey-view` (each fold's
 adapter tuned on the other folds): the view did not improve the cross-validated
 journey figures enough to pay for a third tower pass, so no shipped model
-reads it (README, "Journey tagging and CX signals").
+reads it (docs/measuring/journey.md).
 """
 
 from __future__ import annotations
