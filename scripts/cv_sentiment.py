@@ -1,7 +1,6 @@
 """Cross-validate the sentiment heads' training mix and every sentiment rule on the train splits.
 
     python scripts/cv_sentiment.py [--round 1|2|3|4] [--folds 3] [--eval-per-domain 900] [--threads 1] [--out cv.json]
-    python scripts/cv_sentiment.py --decisions-from .cache/cv_sentiment_round4.equal.npz   # round 5
 
 The training mix is `voc_nlp.training.data.sentiment_mix` (TweetEval train,
 women's clothing reviews train, French book reviews train, journey_train),
@@ -34,11 +33,12 @@ main's (`char_ngrams=(2, 5)`, the same char_wb n-grams and cap of 100,000),
 not re-run. `--team` adds the team's labels of shared train rows
 (`voc_nlp.training.journey.TEAM_LABELS`) to the journey domain's training
 rows; they sit in their original row's fold (same text, same hash) and are
-never scored. Round 5 (`--decisions-from`, over round 4's stored item
-probabilities, nothing retrained): the item's label by another decision than
-the argmax (`DECISIONS`: a weight on P(neutral); neutral when P(neutral) >=
-t or |P(positive) - P(negative)| < m, else the sign), chosen by nested
-cross-validation as the offsets are. No dev split is read.
+never scored. Measured, not adopted (round 5, commit 719fd0d, over round 4's
+stored item probabilities; README, Sentiment (issue 20)): other item
+decisions than the argmax, chosen by nested cross-validation: a weight on
+P(neutral) 0.638 (argmax 0.639), neutral when P(neutral) >= 0.525 or
+|P(positive) - P(negative)| < 0.15 0.639 (clothing +0.018, journey -0.009).
+No dev split is read.
 
 Figures per domain: tweets macro-recall (as TweetEval is scored), clothing
 and books macro-F1, journey accuracy (EN, FR); `score` is their mean.
@@ -230,102 +230,6 @@ def decision_offsets(mix: pd.DataFrame, kept: dict[int, tuple[np.ndarray, np.nda
     return out
 
 
-# Item decisions (round 5), over round 4's stored item probabilities (`--decisions-from`, no head retrained):
-# instead of the argmax, either a weight on P(neutral) before the argmax (one parameter), or an ordinal
-# decision on the score s = P(positive) - P(negative): neutral when P(neutral) >= `at` or |s| < `margin`, else
-# the sign of s (two parameters; `at` None or `margin` 0 leave one). Each family's points in order of
-# simplicity, so that of tied points the first wins: the weight nearest 1, the smallest margin.
-NEUTRAL_WEIGHTS = sorted([0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.2, 1.3, 1.4, 1.5, 1.75, 2.0],
-                         key=lambda w: abs(np.log(w)))
-NEUTRAL_AT = [None] + [round(0.2 + 0.025 * i, 3) for i in range(21)]  # 0.2 .. 0.7
-MARGINS = [round(0.025 * i, 3) for i in range(25)]  # 0 .. 0.6
-DECISIONS = {
-    "neutral weight": [("weight", w) for w in NEUTRAL_WEIGHTS],
-    "ordinal, margin only": [("ordinal", None, m) for m in MARGINS],
-    "ordinal, neutral threshold only": [("ordinal", t, 0.0) for t in NEUTRAL_AT[1:]],
-    "ordinal, both": [("ordinal", t, m) for m in MARGINS for t in NEUTRAL_AT],
-}
-
-
-def decide(probs: np.ndarray, rule: tuple) -> np.ndarray:
-    """Label indices (`LABELS` order) of items' probabilities under one decision rule."""
-    if rule[0] == "argmax":
-        return probs.argmax(1)
-    if rule[0] == "weight":
-        return (probs * np.array([1.0, rule[1], 1.0])).argmax(1)
-    _, at, margin = rule
-    score = probs[:, 2] - probs[:, 0]
-    neutral = np.abs(score) < margin
-    if at is not None:
-        neutral |= probs[:, 1] >= at
-    return np.where(neutral, 1, np.where(score > 0, 2, 0))
-
-
-def per_class_f1(mix: pd.DataFrame, rows: np.ndarray, labels: np.ndarray, domain: str) -> dict[str, float]:
-    sel = (mix["domain"][rows] == domain).to_numpy()
-    gold = np.array([LABELS.index(l) for l in mix["label"][rows][sel]])
-    cm = np.bincount(gold * 3 + labels[sel], minlength=9).reshape(3, 3).astype(float)
-    hits = np.diag(cm)
-    f1 = 2 * hits / np.maximum(cm.sum(0) + cm.sum(1), 1)
-    return {label: round(float(v), 4) for label, v in zip(LABELS, f1)} | {
-        "neutral share, gold / called": [round(float(cm[1].sum() / cm.sum()), 4), round(float(cm[:, 1].sum() / cm.sum()), 4)]}
-
-
-def item_decisions(mix: pd.DataFrame, kept: dict[int, tuple[np.ndarray, np.ndarray]]) -> dict:
-    """Each decision family of `DECISIONS` against the argmax, over one variant's item probabilities (`kept`:
-    fold -> (rows, probs)): nested (for each fold, the point chosen on the other folds' items by
-    `domain_mean`, scored on its own) and, for reference, the point chosen on all folds at once (in sample)."""
-    def chosen(rule_list, folds):
-        rows = np.concatenate([kept[j][0] for j in folds])
-        probs = np.vstack([kept[j][1] for j in folds])
-        gold = np.array([LABELS.index(l) for l in mix["label"][rows]])
-        domains = mix["domain"][rows].to_numpy()
-        scores = [domain_mean(gold, decide(probs, r), domains) for r in rule_list]
-        return rule_list[int(np.argmax(scores))]
-
-    def scored(rule_of_fold):
-        rows = np.concatenate([kept[k][0] for k in kept])
-        labels = np.concatenate([decide(kept[k][1], rule_of_fold(k)) for k in kept])
-        pairs = list(zip(rows.tolist(), [LABELS[i] for i in labels]))
-        return {**figures(mix, pairs),
-                "per fold": [figures(mix, list(zip(kept[k][0].tolist(), [LABELS[i] for i in decide(kept[k][1], rule_of_fold(k))])))["score"]
-                             for k in kept],
-                **{f"{d} per-class F1": per_class_f1(mix, rows, labels, d) for d in ("clothing", "books")}}
-
-    out = {"argmax (shipped)": scored(lambda k: ("argmax",))}
-    for family, rule_list in DECISIONS.items():
-        nested = {k: chosen(rule_list, [j for j in kept if j != k]) for k in kept}
-        in_sample = chosen(rule_list, list(kept))
-        out[f"{family}, nested"] = {**scored(nested.get), "chosen per fold": {k: list(r) for k, r in nested.items()}}
-        out[f"{family}, in sample"] = {**scored(lambda k: in_sample), "chosen": list(in_sample)}
-    # The in-sample curve of the one-parameter families, to see how flat they are.
-    out["curves (in sample)"] = {f"{family} {r[1:]}": {key: v for key, v in scored(lambda k: r).items()
-                                                       if key in ("tweets", "clothing", "books", "journey", "score")}
-                                 for family in ("neutral weight", "ordinal, margin only", "ordinal, neutral threshold only")
-                                 for r in DECISIONS[family]}
-    return out
-
-
-def decisions_from(path: Path, data_dir: Path, folds: int, out: Path) -> None:
-    """Round 5: `item_decisions` over every variant stored in a round-4 `.npz` (no pipeline, no training)."""
-    mix = sentiment_mix(data_dir, folds=folds)
-    stored = np.load(path)
-    kept: dict[str, dict] = {}
-    for key in stored.files:
-        name, k, part = key.split("|")
-        kept.setdefault(name, {}).setdefault(int(k), {})[part] = stored[key]
-    results = {name: item_decisions(mix, {k: (v["rows"], v["probs"]) for k, v in sorted(per_fold.items())})
-               for name, per_fold in kept.items()}
-    out.write_text(json.dumps(results, indent=1))
-    for name, result in results.items():
-        print(name)
-        for what, fig in result.items():
-            if what != "curves (in sample)":
-                print(f"  {what}: " + ", ".join(f"{d} {fig[d]}" for d in ("tweets", "clothing", "books", "journey", "score"))
-                      + f"; folds {fig['per fold']}" + (f"; chosen {fig.get('chosen', fig.get('chosen per fold'))}"
-                                                          if "chosen" in fig or "chosen per fold" in fig else ""))
-
-
 def eval_sample(mix: pd.DataFrame, fold: int, per_domain: int) -> pd.Index:
     rows = []
     for domain, part in mix[(mix["fold"] == fold) & ~mix["team"]].groupby("domain"):
@@ -375,14 +279,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache")
     parser.add_argument("--out", type=Path, default=None,
                         help="default: .cache/cv_sentiment.json (round 1), .cache/cv_sentiment_round<N>.json")
-    parser.add_argument("--decisions-from", type=Path, default=None,
-                        help="round 5: a round-4 .npz of item probabilities; sweep the item decisions (DECISIONS) "
-                             "over it, nothing retrained")
     args = parser.parse_args()
-    if args.decisions_from:
-        decisions_from(args.decisions_from, args.data_dir, args.folds,
-                       args.out or ROOT / ".cache" / "cv_sentiment_round5.json")
-        return
     args.out = args.out or ROOT / ".cache" / ("cv_sentiment" + (f"_round{args.round}" if args.round > 1 else "")
                                               + ("_team" if args.team else "") + ".json")
     import torch
