@@ -5,7 +5,7 @@
     records.write.parquet("enriched/")
 
 Needs the `[spark]` extra (`make install`, or `pip install 'PATH[spark]'` with the wheel) on the driver and,
-with the project's models, on every executor (see the README's "Spark").
+with the project's models, on every executor (see docs/deployment.md, "On a cluster").
 
 How it runs:
 
