@@ -26,10 +26,10 @@ CALM_PROBLEMS = [  # a factual problem report: neutral by the taxonomy's convent
     "Le paiement par carte a été refusé deux fois ce matin.",
     "Mon remboursement n'apparaît pas encore sur mon relevé.",
 ]
-# Still read wrong (docs/sentiment-and-emotions.md, "Known blind spots"): "I don't hate it at all, it's actually pretty comfy."
-# (negative: no training text says "don't hate"), "A bleak, brutal novel about grief and murder, and I
-# could not put it down. Masterful." (negative), "My card payment was declined at the supermarket today."
-# (negative).
+# Still read wrong (docs/sentiment-and-emotions.md, "Known blind spots"): "I don't hate it at all, it's
+# actually pretty comfy." (negative: no training text says "don't hate"), "A bleak, brutal novel about grief
+# and murder, and I could not put it down. Masterful." (negative), "My card payment was declined at the
+# supermarket today." (negative).
 
 
 @pytest.mark.parametrize("text", LUKEWARM)
