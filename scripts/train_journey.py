@@ -10,7 +10,6 @@
     .venv/bin/python scripts/train_journey.py --team-weight 1 0.5  # CV with / without the team's labels
     .venv/bin/python scripts/train_journey.py --chats  # CV of chats' decisions (turn pooling, chat threshold)
     .venv/bin/python scripts/train_journey.py --shipped-recipe --cv-only --recipe-change '{"seeds": 3}'  # one change
-    .venv/bin/python scripts/train_journey.py --shipped-recipe --cv-only --words-shares 0.15 0.3  # touchpoint sentiment + sentiment words
 
 The models learn from journey_train and from the team's labels of other rows of the same shared train
 splits (`src/voc_nlp/training/labels/journey_team.jsonl`, its README says how they were made). The
@@ -49,11 +48,6 @@ character n-gram run took threshold 0.4 with unit_max on, a tie, +0.0003, that c
 
 --team-weight W [W ...] measures the team's labels instead of the trainer grid: the shipped recipe
 without them, then with them in every training fold at each weight W.
-
---words-shares W [W ...] adds a decision: the touchpoint-sentiment model's probabilities averaged with the
-sentiment word head's (models/sentiment_lexical's recipe) on the evidence's words, the word head weighing W
-(the component's touchpoint_sentiment_words_share; 0, today's, is always in). That head learns from the
-sentiment mix, journey_train included: each fold reads one refitted without the scored fold's items.
 
 --weak-churn N [N ...] measures weak churn-risk labels instead of the trainer
 grid: N requests per side from the train splits of banking77 and bitext whose
@@ -188,6 +182,13 @@ PROFILE_RECIPES = {"accurate": {"char_max_features": 45000}}
 # (labelled with the item's sentiment) at weight 1, 0.5, 0.25: 0.517 / 0.648, 0.523 / 0.651, 0.525 /
 # 0.664. A clause read with a larger word share than a whole unit (0.85, 1.0): 0.516 / 0.657, 0.499 /
 # 0.648. The item's own reading mixed in at 0.25: 0.529 / 0.678. Word-head C 1, 0.5, 10: all lower.
+# On the grid's recipe (SHIPPED, 20,000 character n-grams; commit 30fc95d, `--shipped-recipe --cv-only --threads
+# 1 --words-shares 0.15 0.3 0.45`, 42 min on one loaded thread), not adopted: the model's probabilities averaged
+# with the sentiment word head's (models/sentiment_lexical's recipe, refitted per fold without the scored fold's
+# items: the shipped one learnt every journey_train item's sentiment) on the evidence's words, at threshold 0.3,
+# unit_max off, share 0 / 0.15 / 0.3 / 0.45: touchpoint sentiment 0.574 / 0.719, 0.574 / 0.710, 0.578 / 0.709,
+# 0.566 / 0.690 (found 0.764 / 0.801, 0.765 / 0.791, 0.770 / 0.790, 0.754 / 0.769); blended mean 0.6924,
+# 0.6918, 0.6920, 0.6898. Every threshold and unit_max alike: at most +0.0002, real items always lower.
 # Recall of the missed touchpoints (estimated on that recipe's out-of-fold touchpoint scores, found
 # accuracy held): a second touchpoint once one is tagged, at >= 0.7 of the first's probability, blended
 # mean about +0.002 (touchpoint micro-F1 0.722 / 0.822 -> 0.723 / 0.820, tagged 0.683 -> 0.709); at a
@@ -225,7 +226,6 @@ PER_TOUCHPOINT = "per touchpoint"
 EXTRA_PARAMETERS_BAR = 0.005
 TOUCHPOINT_THRESHOLDS = [0.5, 0.4, 0.3, PER_TOUCHPOINT]
 UNIT_MAX = [False, True]
-SENTIMENT_WORDS = ROOT / "models" / "sentiment_lexical"  # the shipped sentiment word head (--words-shares)
 # --chats: chats (customer turns as units; written transcripts only, none among the real items), how a
 # chat's touchpoint probabilities are pooled from its turns (the component's chat_pooling) and the
 # probability a touchpoint needs in a chat (chat_threshold; the item threshold when None), read from the
@@ -266,31 +266,6 @@ def tag_journey(docs, model_dir, taxonomy, encoder, **decisions) -> list[dict]:
 def tag_signals(docs, model_dir) -> list[dict]:
     CXSignals(model=str(model_dir / "cx_signals"))(docs)
     return [doc.record.to_dict() for doc in docs]
-
-
-def fold_sentiment_words(data_dir: Path, items: list[dict], folds) -> list:
-    """Per fold, the sentiment word head of models/sentiment_lexical's recipe (the sentiment mix in its
-    languages, class-balanced, its temperature) refitted without the fold's journey_train items: the
-    shipped one learnt every journey_train item's sentiment."""
-    from voc_nlp.lexical import LexicalHead
-    from voc_nlp.training.data import customer_text, sentiment_mix
-
-    shipped = LexicalHead.load(SENTIMENT_WORDS)
-    mix = sentiment_mix(data_dir)
-    mix = mix[mix["lang"].isin(shipped.languages)].reset_index(drop=True)
-    texts = [normalize_social(t) for t in mix["text"]]
-    keys = np.array([t.lower() for t in texts])
-    targets = np.eye(len(shipped.labels_), dtype=np.float32)[[shipped.labels_.index(g) for g in mix["label"]]]
-    heads = []
-    for _, test in folds:
-        scored = {normalize_social(customer_text(items[i])).lower() for i in test}
-        rows = ~np.isin(keys, list(scored))
-        head = LexicalHead(min_df=shipped.min_df, C=shipped.C, weight=shipped.weight, languages=shipped.languages,
-                           class_weight=shipped.class_weight).fit([t for t, r in zip(texts, rows) if r],
-                                                                  targets[rows], shipped.labels_)
-        head.temperature_ = shipped.temperature_
-        heads.append(head)
-    return heads
 
 
 def fit(docs, items, taxonomy, examples, params, weak=None, team=None) -> JourneyTrainer:
@@ -368,17 +343,14 @@ def summary(items, records, taxonomy) -> dict:
 
 
 def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey=None,
-                   weak=None, team=None, chat_decisions=False, words=None,
-                   words_shares=(0.0,)) -> list[tuple[dict, dict]]:
+                   weak=None, team=None, chat_decisions=False) -> list[tuple[dict, dict]]:
     """Out-of-fold figures for trainer settings `params` under every decision setting.
 
     `ex_views`: the taxonomy's example phrases in each encoder view. `journey`: per fold, the docs
     and example vectors with the `journey` view of the adapter tuned without that fold
     (`fold_journey_views`); needed when `params` reads that view. `weak`: (docs, items) of weak
     churn-risk requests, and `team`: (docs, items) of the team's labels, added to every fold's training
-    items (`fit`), never scored. `chat_decisions`: also every chat pooling and chat threshold (--chats).
-    `words`: per fold, the sentiment word head fitted without it (`fold_sentiment_words`), read by the
-    touchpoint-sentiment decision at each share of `words_shares` (shared thresholds only)."""
+    items (`fit`), never scored. `chat_decisions`: also every chat pooling and chat threshold (--chats)."""
     if VIEW in params["views"] and journey is None:
         raise ValueError("the journey view needs per-fold adapters (fold_journey_views)")
 
@@ -402,24 +374,16 @@ def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, jour
             for f, (_, test) in enumerate(folds):
                 model = Path(tmp) / f"fold{f}"
                 save(trainers[f], model, touchpoints(f) if callable(touchpoints) else touchpoints, signals, signals)
-                if words is not None and not (model / "sentiment_words").exists():
-                    words[f].save(model / "sentiment_words")
                 for i, record in zip(test, run([fold_docs(f)[i] for i in test], model)):
                     records[i] = record
             return records
 
         journeys = {}
         for unit_max in UNIT_MAX:
-            def run(fold_docs, model, share=0.0):
-                return tag_journey(fold_docs, model, taxonomy, encoder, unit_max=unit_max,
-                                   touchpoint_sentiment_words=str(model / "sentiment_words") if share else None,
-                                   touchpoint_sentiment_words_share=share)
+            def run(fold_docs, model):
+                return tag_journey(fold_docs, model, taxonomy, encoder, unit_max=unit_max)
             for threshold in TOUCHPOINT_THRESHOLDS[:-1]:
                 journeys[threshold, unit_max] = out_of_fold(run, threshold)
-                for share in words_shares:
-                    if share:
-                        journeys[threshold, unit_max, share] = out_of_fold(
-                            lambda d, m, share=share: run(d, m, share), threshold)
             # One threshold per touchpoint, nested: fold f's chosen on the other folds' out-of-fold scores.
             scores = np.array([[r["touchpoint_scores"][tp] for tp in ids] for r in journeys[threshold, unit_max]])
             outside = [np.setdiff1d(np.arange(len(items)), test) for _, test in folds]
@@ -465,9 +429,6 @@ def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, jour
         if threshold == PER_TOUCHPOINT:
             setting["touchpoint_thresholds"] = journeys["chosen", unit_max]
         out.append(scored(setting, journeys[threshold, unit_max]))
-        for share in words_shares if threshold != PER_TOUCHPOINT else ():
-            if share:
-                out.append(scored({**setting, "words_share": share}, journeys[threshold, unit_max, share]))
     chat_grid = itertools.product(TOUCHPOINT_THRESHOLDS[:-1], CHAT_POOLING, CHAT_THRESHOLDS) if chat_decisions else ()
     for threshold, pooling, t in chat_grid:
         if pooling == "mean" and t == threshold:
@@ -518,9 +479,6 @@ def main() -> int:
                         help='with --shipped-recipe: SHIPPED with these trainer settings changed, to measure them '
                              '(with --cv-only, or --out a scratch folder), e.g. \'{"seeds": 3}\' or '
                              '\'{"per_part": {"phase": {"char_ngrams": [2, 5]}}}\'')
-    parser.add_argument("--words-shares", type=float, nargs="+", default=[], metavar="W",
-                        help="CV only: also the touchpoint-sentiment decision fused with the sentiment word head "
-                             "(refitted per fold without the scored fold) at each share W")
     parser.add_argument("--unit-max", type=lambda v: {"true": True, "false": False}[v.lower()], default=None,
                         metavar="{true,false}",
                         help="hold the component's unit_max at this value instead of choosing it with the other "
@@ -591,10 +549,6 @@ def main() -> int:
     if any(VIEW in (p[1] if isinstance(p, tuple) else p["views"]) for p in grid):
         journey = fold_journey_views(docs, items, taxonomy, folds, ex_texts, args.cache, args.threads or 2)
         print(f"journey views tuned per fold ({time.time() - started:.0f} s)", flush=True)
-    words = None
-    if args.words_shares:
-        words = fold_sentiment_words(args.data_dir, items, folds)
-        print(f"sentiment word heads refitted per fold ({time.time() - started:.0f} s)", flush=True)
     results = []
     for params in grid:
         if isinstance(params, tuple):
@@ -604,8 +558,7 @@ def main() -> int:
             if any(all(r[0][k] == params[k] for k in CHOSEN) for r in results):
                 continue  # a setting already cross-validated
         for setting, cv in cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey, weak,
-                                          team, chat_decisions=args.chats, words=words,
-                                          words_shares=[0.0] + args.words_shares):
+                                          team, chat_decisions=args.chats):
             results.append((setting, cv))
             print(json.dumps({"params": describe(setting),
                               "cv": {k: round(v, 3) for k, v in cv["all"].items()},
@@ -619,7 +572,7 @@ def main() -> int:
     if extra_parameters(best) and plain and objective(cv) - max(objective(r[1]) for r in plain) < EXTRA_PARAMETERS_BAR:
         best, cv = max(plain, key=lambda r: objective(r[1]))
     print(f"chosen by CV: {describe(best)} (mean {objective(cv):.3f}, {time.time() - started:.0f} s)", flush=True)
-    if args.cv_only or args.journey_view or args.weak_churn or args.team_weight or args.chats or args.words_shares:
+    if args.cv_only or args.journey_view or args.weak_churn or args.team_weight or args.chats:
         return 0
     trainer_params = {k: best[k] for k in CHOSEN}
     # The one threshold for every touchpoint is what `voc-nlp train journey` uses on an analyst's labels.
@@ -712,9 +665,9 @@ CHAT_FIGURES = ["touchpoint_micro_f1", "touchpoint_macro_f1", "touchpoint_sentim
 
 def extra_parameters(setting: dict) -> bool:
     """Whether a decision adds parameters (24 thresholds instead of one, a chat threshold of its own, the
-    softmax pooling's temperature, a share for the sentiment word head): then it must beat the best decision without them by EXTRA_PARAMETERS_BAR."""
+    softmax pooling's temperature): then it must beat the best decision without them by EXTRA_PARAMETERS_BAR."""
     return (setting["threshold"] == PER_TOUCHPOINT or setting.get("chat_threshold") is not None
-            or setting.get("chat_pooling") == "softmax" or bool(setting.get("words_share")))
+            or setting.get("chat_pooling") == "softmax")
 
 
 def objective(cv: dict) -> float:

@@ -181,8 +181,7 @@ class Pipeline:
         steps = []
         for name in config.get("pipeline") or []:
             kwargs = _rule_paths_resolved(dict(settings.get(name) or {}), base_dir)
-            # model folders (emotions' `lexical: true` is a switch)
-            for key in ("model", "lexical", "touchpoint_sentiment_words"):
+            for key in ("model", "lexical"):  # model folders (emotions' `lexical: true` is a switch)
                 if isinstance(kwargs.get(key), str) and kwargs[key]:
                     kwargs[key] = str((base_dir / kwargs[key]).resolve())
             if isinstance(kwargs.get("models"), dict):  # several heads, by the encoder view each reads

@@ -17,12 +17,7 @@ decision, each trained on labelled feedback (`journey_train`):
   narrowed to the clause whose words score it highest when that unit carries
   several touchpoints ("delivery was fast but support never answered"); a model
   trained with `sentiment_reads_touchpoint` is also told which touchpoint it
-  judges (a word naming it before the evidence's words). With
-  `touchpoint_sentiment_words` (a sentiment word head, `voc_nlp.lexical`,
-  e.g. models/sentiment_lexical, trained on far more feedback than
-  journey_train) and a share `touchpoint_sentiment_words_share` > 0, the
-  model's probabilities are averaged with that head's label shares on the
-  evidence's words, for items in its languages.
+  judges (a word naming it before the evidence's words).
 
 The taxonomy stays data: a touchpoint of the taxonomy the model was not
 trained on (an analyst's new one) is tagged from its description and example
@@ -43,10 +38,8 @@ import numpy as np
 from voc_nlp.components.base import Component
 from voc_nlp.doc import FeedbackDoc
 from voc_nlp.encoders.base import Encoder
-from voc_nlp.lexical import LexicalHead
 from voc_nlp.registry import components
 from voc_nlp.taxonomy import Taxonomy
-from voc_nlp.text import normalize_social
 from voc_nlp.text_classifier import TextClassifier
 
 SIGNALS = ("effort", "churn_risk")  # the two yes/no CX signals (components.signals)
@@ -189,8 +182,7 @@ class JourneyTagger(Component):
 
     def __init__(self, taxonomy: Taxonomy, encoder: Encoder, model: str, max_touchpoints: int = 4,
                  prototype_threshold: float = 0.3, top_k: int = 3, unit_max: bool = False,
-                 chat_pooling: str = "mean", chat_threshold: float | None = None,
-                 touchpoint_sentiment_words: str | None = None, touchpoint_sentiment_words_share: float = 0.0):
+                 chat_pooling: str = "mean", chat_threshold: float | None = None):
         if not taxonomy.touchpoints:
             raise ValueError(f"the taxonomy ({taxonomy.source or 'default'}) has no touchpoints; the journey "
                              "component needs `phases` and `touchpoints` sections")
@@ -236,19 +228,6 @@ class JourneyTagger(Component):
         self.new_thresholds = np.array([taxonomy.touchpoint(tp).threshold or prototype_threshold for tp in self.new],
                                        dtype=np.float32)
         self.unknown_phase = taxonomy.journey.unknown_phase
-        if not 0.0 <= float(touchpoint_sentiment_words_share) <= 1.0:
-            raise ValueError(f"journey touchpoint_sentiment_words_share is a share in [0, 1], "
-                             f"got {touchpoint_sentiment_words_share}")
-        self.words_share = float(touchpoint_sentiment_words_share)
-        self.sentiment_words, self.words_columns = None, None
-        sentiment_model = self.parts.get("touchpoint_sentiment")
-        if self.words_share > 0 and touchpoint_sentiment_words and sentiment_model is not None:
-            self.sentiment_words = LexicalHead.load(touchpoint_sentiment_words)
-            missing = sorted(set(sentiment_model.labels) - set(self.sentiment_words.labels_))
-            if missing:
-                raise ValueError(f"{touchpoint_sentiment_words}: the sentiment word head has no label "
-                                 f"{', '.join(missing)} of the touchpoint-sentiment model")
-            self.words_columns = [self.sentiment_words.labels_.index(label) for label in sentiment_model.labels]
 
     @property
     def version(self) -> str:
@@ -343,12 +322,6 @@ class JourneyTagger(Component):
             vectors, spans = sentiment_inputs(doc, self.views, [(tp, *found[tp]) for tp in chosen],
                                               sentiment_model.head.metadata.get("reads_touchpoint", False))
             probs = sentiment_model.predict_proba(vectors, spans)
-            if self.sentiment_words is not None and self.sentiment_words.applies_to(doc.record.lang):
-                # The sentiment word head read the words of far more feedback than the model's
-                # training items; it reads texts as the encoder does (normalised).
-                words = self.sentiment_words.label_shares(
-                    [normalize_social(units[i].text[a:b]) for i, (a, b) in (found[tp] for tp in chosen)])
-                probs = (1.0 - self.words_share) * probs + self.words_share * words[:, self.words_columns]
             labels = {tp: sentiment_model.labels[int(p.argmax())] for tp, p in zip(chosen, probs)}
         evidence, sentiment = [], {}
         for tp in chosen:
