@@ -181,6 +181,13 @@ PROFILE_RECIPES = {"accurate": {"char_max_features": 45000}}
 # (labelled with the item's sentiment) at weight 1, 0.5, 0.25: 0.517 / 0.648, 0.523 / 0.651, 0.525 /
 # 0.664. A clause read with a larger word share than a whole unit (0.85, 1.0): 0.516 / 0.657, 0.499 /
 # 0.648. The item's own reading mixed in at 0.25: 0.529 / 0.678. Word-head C 1, 0.5, 10: all lower.
+# On the grid's recipe (SHIPPED, 20,000 character n-grams; commit 30fc95d, `--shipped-recipe --cv-only --threads
+# 1 --words-shares 0.15 0.3 0.45`, 42 min on one loaded thread), not adopted: the model's probabilities averaged
+# with the sentiment word head's (models/sentiment_lexical's recipe, refitted per fold without the scored fold's
+# items: the shipped one learnt every journey_train item's sentiment) on the evidence's words, at threshold 0.3,
+# unit_max off, share 0 / 0.15 / 0.3 / 0.45: touchpoint sentiment 0.574 / 0.719, 0.574 / 0.710, 0.578 / 0.709,
+# 0.566 / 0.690 (found 0.764 / 0.801, 0.765 / 0.791, 0.770 / 0.790, 0.754 / 0.769); blended mean 0.6924,
+# 0.6918, 0.6920, 0.6898. Every threshold and unit_max alike: at most +0.0002, real items always lower.
 # Recall of the missed touchpoints (estimated on that recipe's out-of-fold touchpoint scores, found
 # accuracy held): a second touchpoint once one is tagged, at >= 0.7 of the first's probability, blended
 # mean about +0.002 (touchpoint micro-F1 0.722 / 0.822 -> 0.723 / 0.820, tagged 0.683 -> 0.709); at a
