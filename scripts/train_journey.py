@@ -8,7 +8,6 @@
     .venv/bin/python scripts/train_journey.py --journey-view  # CV of a `journey` encoder view, write nothing
     .venv/bin/python scripts/train_journey.py --weak-churn 100 300 --weak-weight 1 0.5  # CV of weak churn labels
     .venv/bin/python scripts/train_journey.py --team-weight 1 0.5  # CV with / without the team's labels
-    .venv/bin/python scripts/train_journey.py --chats  # CV of chats' decisions (turn pooling, chat threshold)
     .venv/bin/python scripts/train_journey.py --shipped-recipe --cv-only --recipe-change '{"seeds": 3}'  # one change
 
 The models learn from journey_train and from the team's labels of other rows of the same shared train
@@ -75,7 +74,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from voc_nlp.components.journey import CHAT_POOLING, JourneyTagger  # noqa: E402
+from voc_nlp.components.journey import JourneyTagger  # noqa: E402
 from voc_nlp.components.signals import CXSignals  # noqa: E402
 from voc_nlp.paths import default_config  # noqa: E402
 from voc_nlp.pipeline import Pipeline, read_config  # noqa: E402
@@ -195,24 +194,8 @@ PROFILE_RECIPES = {"accurate": {"char_max_features": 45000}}
 # a touchpoint's score raised toward its best clause's (the unit's vector with the clause's words, read by
 # the touchpoint classifier) by 0.25: about +0.003 (micro-F1 0.723 / 0.817, macro 0.699 / 0.567, tagged
 # 0.717 / 0.884), by 0.5 +0.003, by 1 -0.006.
-# Chats' touchpoint recall, measured on the grid's recipe (`--chats evidence:1 all:0.25 --threads 1` on f47696b, 64 min
-# on one loaded thread; blended mean, then the 326 chats' own touchpoint micro-F1 / macro-F1 / touchpoint
-# sentiment; SHIPPED at its decisions 0.6863, chats 0.599 / 0.632 / 0.448, tagged 0.618), none adopted:
-# - pooled from the turns' probabilities at the item threshold 0.3 (no parameter of their own): max
-#   0.6862 (chats 0.563 / 0.626 / 0.507), noisy-OR 0.6862 (0.540 / 0.615 / 0.552, tagged 0.776),
-#   softmax(p / 0.1), its temperature fixed, not tuned, 0.6865 (0.580 / 0.639 / 0.495). Chats' touchpoint
-#   sentiment rises by 0.05-0.10 and their micro-F1 falls by 0.02-0.06 (more touchpoints than a chat
-#   names); the mean moves -0.0001 to +0.0002, within noise; max and noisy-OR lower it.
-# - a chat threshold of its own (an extra parameter): at best 0.6866 (noisy-OR at 0.5; 0.589 / 0.647 /
-#   0.481); the mean reading at 0.2 0.6864 (0.563 / 0.612 / 0.530): far short of EXTRA_PARAMETERS_BAR.
-# - chats' customer turns as extra touchpoint training items (the trainer's `chat_turns`, measured on
-#   commit f47696b and not kept; only the touchpoint models change): each turn labelled with the touchpoints whose evidence it is, weight 1: 0.6849
-#   (0.602 / 0.641 / 0.441; real items' touchpoint sentiment 0.722 -> 0.714, micro-F1 0.810 -> 0.808),
-#   at its best decisions (noisy-OR, chat threshold 0.4) 0.6854; every turn with all of the chat's
-#   touchpoints at weight 0.25: 0.6853 (0.601 / 0.631 / 0.439, tagged 0.635 but right where tagged 0.690
-#   against 0.726; real items' touchpoint sentiment 0.718, macro-F1 0.565 -> 0.558), at best 0.6859
-#   (noisy-OR, chat threshold 0.5). Both lower the mean: the turns teach the item reading less than
-#   they cost it. The softmax pooling's temperature counts as a parameter (`extra_parameters`).
+# Chats' touchpoint recall (turn pooling max / noisy-OR / softmax, a chat threshold of its own, chats' turns as
+# training items), measured on commit f47696b, none adopted: blended mean 0.6849-0.6866 against 0.6863 (README).
 VIEW_SETS = [("base", VIEW), ("base", "affect_emotions", VIEW)]
 VIEW_SHARES = [0.8, 0.7, 0.5]
 # Decisions, read from the same fitted models: the probability a touchpoint needs
@@ -225,13 +208,6 @@ PER_TOUCHPOINT = "per touchpoint"
 EXTRA_PARAMETERS_BAR = 0.005
 TOUCHPOINT_THRESHOLDS = [0.5, 0.4, 0.3, PER_TOUCHPOINT]
 UNIT_MAX = [False, True]
-# --chats: chats (customer turns as units; written transcripts only, none among the real items), how a
-# chat's touchpoint probabilities are pooled from its turns (the component's chat_pooling) and the
-# probability a touchpoint needs in a chat (chat_threshold; the item threshold when None), read from the
-# same fitted models on the chats alone, every other item keeping the shared threshold's record
-# (unit_max off). A chat threshold of its own is an extra parameter (EXTRA_PARAMETERS_BAR); a pooling is
-# a decision like unit_max. Measured, not adopted (figures beside SHIPPED), so not in the default grid.
-CHAT_THRESHOLDS = [0.2, 0.3, 0.4, 0.5]
 SIGNAL_THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]
 # The team's labels: rows of shared train splits, labelled by the team by journey_train's rules.
 # --team-weight, CV blended mean (SHIPPED without them 0.657): 865 items at weight 1 0.666, at 0.5
@@ -253,12 +229,11 @@ WEAK_KEYS = ("weak_churn", "weak_weight")
 # fold: touchpoint micro-F1 0.707 -> 0.697, touchpoint sentiment 0.548 -> 0.535.
 
 
-def tag_journey(docs, model_dir, taxonomy, encoder, **decisions) -> list[dict]:
-    """Run the journey component of a saved model over embedded docs; records as dicts.
-    `decisions`: the component's unit_max, chat_pooling, chat_threshold."""
+def tag_journey(docs, model_dir, taxonomy, encoder, unit_max=False) -> list[dict]:
+    """Run the journey component of a saved model over embedded docs; records as dicts."""
     for doc in docs:  # fresh decisions on every run
         doc.record.touchpoints, doc.record.touchpoint_sentiment = [], {}
-    JourneyTagger(taxonomy, encoder, model=str(model_dir / "journey"), **decisions)(docs)
+    JourneyTagger(taxonomy, encoder, model=str(model_dir / "journey"), unit_max=unit_max)(docs)
     return [doc.record.to_dict() for doc in docs]
 
 
@@ -342,14 +317,14 @@ def summary(items, records, taxonomy) -> dict:
 
 
 def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey=None,
-                   weak=None, team=None, chat_decisions=False) -> list[tuple[dict, dict]]:
+                   weak=None, team=None) -> list[tuple[dict, dict]]:
     """Out-of-fold figures for trainer settings `params` under every decision setting.
 
     `ex_views`: the taxonomy's example phrases in each encoder view. `journey`: per fold, the docs
     and example vectors with the `journey` view of the adapter tuned without that fold
     (`fold_journey_views`); needed when `params` reads that view. `weak`: (docs, items) of weak
     churn-risk requests, and `team`: (docs, items) of the team's labels, added to every fold's training
-    items (`fit`), never scored. `chat_decisions`: also every chat pooling and chat threshold (--chats)."""
+    items (`fit`), never scored."""
     if VIEW in params["views"] and journey is None:
         raise ValueError("the journey view needs per-fold adapters (fold_journey_views)")
 
@@ -389,15 +364,6 @@ def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, jour
             journeys[PER_TOUCHPOINT, unit_max] = out_of_fold(
                 run, lambda f: best_thresholds(scores[outside[f]], gold[outside[f]], ids))
             journeys["chosen", unit_max] = best_thresholds(scores, gold, ids)  # for the shipped model
-        chat_journeys = {}  # (chat_pooling, chat_threshold) -> {item index: record}, chats alone
-        for f, (_, test) in enumerate(folds if chat_decisions else []):
-            model = Path(tmp) / f"fold{f}"
-            save(trainers[f], model, 0.5, 0.5, 0.5)  # chats take chat_threshold
-            mine = [i for i in test if i in chats]
-            for pooling, t in itertools.product(CHAT_POOLING, CHAT_THRESHOLDS):
-                records = tag_journey([fold_docs(f)[i] for i in mine], model, taxonomy, encoder,
-                                      chat_pooling=pooling, chat_threshold=t)
-                chat_journeys.setdefault((pooling, t), {}).update(zip(mine, records))
         signals = {t: out_of_fold(tag_signals, signals=t) for t in SIGNAL_THRESHOLDS}
 
     real = [i for i, item in enumerate(items) if item.get("source") != "synthetic"]
@@ -423,21 +389,11 @@ def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, jour
                          "chat": summary([items[i] for i in chat_rows], [recs[i] for i in chat_rows], taxonomy),
                          "signals": by_threshold}
     for threshold, unit_max in itertools.product(TOUCHPOINT_THRESHOLDS, UNIT_MAX):
-        setting = {**params, "threshold": threshold, "unit_max": unit_max, "chat_pooling": "mean",
-                   "chat_threshold": None, "effort_threshold": effort, "churn_risk_threshold": churn}
+        setting = {**params, "threshold": threshold, "unit_max": unit_max,
+                   "effort_threshold": effort, "churn_risk_threshold": churn}
         if threshold == PER_TOUCHPOINT:
             setting["touchpoint_thresholds"] = journeys["chosen", unit_max]
         out.append(scored(setting, journeys[threshold, unit_max]))
-    chat_grid = itertools.product(TOUCHPOINT_THRESHOLDS[:-1], CHAT_POOLING, CHAT_THRESHOLDS) if chat_decisions else ()
-    for threshold, pooling, t in chat_grid:
-        if pooling == "mean" and t == threshold:
-            continue  # the shared threshold's own row
-        journey = list(journeys[threshold, False])
-        for i, record in chat_journeys[pooling, t].items():
-            journey[i] = record
-        out.append(scored({**params, "threshold": threshold, "unit_max": False, "chat_pooling": pooling,
-                           "chat_threshold": None if t == threshold else t, "effort_threshold": effort,
-                           "churn_risk_threshold": churn}, journey))
     return out
 
 
@@ -468,9 +424,6 @@ def main() -> int:
                              "decisions (thresholds, unit_max), then fit them (a quicker rebuild, ~10-20 min)")
     parser.add_argument("--team-labels", type=Path, default=TEAM_LABELS,
                         help=f"the team's labels of shared train rows (default: {TEAM_LABELS.relative_to(ROOT)})")
-    parser.add_argument("--chats", action="store_true",
-                        help="CV only, writes nothing: the shipped recipe with the chats' decisions (turn pooling, chat "
-                             "threshold) beside the others")
     parser.add_argument("--team-weight", type=float, nargs="+", metavar="W",
                         help="CV only, writes nothing: the shipped recipe without the team's labels, then with "
                              "them in the training folds at each weight W, instead of the trainer grid")
@@ -557,7 +510,7 @@ def main() -> int:
             if any(all(r[0][k] == params[k] for k in CHOSEN) for r in results):
                 continue  # a setting already cross-validated
         for setting, cv in cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey, weak,
-                                          team, chat_decisions=args.chats):
+                                          team):
             results.append((setting, cv))
             print(json.dumps({"params": describe(setting),
                               "cv": {k: round(v, 3) for k, v in cv["all"].items()},
@@ -571,7 +524,7 @@ def main() -> int:
     if extra_parameters(best) and plain and objective(cv) - max(objective(r[1]) for r in plain) < EXTRA_PARAMETERS_BAR:
         best, cv = max(plain, key=lambda r: objective(r[1]))
     print(f"chosen by CV: {describe(best)} (mean {objective(cv):.3f}, {time.time() - started:.0f} s)", flush=True)
-    if args.cv_only or args.journey_view or args.weak_churn or args.team_weight or args.chats:
+    if args.cv_only or args.journey_view or args.weak_churn or args.team_weight:
         return 0
     trainer_params = {k: best[k] for k in CHOSEN}
     # The one threshold for every touchpoint is what `voc-nlp train journey` uses on an analyst's labels.
@@ -663,10 +616,9 @@ CHAT_FIGURES = ["touchpoint_micro_f1", "touchpoint_macro_f1", "touchpoint_sentim
 
 
 def extra_parameters(setting: dict) -> bool:
-    """Whether a decision adds parameters (24 thresholds instead of one, a chat threshold of its own, the
-    softmax pooling's temperature): then it must beat the best decision without them by EXTRA_PARAMETERS_BAR."""
-    return (setting["threshold"] == PER_TOUCHPOINT or setting.get("chat_threshold") is not None
-            or setting.get("chat_pooling") == "softmax")
+    """Whether a decision adds parameters (24 thresholds instead of one): then it must beat the best
+    decision without them by EXTRA_PARAMETERS_BAR."""
+    return setting["threshold"] == PER_TOUCHPOINT
 
 
 def objective(cv: dict) -> float:

@@ -8,9 +8,7 @@ decision, each trained on labelled feedback (`journey_train`):
   embeddings, fused with a word head; a touchpoint is kept when its probability
   passes its own threshold (chosen by cross-validation), ordered by probability.
   An item given a phase other than the unknown one names at least its most
-  probable touchpoint. A chat (customer turns as units) may pool its turns'
-  probabilities instead (`chat_pooling`) and have a bar of its own
-  (`chat_threshold`).
+  probable touchpoint.
 - `phase/`: one phase per item (softmax); `stage` follows from the taxonomy.
 - `touchpoint_sentiment/`: the customer's sentiment about one touchpoint, read
   from its evidence: the unit the touchpoint classifier scores highest for it,
@@ -130,28 +128,6 @@ def evidence_units(doc: FeedbackDoc, touchpoints: TextClassifier, wanted: list[s
     return out
 
 
-# How a chat's touchpoint probabilities are read from its customer turns: `mean`, the
-# classifier over the mean of the turns' vectors (as any item; `unit_max` may then raise
-# it to its best turn's); `max`, its best turn's; `noisy_or`, 1 - the product of
-# (1 - each turn's): a touchpoint any one turn talks about; `softmax`, the turns'
-# probabilities weighted by softmax(p / 0.1): near the best turn's, less when one turn
-# stands alone.
-CHAT_POOLING = ("mean", "max", "noisy_or", "softmax")
-SOFTMAX_TEMPERATURE = 0.1
-
-
-def pool_turns(per_turn: np.ndarray, pooling: str) -> np.ndarray:
-    """(n_labels,) from (n_turns, n_labels) probabilities, pooled as `pooling` (CHAT_POOLING)."""
-    if pooling == "max":
-        return per_turn.max(axis=0)
-    if pooling == "noisy_or":
-        return 1.0 - np.prod(1.0 - per_turn, axis=0)
-    if pooling == "softmax":
-        weights = np.exp((per_turn - per_turn.max(axis=0)) / SOFTMAX_TEMPERATURE)
-        return (per_turn * weights).sum(axis=0) / weights.sum(axis=0)
-    raise ValueError(f"no turn pooling '{pooling}' (expected one of {', '.join(CHAT_POOLING[1:])})")
-
-
 def load_parts(model: str | Path, parts=PARTS) -> dict[str, TextClassifier]:
     folder = Path(model)
     found = {p: TextClassifier.load(folder / p) for p in parts if (folder / p / "head.json").exists()}
@@ -181,8 +157,7 @@ class JourneyTagger(Component):
                "record.touchpoint_scores", "record.touchpoint_evidence", "record.touchpoint_sentiment")
 
     def __init__(self, taxonomy: Taxonomy, encoder: Encoder, model: str, max_touchpoints: int = 4,
-                 prototype_threshold: float = 0.3, top_k: int = 3, unit_max: bool = False,
-                 chat_pooling: str = "mean", chat_threshold: float | None = None):
+                 prototype_threshold: float = 0.3, top_k: int = 3, unit_max: bool = False):
         if not taxonomy.touchpoints:
             raise ValueError(f"the taxonomy ({taxonomy.source or 'default'}) has no touchpoints; the journey "
                              "component needs `phases` and `touchpoints` sections")
@@ -192,10 +167,6 @@ class JourneyTagger(Component):
         self.prototype_threshold = prototype_threshold
         self.top_k = top_k
         self.unit_max = unit_max
-        if chat_pooling not in CHAT_POOLING:
-            raise ValueError(f"journey chat_pooling is '{chat_pooling}', expected one of {', '.join(CHAT_POOLING)}")
-        self.chat_pooling = chat_pooling
-        self.chat_threshold = chat_threshold
         self.parts = load_parts(model)
         self.digest = parts_digest(model, self.parts)
         first = next(iter(self.parts.values()))
@@ -212,9 +183,6 @@ class JourneyTagger(Component):
             own = [taxonomy.touchpoint(tp).threshold for tp in self.learned]
             self.learned_thresholds = np.array([t if t is not None else m for t, m in zip(own, self.learned_thresholds)],
                                                dtype=np.float32)
-            # A chat's bar (chats carry 2-3 touchpoints, a single item mostly 1); the taxonomy's still wins.
-            self.chat_thresholds = self.learned_thresholds if chat_threshold is None else np.array(
-                [t if t is not None else chat_threshold for t in own], dtype=np.float32)
         # Touchpoints the model does not know: prototypes from the taxonomy text, encoded once.
         self.new = [tp for tp in self.ids if tp not in self.learned]
         texts, owners = [], []
@@ -270,21 +238,17 @@ class JourneyTagger(Component):
 
         scores, passed = {}, []
         per_unit, learned_probs = None, None
-        chat = any(u.speaker for u in doc.scored_units)
         if item_probs is not None:
             learned_probs = item_probs[self.learned_columns]
             # An item of one unit is its unit: its row serves as the unit scores (no second pass).
             one_unit = len(doc.scored_units) == 1
             per_unit = item_probs[None, :] if one_unit else unit_scores(doc, self.parts["touchpoints"], self.views)
-            if chat and not one_unit and self.chat_pooling != "mean":
-                learned_probs = pool_turns(per_unit[:, self.learned_columns], self.chat_pooling)
-            elif self.unit_max and not one_unit:
+            if self.unit_max and not one_unit:
                 # A touchpoint one sentence or turn is clearly about counts, even when the
                 # item's mean vector dilutes it among the others.
                 learned_probs = np.maximum(learned_probs, per_unit[:, self.learned_columns].max(axis=0))
         if learned_probs is not None:
-            thresholds = self.chat_thresholds if chat else self.learned_thresholds
-            for tp, prob, threshold in zip(self.learned, learned_probs, thresholds):
+            for tp, prob, threshold in zip(self.learned, learned_probs, self.learned_thresholds):
                 scores[tp] = float(prob)
                 if prob >= threshold:
                     passed.append(tp)
