@@ -34,7 +34,7 @@ not re-run. `--team` adds the team's labels of shared train rows
 (`voc_nlp.training.journey.TEAM_LABELS`) to the journey domain's training
 rows; they sit in their original row's fold (same text, same hash) and are
 never scored. Measured, not adopted (round 5, commit 719fd0d, over round 4's
-stored item probabilities; README, Sentiment (issue 20)): other item
+stored item probabilities; docs/measuring/sentiment.md): other item
 decisions than the argmax, chosen by nested cross-validation: a weight on
 P(neutral) 0.638 (argmax 0.639), neutral when P(neutral) >= 0.525 or
 |P(positive) - P(negative)| < 0.15 0.639 (clothing +0.018, journey -0.009).

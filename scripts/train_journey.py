@@ -195,7 +195,7 @@ PROFILE_RECIPES = {"accurate": {"char_max_features": 45000}}
 # the touchpoint classifier) by 0.25: about +0.003 (micro-F1 0.723 / 0.817, macro 0.699 / 0.567, tagged
 # 0.717 / 0.884), by 0.5 +0.003, by 1 -0.006.
 # Chats' touchpoint recall (turn pooling max / noisy-OR / softmax, a chat threshold of its own, chats' turns as
-# training items), measured on commit f47696b, none adopted: blended mean 0.6849-0.6866 against 0.6863 (README).
+# training items), measured on commit f47696b, none adopted: blended mean 0.6849-0.6866 against 0.6863 (docs/measuring/journey.md).
 VIEW_SETS = [("base", VIEW), ("base", "affect_emotions", VIEW)]
 VIEW_SHARES = [0.8, 0.7, 0.5]
 # Decisions, read from the same fitted models: the probability a touchpoint needs
