@@ -286,6 +286,15 @@ class LexicalHead:
                         logits[row] += self._block_logits(columns[a:b], counts[a:b])
         return 1.0 / (1.0 + np.exp(-logits))
 
+    def predict_proba_each(self, text_lists: list[list[str]]) -> list[np.ndarray]:
+        """`predict_proba` of each list of texts, from one call over all of them: the cost per call
+        (numpy per batch) outweighed the work on the one or few texts a doc brings. Each text's
+        row is computed alone, so the rows are those of a call per list, to the bit."""
+        if not text_lists:
+            return []
+        probs = self.predict_proba([text for texts in text_lists for text in texts])
+        return np.split(probs, np.cumsum([len(texts) for texts in text_lists])[:-1])
+
     def _block_logits(self, columns: np.ndarray, counts: np.ndarray) -> np.ndarray:
         """One text's TF-IDF block (sublinear tf times idf, l2-normalised) times the weights: (labels,).
         coef_ is kept term by term (Fortran order, `fit` and `load`), so the gather reads whole columns."""
