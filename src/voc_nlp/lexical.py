@@ -35,6 +35,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -270,10 +271,9 @@ class LexicalHead:
         self._check_fitted()
         logits = np.tile(self.intercept_, (len(texts), 1))
         for row, text in enumerate(texts):
-            counts: dict[int, int] = {}  # in the order the terms come (the order of the sums)
-            for column in map(self.vocabulary_.get, _analysis(text)[0]):
-                if column is not None:
-                    counts[column] = counts.get(column, 0) + 1
+            # Counted in C, in the order the terms come (the order of the sums); unknown terms dropped.
+            counts = Counter(map(self.vocabulary_.get, _analysis(text)[0]))
+            counts.pop(None, None)
             if counts:
                 columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
                 logits[row] += self._block_logits(columns, np.fromiter(counts.values(), dtype=np.float32))
