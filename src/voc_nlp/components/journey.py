@@ -249,9 +249,10 @@ class JourneyTagger(Component):
         # Per unit touchpoint scores of the items of several units (one unit's are the item's row).
         per_unit = [None if tps is None else tps[k][None, :] for k in range(len(live))]
         several = [k for k, doc in enumerate(live) if tps is not None and len(doc.scored_units) > 1]
-        scores = unit_scores_each([live[k] for k in several], self.parts["touchpoints"], self.views)
-        for k, unit_probs in zip(several, scores):
-            per_unit[k] = unit_probs
+        if several:
+            for k, unit_probs in zip(several, unit_scores_each([live[k] for k in several], self.parts["touchpoints"],
+                                                               self.views)):
+                per_unit[k] = unit_probs
         chosen = [self.tag(doc, None if phase is None else phase[k], None if tps is None else tps[k], per_unit[k])
                   for k, doc in enumerate(live)]
         self.evidence(live, chosen, per_unit)
