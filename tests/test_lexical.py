@@ -283,3 +283,24 @@ def test_batched_scores_equal_tfidf_times_weights(monkeypatch, char_ngrams):
     np.testing.assert_allclose(head.predict_proba(texts), expected, atol=1e-6, rtol=0)
     np.testing.assert_allclose(np.vstack([head.predict_proba([t]) for t in texts]), expected, atol=1e-6, rtol=0)
     assert head.predict_proba([]).shape == (0, 2)
+
+
+def test_scores_of_many_lists_at_once_are_each_lists_own_to_the_bit():
+    """The journey tagger scores many docs' few texts in one call (`predict_proba_each`):
+    each text's row must be the one a call for its own doc gives, not merely close."""
+    from voc_nlp.heads import ClassifierHead
+    from voc_nlp.text_classifier import TextClassifier
+
+    head = LexicalHead(min_df=1, char_ngrams=(2, 5)).fit(REFUND_TEXTS, REFUND, ["refund"])
+    lists = [["remboursez-moi vite", "livré"], [], ["refundd please"], ["vite vite", "a b c", "merci"]]
+    for each, texts in zip(head.predict_proba_each(lists), lists):
+        np.testing.assert_array_equal(each, head.predict_proba(texts))
+    assert head.predict_proba_each([]) == []
+
+    rng = np.random.default_rng(0)
+    embedding = ClassifierHead(labels=["refund"], layers=[(rng.normal(size=(1, 4)).astype(np.float32),
+                                                           np.zeros(1, dtype=np.float32))], activation="sigmoid")
+    clf = TextClassifier(embedding, head)
+    inputs = [(rng.normal(size=(len(texts), 4)).astype(np.float32), texts) for texts in lists]
+    for each, (vectors, texts) in zip(clf.predict_proba_each(inputs), inputs):
+        np.testing.assert_array_equal(each, clf.predict_proba(vectors, texts))

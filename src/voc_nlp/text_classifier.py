@@ -37,15 +37,30 @@ class TextClassifier:
     def multilabel(self) -> bool:
         return self.head.activation == "sigmoid"
 
-    def predict_proba(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
+    def predict_proba(self, vectors: np.ndarray, texts: list[str], words: np.ndarray | None = None) -> np.ndarray:
+        """`words`: the word head's probabilities of `texts`, when already computed (`predict_proba_each`)."""
         probs = self.head.predict_proba(vectors)
-        if self.lexical is None or self.lexical.weight <= 0 or len(texts) == 0:
+        if not self.reads_words or len(texts) == 0:
             return probs
-        words = self.lexical.predict_proba(texts)
+        if words is None:
+            words = self.lexical.predict_proba(texts)
         if not self.multilabel:
             words = words / words.sum(axis=1, keepdims=True)
         w = self.lexical.weight
         return ((1.0 - w) * probs + w * words).astype(np.float32)
+
+    def predict_proba_each(self, inputs: list[tuple[np.ndarray, list[str]]]) -> list[np.ndarray]:
+        """`predict_proba` of each (vectors, texts), to the bit, with the word head run once over all
+        the texts (`LexicalHead.predict_proba_each`): many docs' few texts each, at once. The
+        embedding head still runs per input: a matrix product's last bits may depend on its rows."""
+        words = [None] * len(inputs)
+        if self.reads_words:
+            words = self.lexical.predict_proba_each([texts for _, texts in inputs])
+        return [self.predict_proba(vectors, texts, w) for (vectors, texts), w in zip(inputs, words)]
+
+    @property
+    def reads_words(self) -> bool:
+        return self.lexical is not None and self.lexical.weight > 0
 
     def thresholds(self) -> np.ndarray:
         return self.head.threshold_vector()

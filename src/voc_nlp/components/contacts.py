@@ -36,7 +36,7 @@ from voc_nlp.components.base import Component
 from voc_nlp.doc import FeedbackDoc
 from voc_nlp.registry import components
 from voc_nlp.rules import ANY_LANGUAGE, read_phrase_lists
-from voc_nlp.text.cues import cue_regex, fold, negated_before
+from voc_nlp.text.cues import CueList, cue_regex, fold, negated_before
 
 # How many words may separate a mention from its count ("called your support line three times");
 # the count is looked for up to the end of the clause (a comma or a sentence end).
@@ -100,8 +100,10 @@ class ContactRules:
         for channel, phrases in lists.items():
             if channel in SHARED_LISTS:
                 continue
-            # A phrase that holds `{n}` is counted; one without is a mention.
-            mentions = cue_regex([p for p in phrases if "{n}" not in p])
+            # A phrase that holds `{n}` is counted; one without is a mention. The mentions are matched
+            # by a regex of those whose first word is in the text (`CueList`, same matches): one
+            # alternation of them all, tried at every word of every unit, was most of this step's time.
+            mentions = CueList([p for p in phrases if "{n}" not in p])
             counted = [PhrasePattern(p, number) for p in phrases if "{n}" in p]
             self.channels[channel] = (mentions, counted)
 
@@ -123,9 +125,10 @@ class ContactRules:
                 for m in pattern.finditer(folded):
                     if not negated_before(folded, m.start(), self.negations):
                         keep(channel, self.count(m.group(1)), m.start(), m.end())
-            if mentions is None:
+            regex = mentions.pattern(folded)
+            if regex is None:
                 continue
-            for m in mentions.finditer(folded):
+            for m in regex.finditer(folded):
                 if negated_before(folded, m.start(), self.negations):
                     continue
                 n, end = self._times_after(folded, m.end())

@@ -154,11 +154,16 @@ class EmotionClassifier(Component):
         live = [d for d in docs if d.ok]
         matrix, counts = stack_vectors(live, self.head.layers[0][0].shape[1], self.views)
         probs = self.head.predict_proba(matrix) if len(matrix) else matrix
+        # The word head reads the units of all the docs it is fused for in one call (same rows).
+        fused = [k for k, (doc, n) in enumerate(zip(live, counts))
+                 if n and self.lexical is not None and self.lexical.applies_to(doc.record.lang)]
+        words = dict(zip(fused, self.lexical.predict_proba_each([live[k].unit_inputs for k in fused])
+                         if fused else []))
         offset = 0
-        for doc, n in zip(live, counts):
+        for k, (doc, n) in enumerate(zip(live, counts)):
             doc_probs, thresholds = probs[offset : offset + n], self.thresholds
-            if n and self.lexical is not None and self.lexical.applies_to(doc.record.lang):
-                doc_probs = self.lexical.fuse(doc_probs, self.lexical.predict_proba(doc.unit_inputs))
+            if k in words:
+                doc_probs = self.lexical.fuse(doc_probs, words[k])
                 thresholds = self.fused_thresholds
             self._assign(doc, doc_probs, thresholds)
             offset += n

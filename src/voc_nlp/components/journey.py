@@ -98,7 +98,12 @@ def sentiment_inputs(doc: FeedbackDoc, views, evidence: list[tuple[str, int, tup
 
 def unit_scores(doc: FeedbackDoc, touchpoints: TextClassifier, views) -> np.ndarray:
     """(n_units, touchpoint labels): the touchpoint classifier on each scored unit alone."""
-    return touchpoints.predict_proba(unit_matrix(doc, views), doc.scored_texts)
+    return unit_scores_each([doc], touchpoints, views)[0]
+
+
+def unit_scores_each(docs: list[FeedbackDoc], touchpoints: TextClassifier, views) -> list[np.ndarray]:
+    """`unit_scores` of each doc, the word head run once for all (`TextClassifier.predict_proba_each`)."""
+    return touchpoints.predict_proba_each([(unit_matrix(doc, views), doc.scored_texts) for doc in docs])
 
 
 def evidence_units(doc: FeedbackDoc, touchpoints: TextClassifier, wanted: list[str], views,
@@ -107,24 +112,42 @@ def evidence_units(doc: FeedbackDoc, touchpoints: TextClassifier, wanted: list[s
     that carries it, and the (start, end) of its evidence in that unit's raw text: the whole
     unit, or its clause whose words score the touchpoint highest when the unit carries
     several of `wanted` and splits into clauses. `scores`: `unit_scores` when already computed."""
-    units = doc.scored_units
-    if scores is None:
-        scores = unit_scores(doc, touchpoints, views)
-    columns = {tp: touchpoints.labels.index(tp) for tp in wanted}
-    best = {tp: int(scores[:, j].argmax()) for tp, j in columns.items()}
-    out, clause_scores = {}, {}  # unit -> its clauses and their word scores, read once for all its touchpoints
-    for tp, i in best.items():
-        text = units[i].text
-        span = (0, len(text))
-        sharing = [t for t in wanted if best[t] == i]
-        if i not in clause_scores:
-            pieces = clauses(text) if len(sharing) > 1 and touchpoints.lexical is not None else []
-            clause_scores[i] = (pieces, touchpoints.lexical.predict_proba([text[a:b] for a, b in pieces])
-                                if len(pieces) > 1 else None)
-        pieces, words = clause_scores[i]
-        if words is not None:
-            span = pieces[int(words[:, columns[tp]].argmax())]
-        out[tp] = (i, span)
+    return evidence_units_each([doc], touchpoints, [wanted], views, [scores])[0]
+
+
+def evidence_units_each(docs: list[FeedbackDoc], touchpoints: TextClassifier, wanted_each: list[list[str]], views,
+                        scores_each: list[np.ndarray | None]) -> list[dict[str, tuple[int, tuple[int, int]]]]:
+    """`evidence_units` of each doc (its touchpoints `wanted_each[k]`, its `scores_each[k]` or None),
+    the clauses of all the docs scored by the word head in one call (`LexicalHead.predict_proba_each`)."""
+    missing = [k for k, scores in enumerate(scores_each) if scores is None]
+    scores_each = list(scores_each)
+    for k, scores in zip(missing, unit_scores_each([docs[k] for k in missing], touchpoints, views)):
+        scores_each[k] = scores
+    plans, split = [], []  # per doc: its columns and best units; every (doc, unit) to read clause by clause
+    for k, (doc, wanted, scores) in enumerate(zip(docs, wanted_each, scores_each)):
+        columns = {tp: touchpoints.labels.index(tp) for tp in wanted}
+        best = {tp: int(scores[:, j].argmax()) for tp, j in columns.items()}
+        plans.append((columns, best))
+        if touchpoints.lexical is None:
+            continue
+        for i in dict.fromkeys(best.values()):
+            if sum(1 for t in wanted if best[t] == i) > 1:
+                text = doc.scored_units[i].text
+                pieces = clauses(text)
+                if len(pieces) > 1:
+                    split.append((k, i, pieces, [text[a:b] for a, b in pieces]))
+    words = touchpoints.lexical.predict_proba_each([texts for *_, texts in split]) if split else []
+    clause_words = {(k, i): (pieces, w) for (k, i, pieces, _), w in zip(split, words)}
+    out = []
+    for k, (doc, (columns, best)) in enumerate(zip(docs, plans)):
+        found = {}
+        for tp, i in best.items():
+            span = (0, len(doc.scored_units[i].text))
+            if (k, i) in clause_words:
+                pieces, w = clause_words[k, i]
+                span = pieces[int(w[:, columns[tp]].argmax())]
+            found[tp] = (i, span)
+        out.append(found)
     return out
 
 
@@ -223,11 +246,22 @@ class JourneyTagger(Component):
         x, texts = journey_features(live, self.views)
         phase = self.parts["phase"].predict_proba(x, texts) if "phase" in self.parts else None
         tps = self.parts["touchpoints"].predict_proba(x, texts) if self.learned else None
-        for k, doc in enumerate(live):
-            self.tag(doc, None if phase is None else phase[k], None if tps is None else tps[k])
+        # Per unit touchpoint scores of the items of several units (one unit's are the item's row).
+        per_unit = [None if tps is None else tps[k][None, :] for k in range(len(live))]
+        several = [k for k, doc in enumerate(live) if tps is not None and len(doc.scored_units) > 1]
+        if several:
+            for k, unit_probs in zip(several, unit_scores_each([live[k] for k in several], self.parts["touchpoints"],
+                                                               self.views)):
+                per_unit[k] = unit_probs
+        chosen = [self.tag(doc, None if phase is None else phase[k], None if tps is None else tps[k], per_unit[k])
+                  for k, doc in enumerate(live)]
+        self.evidence(live, chosen, per_unit)
 
-    def tag(self, doc: FeedbackDoc, phase_probs: np.ndarray | None, item_probs: np.ndarray | None) -> None:
-        """`item_probs`: the touchpoint classifier's row for the item (every label it knows)."""
+    def tag(self, doc: FeedbackDoc, phase_probs: np.ndarray | None, item_probs: np.ndarray | None,
+            per_unit: np.ndarray | None) -> list[str]:
+        """Sets the phase, stage, touchpoints and their scores; returns the touchpoints.
+        `item_probs`: the touchpoint classifier's row for the item (every label it knows);
+        `per_unit`: its rows for the item's units."""
         record = doc.record
         if phase_probs is not None:
             p = int(phase_probs.argmax())
@@ -237,13 +271,10 @@ class JourneyTagger(Component):
         record.stage = self.taxonomy.stage_of(record.phase)
 
         scores, passed = {}, []
-        per_unit, learned_probs = None, None
+        learned_probs = None
         if item_probs is not None:
             learned_probs = item_probs[self.learned_columns]
-            # An item of one unit is its unit: its row serves as the unit scores (no second pass).
-            one_unit = len(doc.scored_units) == 1
-            per_unit = item_probs[None, :] if one_unit else unit_scores(doc, self.parts["touchpoints"], self.views)
-            if self.unit_max and not one_unit:
+            if self.unit_max and len(doc.scored_units) > 1:
                 # A touchpoint one sentence or turn is clearly about counts, even when the
                 # item's mean vector dilutes it among the others.
                 learned_probs = np.maximum(learned_probs, per_unit[:, self.learned_columns].max(axis=0))
@@ -263,37 +294,45 @@ class JourneyTagger(Component):
             chosen = [max(scores, key=scores.get)]
         record.touchpoints = chosen
         record.touchpoint_scores = {tp: round(scores.get(tp, 0.0), 4) for tp in self.ids}
-        record.touchpoint_evidence, record.touchpoint_sentiment = self.evidence(doc, chosen, per_unit)
+        return chosen
 
     # -- evidence and touchpoint sentiment -------------------------------------------
 
-    def evidence(self, doc: FeedbackDoc, chosen: list[str], per_unit: np.ndarray | None = None
-                 ) -> tuple[list[dict], dict[str, str]]:
-        if not chosen:
-            return [], {}
-        units = doc.scored_units
-        learned = [tp for tp in chosen if tp in self.learned]
-        found = evidence_units(doc, self.parts["touchpoints"], learned, self.views, per_unit) if learned else {}
-        for tp in chosen:
-            if tp not in found:  # a prototype touchpoint: its most similar unit, whole
-                j = self.new.index(tp)
-                sims = doc.vectors @ self.prototypes[self.owners == j].T
-                i = int(sims.max(axis=1).argmax())
-                found[tp] = (i, (0, len(units[i].text)))
+    def evidence(self, docs: list[FeedbackDoc], chosen_each: list[list[str]], per_unit: list[np.ndarray | None]) -> None:
+        """Sets each doc's touchpoint evidence and sentiment, for its `chosen_each[k]` touchpoints.
+        The word heads read all the docs' clauses, then all their evidence, in one call each."""
+        learned_each = [[tp for tp in chosen if tp in self.learned] for chosen in chosen_each]
+        with_learned = [k for k, learned in enumerate(learned_each) if learned]
+        found_each = [{} for _ in docs]
+        found = evidence_units_each([docs[k] for k in with_learned], self.parts.get("touchpoints"),
+                                    [learned_each[k] for k in with_learned], self.views,
+                                    [per_unit[k] for k in with_learned]) if with_learned else []
+        for k, doc_found in zip(with_learned, found):
+            found_each[k] = doc_found
+        for doc, chosen, doc_found in zip(docs, chosen_each, found_each):
+            for tp in chosen:
+                if tp not in doc_found:  # a prototype touchpoint: its most similar unit, whole
+                    j = self.new.index(tp)
+                    sims = doc.vectors @ self.prototypes[self.owners == j].T
+                    i = int(sims.max(axis=1).argmax())
+                    doc_found[tp] = (i, (0, len(doc.scored_units[i].text)))
         sentiment_model = self.parts.get("touchpoint_sentiment")
-        labels = {}
-        if sentiment_model is not None:
-            vectors, spans = sentiment_inputs(doc, self.views, [(tp, *found[tp]) for tp in chosen],
-                                              sentiment_model.head.metadata.get("reads_touchpoint", False))
-            probs = sentiment_model.predict_proba(vectors, spans)
-            labels = {tp: sentiment_model.labels[int(p.argmax())] for tp, p in zip(chosen, probs)}
-        evidence, sentiment = [], {}
-        for tp in chosen:
-            i, (a, b) = found[tp]
-            unit = units[i]
-            start, end = unit.start + a, unit.start + b
-            label = labels.get(tp) or unit.sentiment or self.taxonomy.neutral
-            sentiment[tp] = label
-            evidence.append({"touchpoint": tp, "unit_index": unit.index, "start": start, "end": end,
-                             "text": doc.record.text[start:end], "sentiment": label})
-        return evidence, sentiment
+        labels_each = [{} for _ in docs]
+        with_chosen = [k for k, chosen in enumerate(chosen_each) if chosen]
+        if sentiment_model is not None and with_chosen:
+            reads_touchpoint = sentiment_model.head.metadata.get("reads_touchpoint", False)
+            inputs = [sentiment_inputs(docs[k], self.views, [(tp, *found_each[k][tp]) for tp in chosen_each[k]],
+                                       reads_touchpoint) for k in with_chosen]
+            for k, probs in zip(with_chosen, sentiment_model.predict_proba_each(inputs)):
+                labels_each[k] = {tp: sentiment_model.labels[int(p.argmax())] for tp, p in zip(chosen_each[k], probs)}
+        for doc, chosen, doc_found, labels in zip(docs, chosen_each, found_each, labels_each):
+            evidence, sentiment = [], {}
+            for tp in chosen:
+                i, (a, b) = doc_found[tp]
+                unit = doc.scored_units[i]
+                start, end = unit.start + a, unit.start + b
+                label = labels.get(tp) or unit.sentiment or self.taxonomy.neutral
+                sentiment[tp] = label
+                evidence.append({"touchpoint": tp, "unit_index": unit.index, "start": start, "end": end,
+                                 "text": doc.record.text[start:end], "sentiment": label})
+            doc.record.touchpoint_evidence, doc.record.touchpoint_sentiment = evidence, sentiment
