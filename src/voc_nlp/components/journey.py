@@ -96,13 +96,9 @@ def sentiment_inputs(doc: FeedbackDoc, views, evidence: list[tuple[str, int, tup
     return vectors, texts
 
 
-def unit_scores(doc: FeedbackDoc, touchpoints: TextClassifier, views) -> np.ndarray:
-    """(n_units, touchpoint labels): the touchpoint classifier on each scored unit alone."""
-    return unit_scores_each([doc], touchpoints, views)[0]
-
-
 def unit_scores_each(docs: list[FeedbackDoc], touchpoints: TextClassifier, views) -> list[np.ndarray]:
-    """`unit_scores` of each doc, the word head run once for all (`TextClassifier.predict_proba_each`)."""
+    """Per doc, (n_units, touchpoint labels): the touchpoint classifier on each scored unit alone,
+    the word head run once for all the docs (`TextClassifier.predict_proba_each`)."""
     return touchpoints.predict_proba_each([(unit_matrix(doc, views), doc.scored_texts) for doc in docs])
 
 
@@ -111,7 +107,7 @@ def evidence_units(doc: FeedbackDoc, touchpoints: TextClassifier, wanted: list[s
     """For each touchpoint in `wanted` (labels of `touchpoints`): the index of the scored unit
     that carries it, and the (start, end) of its evidence in that unit's raw text: the whole
     unit, or its clause whose words score the touchpoint highest when the unit carries
-    several of `wanted` and splits into clauses. `scores`: `unit_scores` when already computed."""
+    several of `wanted` and splits into clauses. `scores`: its `unit_scores_each` row when already computed."""
     return evidence_units_each([doc], touchpoints, [wanted], views, [scores])[0]
 
 
