@@ -4,7 +4,7 @@
     python scripts/eval_e5_mix.py --reuse-e5       # the USE heads and the blends again (~4 min)
     python scripts/eval_e5_mix.py --time-steps 20  # time training steps only
 
-Held-out on the train splits only (the protocol of scripts/eval_affect_mix.py):
+Held-out on the train splits only (fold 0 of the text-hash folds scored, folds 1-2 tuned):
 e5-small with LoRA adapters (rank 8 on every linear layer of layers 6-11,
 `voc_nlp.training.e5_sentiment`) and a linear 3-class head is tuned on folds
 1-2 of `sentiment_mix`, `--per-domain` texts of each domain, weighted by
