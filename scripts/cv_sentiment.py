@@ -1,6 +1,6 @@
 """Cross-validate the sentiment heads' training mix and every sentiment rule on the train splits.
 
-    python scripts/cv_sentiment.py [--round 1|2|3|4|6] [--soft-ratings 0,0.15,0.3] [--folds 3] [--eval-per-domain 900] [--threads 1] [--out cv.json]
+    python scripts/cv_sentiment.py [--round 1|2|3|4] [--folds 3] [--eval-per-domain 900] [--threads 1] [--out cv.json]
 
 The training mix is `voc_nlp.training.data.sentiment_mix` (TweetEval train,
 women's clothing reviews train, French book reviews train, journey_train),
@@ -38,12 +38,11 @@ stored item probabilities; docs/measuring/sentiment.md): other item
 decisions than the argmax, chosen by nested cross-validation: a weight on
 P(neutral) 0.638 (argmax 0.639), neutral when P(neutral) >= 0.525 or
 |P(positive) - P(negative)| < 0.15 0.639 (clothing +0.018, journey -0.009).
-Round 6, over the shipped recipe (lexical head words at 0.4): the MLP heads
-learn rating-aware soft targets for the reviews (`rating_targets`: a review
-whose rating sits next to a class boundary puts mass s on the class across
-it), one run per s of `--soft-ratings` (0 is the shipped recipe); tweets and
-journey keep hard labels, and so do the lexical head, the class balance of
-`mix_weights` and the temperatures. No dev split is read.
+Measured, not adopted (round 6, commit 4f3e14d; docs/measuring/sentiment.md):
+the MLP heads on rating-aware soft targets for the reviews (a review next to
+a class boundary gives mass s to the class across it): s 0.15 / 0.3 0.639 /
+0.638 against 0.639 for hard labels (clothing -0.006 / +0.004, books +0.002 /
+-0.008). No dev split is read.
 
 Figures per domain: tweets macro-recall (as TweetEval is scored), clothing
 and books macro-F1, journey accuracy (EN, FR); `score` is their mean.
@@ -182,28 +181,6 @@ LEXICAL_FEATURES = {"words": {}, "words+chars": {"char_ngrams": (2, 5), "char_ma
 # points the smallest offsets win.
 OFFSET_STEPS = [round(x / 10, 1) + 0.0 for x in range(-5, 6)]
 OFFSET_GRID = sorted(((n, u, 0.0) for n in OFFSET_STEPS for u in OFFSET_STEPS), key=lambda o: (abs(o[0]) + abs(o[1]), o))
-# Round 6's soft targets: by domain, the ratings next to a class boundary and the classes across it
-# (clothing: 1-2 stars negative, 3 neutral, 4-5 positive; books, the source's rule: <= 2.5 negative,
-# 3-3.5 neutral, >= 4 positive). Clothing's 3 stars sit next to both boundaries: s/2 goes to each side.
-BOUNDARY_NEIGHBOURS = {
-    "clothing": {2.0: ("neutral",), 3.0: ("negative", "positive"), 4.0: ("neutral",)},
-    "books": {2.5: ("neutral",), 3.0: ("negative",), 3.5: ("positive",), 4.0: ("neutral",)},
-}
-
-
-def rating_targets(mix: pd.DataFrame, y: np.ndarray, s: float) -> np.ndarray:
-    """One target distribution per row of the mix: its hard label, except that a review next to a class
-    boundary (`BOUNDARY_NEIGHBOURS`) moves mass s from its label to the class(es) across it."""
-    targets = np.eye(len(LABELS), dtype=np.float32)[y]
-    for domain, neighbours in BOUNDARY_NEIGHBOURS.items():
-        for rating, across in neighbours.items():
-            rows = ((mix["domain"] == domain) & (mix["rating"] == rating)).to_numpy()
-            targets[rows] *= 1 - s
-            for label in across:
-                targets[rows, LABELS.index(label)] += s / len(across)
-    return targets
-
-
 DOMAIN_METRICS = (("tweets", "macro_recall"), ("clothing", "macro_f1"), ("books", "macro_f1"),
                   ("journey", "accuracy"))
 
@@ -297,11 +274,9 @@ def main() -> None:
                         help="comma-separated encoder views to train heads on (default: the config's sentiment models)")
     parser.add_argument("--round", type=int, default=1,
                         help="1: every rule on and off; 2: `final_variants`; 3: `item_variants`; 4: `lexical_variants` "
-                             "and `decision_offsets`; 6: the heads on `rating_targets`, one run per --soft-ratings")
+                             "and `decision_offsets`")
     parser.add_argument("--lexical-features", default="words,words+chars",
                         help=f"round 4: the lexical heads to compare ({', '.join(LEXICAL_FEATURES)}); words first")
-    parser.add_argument("--soft-ratings", default="0,0.15,0.3",
-                        help="round 6: the mass s a review next to a class boundary gives the class across it")
     parser.add_argument("--team", action="store_true",
                         help="also train on the team's labels of shared train rows (voc_nlp.training.journey."
                              "TEAM_LABELS) in the journey domain; never scored")
@@ -357,11 +332,7 @@ def main() -> None:
     print(f"evaluation docs ready: {time.time() - started:.0f} s", flush=True)
 
     results = {}
-    runs = [(m, s) for m in args.mixes.split(",")
-            for s in ([float(v) for v in args.soft_ratings.split(",")] if args.round == 6 else [None])]
-    for mix_name, soft in runs:
-        run = mix_name if soft is None else f"{mix_name}, soft ratings {soft}"
-        targets = y if soft is None else rating_targets(mix, y, soft)
+    for mix_name in args.mixes.split(","):
         domain_weights = MIXES[mix_name] or mix["domain"].value_counts().to_dict()
         per_variant: dict[str, list] = {}
         item_probs: dict[str, dict] = {}  # variant -> fold -> (rows, item probabilities)
@@ -375,13 +346,13 @@ def main() -> None:
             heads, calib_probs = {}, []
             for view in views:
                 t0 = time.time()
-                head = fit_mlp_head(x[view][keep], targets[keep], LABELS, hidden=512, seeds=(SEED,),
+                head = fit_mlp_head(x[view][keep], y[keep], LABELS, hidden=512, seeds=(SEED,),
                                     epochs=args.epochs, sample_weight=weights[keep], encoder=encoder.view(view).fingerprint,
                                     metadata={"version": "cv"})
                 head.temperature = best_temperature(head.logits(x[view][calib]), y[calib])
                 heads[view] = head
                 calib_probs.append(head.predict_proba(x[view][calib]))
-                print(f"  {run} fold {k} {view}: {time.time() - t0:.0f} s, T={head.temperature}", flush=True)
+                print(f"  {mix_name} fold {k} {view}: {time.time() - t0:.0f} s, T={head.temperature}", flush=True)
             # Head-alone figures on the whole fold (whole texts, mean of the views).
             fold_rows = ((mix["fold"] == k) & ~mix["team"]).to_numpy()
             mean = np.mean([heads[v].predict_proba(x[v][fold_rows]) for v in views], axis=0)
@@ -421,8 +392,7 @@ def main() -> None:
 
             fold_docs = docs[k]
             variants = {1: rule_variants, 2: final_variants, 3: item_variants,
-                        4: lambda s, p: lexical_variants(s, p, lexical_features),
-                        6: lambda s, p: lexical_variants(s, p, ("words",))}[args.round]
+                        4: lambda s, p: lexical_variants(s, p, lexical_features)}[args.round]
             for name, (sent, pain) in variants(settings, pain_settings).items():
                 component = step["sentiment"]
                 sentiment = copy.copy(component)
@@ -453,20 +423,20 @@ def main() -> None:
                     np.array([int(d.record.id) for d in fold_docs]),
                     np.array([[(d.record.sentiment_probs or {}).get(label, 1 / 3) for label in LABELS]
                               for d in fold_docs]))
-        results[run] = {"variants": {name: figures(mix, sum(preds, [])) for name, preds in per_variant.items()}}
-        results[run]["per fold"] = {name: [figures(mix, p)["score"] for p in preds]
-                                    for name, preds in per_variant.items()}
+        results[mix_name] = {"variants": {name: figures(mix, sum(preds, [])) for name, preds in per_variant.items()}}
+        results[mix_name]["per fold"] = {name: [figures(mix, p)["score"] for p in preds]
+                                         for name, preds in per_variant.items()}
         if args.round == 4:  # the item probabilities beside the figures, to choose offsets on them again
             np.savez(args.out.with_suffix(f".{mix_name}.npz"), **{
                 f"{name}|{k}|{part}": array for name, kept in item_probs.items() for k, pair in kept.items()
                 for part, array in zip(("rows", "probs"), pair)})
-            results[run]["decision offsets (nested)"] = {name: decision_offsets(mix, kept)
-                                                         for name, kept in item_probs.items()}
+            results[mix_name]["decision offsets (nested)"] = {name: decision_offsets(mix, kept)
+                                                              for name, kept in item_probs.items()}
         rows = np.concatenate([r for r, _ in oof.values()])
         probs = np.vstack([p for _, p in oof.values()])
-        results[run]["heads alone, whole texts, all rows of every fold"] = figures(
+        results[mix_name]["heads alone, whole texts, all rows of every fold"] = figures(
             mix, list(zip(rows.tolist(), [LABELS[i] for i in probs.argmax(1)])))
-        print(run, json.dumps({n: v["score"] for n, v in results[run]["variants"].items()}, indent=1),
+        print(mix_name, json.dumps({n: v["score"] for n, v in results[mix_name]["variants"].items()}, indent=1),
               flush=True)
         args.out.write_text(json.dumps(results, indent=1))
     print(f"done in {time.time() - started:.0f} s", flush=True)

@@ -97,8 +97,7 @@ def customer_text(item: dict) -> str:
 
 
 def sentiment_mix(data_dir: Path, folds: int = 3, team: list[dict] | None = None) -> pd.DataFrame:
-    """The sentiment training mix: one row per item, columns text, label, domain, lang, fold, chat, team,
-    rating (the reviews' star rating their label was derived from; NaN for tweets and journey items).
+    """The sentiment training mix: one row per item, columns text, label, domain, lang, fold, chat, team.
 
     Domains (`SENTIMENT_DOMAINS`): TweetEval sentiment train (tweets, en), women's clothing reviews
     train (en, 1-2 stars negative, 3 neutral, 4-5 positive), French book reviews train (fr, the source's
@@ -116,9 +115,8 @@ def sentiment_mix(data_dir: Path, folds: int = 3, team: list[dict] | None = None
     for domain, name, lang in (("tweets", "tweeteval_sentiment", "en"), ("clothing", "womens_clothing_reviews", "en"),
                                ("books", "french_book_reviews", "fr")):
         texts, labels = sentiment_set(data_dir, name, "train")
-        ratings = read_split(data_dir, name, "train").get("rating", pd.Series(np.nan, index=range(len(texts))))
-        rows += [{"text": t, "label": l, "domain": domain, "lang": lang, "chat": False, "rating": float(r)}
-                 for t, l, r in zip(texts, labels, ratings) if normalize_social(t).lower() not in taken and t.strip()]
+        rows += [{"text": t, "label": l, "domain": domain, "lang": lang, "chat": False}
+                 for t, l in zip(texts, labels) if normalize_social(t).lower() not in taken and t.strip()]
     originals = len(rows)
     rows += [{"text": customer_text(i), "label": i["sentiment"], "domain": "journey", "lang": i["lang"],
               "chat": bool(i.get("turns"))} for i in team or []

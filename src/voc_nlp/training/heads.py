@@ -35,9 +35,6 @@ def fit_mlp_head(
 ) -> ClassifierHead:
     """Softmax head when `y` holds class indices, sigmoid head when `multilabel` (y multi-hot).
 
-    A softmax head also learns from soft targets: `y` a 2-D array with one row per text, a
-    distribution over `labels` (rows summing to 1), trained by cross-entropy against it.
-
     `balanced` weights classes inversely to their frequency (softmax), which is
     what macro-averaged metrics reward and what keeps the minority class
     (usually `negative`) from being swallowed by `neutral`. `sample_weight`
@@ -49,15 +46,14 @@ def fit_mlp_head(
     """
     if label_weight is not None and not (multilabel and sample_weight is not None):
         raise ValueError("label_weight applies to a multilabel head trained with sample_weight")
-    soft = not multilabel and np.ndim(y) == 2
     if sample_weight is not None:
         class_weight = np.ones(len(labels), dtype=np.float32)
     elif multilabel or not balanced:
         class_weight = np.ones(len(labels), dtype=np.float32)
-    else:  # a class's size: its rows, or its total probability among soft targets
-        counts = (np.sum(y, axis=0) if soft else np.bincount(np.asarray(y), minlength=len(labels))).clip(min=1)
+    else:
+        counts = np.bincount(np.asarray(y), minlength=len(labels)).clip(min=1)
         class_weight = (len(y) / (len(labels) * counts)).astype(np.float32)
-    targets = np.asarray(y, dtype=np.float32) if multilabel or soft else np.eye(len(labels), dtype=np.float32)[y]
+    targets = np.asarray(y, dtype=np.float32) if multilabel else np.eye(len(labels), dtype=np.float32)[y]
     members = [_fit_one(x, targets, multilabel, hidden, epochs, seed, class_weight, sample_weight, label_weight)
                for seed in seeds]
     w1 = np.vstack([m[0] for m in members])
