@@ -17,20 +17,15 @@ pain_points.complaint_score. Each rule is measured on and off, on data it
 was not chosen on (round 1; round 2: the lexical head and the rules on top
 of it). Round 3 measures how an item of several units is read
 (`components.sentiment.item`, `chat_item`, `unit_weights`) over the shipped
-recipe. Round 4, over the shipped recipe: the lexical head's features
-(`LEXICAL_FEATURES`: word 1-2-grams, or character n-grams beside them) and
-weight, and per-class decision offsets added to each item's
-log-probabilities, chosen by nested cross-validation (on the other folds'
-items, scored on the held fold; `decision_offsets`). Measured, not adopted
-(round 4, 2026-12-07; docs/measuring/sentiment.md): decision offsets, each
-fold's nested choice is none (0.638 either way; in sample neutral +0.1 /
-+0.2 gives 0.634 / 0.627); character n-grams beside the words 0.637 at 0.4
-(clothing 0.592 -> 0.580) and 0.636 at 0.5, instead of them 0.631 / 0.633
-(measured once with an implementation not kept, branch sentdecide: main's
-LexicalHead always reads the words), against 0.638 for the shipped word head.
-Those figures came from sentdecide's character block; `words+chars` now runs
-main's (`char_ngrams=(2, 5)`, the same char_wb n-grams and cap of 100,000),
-not re-run. `--team` adds the team's labels of shared train rows
+recipe. Round 4 is the shipped recipe alone (the lexical head EN+FR at 0.4
+over round 3's reading): the control later measurements start from.
+Measured, not adopted (round 4, 2026-12-07, the code on commit eccabb8;
+docs/measuring/sentiment.md): per-class decision offsets on the items'
+log-probabilities chosen by nested cross-validation, each fold's choice none
+(0.638 either way; in sample neutral +0.1 / +0.2 gives 0.634 / 0.627);
+character n-grams beside the words in the lexical head 0.637 at 0.4
+(clothing 0.592 -> 0.580) and 0.636 at 0.5, instead of them 0.631 / 0.633,
+against 0.638 for the word head. `--team` adds the team's labels of shared train rows
 (`voc_nlp.training.journey.TEAM_LABELS`) to the journey domain's training
 rows; they sit in their original row's fold (same text, same hash) and are
 never scored. Measured, not adopted (round 5, commit 719fd0d, over round 4's
@@ -162,76 +157,11 @@ def item_variants(sentiment: dict, pain: dict) -> dict[str, tuple[dict, dict]]:
     return variants
 
 
-def lexical_variants(sentiment: dict, pain: dict, features: tuple[str, ...]) -> dict[str, tuple[dict, dict]]:
-    """Fourth round, on the shipped recipe (round 3's reading, lexical head EN+FR, swearing, verdicts): the
-    lexical head's `features` (words at the shipped weight 0.4; the others at 0.4 and 0.5). Each variant's
-    item probabilities are kept for `decision_offsets`."""
+def shipped_variant(sentiment: dict, pain: dict) -> dict[str, tuple[dict, dict]]:
+    """Fourth round: the shipped recipe alone (round 3's reading, lexical head EN+FR at 0.4, swearing,
+    verdicts), the control of later measurements."""
     shipped = {**sentiment, "priors": None, "mixed_above": None, "lexical_languages": ("en", "fr")}
-    calm = {**pain, "complaint_score": None}
-    return {f"lexical {f} {w}": ({**shipped, "lexical": w, "lexical_features": f}, calm)
-            for f in features for w in ((0.4,) if f == "words" else (0.4, 0.5))}
-
-
-# Round 4's lexical heads: LexicalHead settings by name (the character block's cap as measured).
-LEXICAL_FEATURES = {"words": {}, "words+chars": {"char_ngrams": (2, 5), "char_max_features": 100_000}}
-
-
-# Decision offsets (round 4): added to an item's log-probabilities of negative and neutral (positive stays 0,
-# only differences count) before its label is taken; the grid's points in order of size, so that of tied
-# points the smallest offsets win.
-OFFSET_STEPS = [round(x / 10, 1) + 0.0 for x in range(-5, 6)]
-OFFSET_GRID = sorted(((n, u, 0.0) for n in OFFSET_STEPS for u in OFFSET_STEPS), key=lambda o: (abs(o[0]) + abs(o[1]), o))
-DOMAIN_METRICS = (("tweets", "macro_recall"), ("clothing", "macro_f1"), ("books", "macro_f1"),
-                  ("journey", "accuracy"))
-
-
-def domain_mean(gold: np.ndarray, pred: np.ndarray, domains: np.ndarray) -> float:
-    """`figures`' score (mean of the four domains' figures) from label indices; every label occurs in each
-    domain's gold labels."""
-    scores = []
-    for domain, metric in DOMAIN_METRICS:
-        sel = domains == domain
-        cm = np.bincount(gold[sel] * 3 + pred[sel], minlength=9).reshape(3, 3).astype(float)
-        hits = np.diag(cm)
-        if metric == "accuracy":
-            scores.append(hits.sum() / cm.sum())
-            continue
-        recall = hits / np.maximum(cm.sum(1), 1)
-        if metric == "macro_recall":
-            scores.append(recall.mean())
-            continue
-        precision = hits / np.maximum(cm.sum(0), 1)
-        scores.append(np.mean(np.where(hits > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0)))
-    return float(np.mean(scores))
-
-
-def best_offsets(mix: pd.DataFrame, rows: np.ndarray, probs: np.ndarray) -> tuple[float, ...]:
-    """The grid point whose offsets give these items the best `domain_mean`."""
-    gold = np.array([LABELS.index(l) for l in mix["label"][rows]])
-    domains = mix["domain"][rows].to_numpy()
-    logp = np.log(np.maximum(probs, 1e-12))
-    scores = [domain_mean(gold, (logp + np.array(o)).argmax(1), domains) for o in OFFSET_GRID]
-    return OFFSET_GRID[int(np.argmax(scores))]
-
-
-def decision_offsets(mix: pd.DataFrame, kept: dict[int, tuple[np.ndarray, np.ndarray]]) -> dict:
-    """Nested cross-validation of the decision offsets over one variant's item probabilities (`kept`: fold ->
-    (rows, probs)): for each fold, the offsets chosen on the other folds' items, scored on its own."""
-    out, predicted = {"per fold": {}}, []
-    for k, (rows, probs) in kept.items():
-        others = [j for j in kept if j != k]
-        chosen = best_offsets(mix, np.concatenate([kept[j][0] for j in others]),
-                              np.vstack([kept[j][1] for j in others]))
-        labels = (np.log(np.maximum(probs, 1e-12)) + np.array(chosen)).argmax(1)
-        pairs = list(zip(rows.tolist(), [LABELS[i] for i in labels]))
-        out["per fold"][k] = {"offsets": dict(zip(LABELS, chosen)),
-                              "without": figures(mix, list(zip(rows.tolist(), [LABELS[i] for i in probs.argmax(1)]))),
-                              "with": figures(mix, pairs)}
-        predicted += pairs
-    out["with, all folds"] = figures(mix, predicted)
-    rows = np.concatenate([r for r, _ in kept.values()])
-    out["offsets chosen on all folds"] = dict(zip(LABELS, best_offsets(mix, rows, np.vstack([p for _, p in kept.values()]))))
-    return out
+    return {"lexical words 0.4": ({**shipped, "lexical": 0.4}, {**pain, "complaint_score": None})}
 
 
 def eval_sample(mix: pd.DataFrame, fold: int, per_domain: int) -> pd.Index:
@@ -273,10 +203,8 @@ def main() -> None:
     parser.add_argument("--views", default=None,
                         help="comma-separated encoder views to train heads on (default: the config's sentiment models)")
     parser.add_argument("--round", type=int, default=1,
-                        help="1: every rule on and off; 2: `final_variants`; 3: `item_variants`; 4: `lexical_variants` "
-                             "and `decision_offsets`")
-    parser.add_argument("--lexical-features", default="words,words+chars",
-                        help=f"round 4: the lexical heads to compare ({', '.join(LEXICAL_FEATURES)}); words first")
+                        help="1: every rule on and off; 2: `final_variants`; 3: `item_variants`; 4: the shipped "
+                             "recipe alone")
     parser.add_argument("--team", action="store_true",
                         help="also train on the team's labels of shared train rows (voc_nlp.training.journey."
                              "TEAM_LABELS) in the journey domain; never scored")
@@ -289,9 +217,6 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    lexical_features = tuple(args.lexical_features.split(","))
-    if unknown := set(lexical_features) - set(LEXICAL_FEATURES):
-        parser.error(f"--lexical-features {','.join(sorted(unknown))}: one of {', '.join(LEXICAL_FEATURES)}")
     started = time.time()
 
     config = yaml.safe_load(default_config().read_text())
@@ -335,7 +260,6 @@ def main() -> None:
     for mix_name in args.mixes.split(","):
         domain_weights = MIXES[mix_name] or mix["domain"].value_counts().to_dict()
         per_variant: dict[str, list] = {}
-        item_probs: dict[str, dict] = {}  # variant -> fold -> (rows, item probabilities)
         oof = {}
         for k in range(args.folds):
             train = (mix["fold"] != k).to_numpy()
@@ -373,12 +297,11 @@ def main() -> None:
                     fused_t[("en",), w] = best_temperature(np.log((1 - w) * heads_mean_en + w * shares), y[calib_en])
                 fused_t = {(languages, "words", w): t for (languages, w), t in fused_t.items()}
                 lexicals = {(("en",), "words"): lexical}
-            # The same head on both languages' texts; round 4 also over character n-grams.
-            for features in () if args.round < 2 else lexical_features if args.round == 4 else ("words",):
+            # The same head on both languages' texts.
+            for features in () if args.round < 2 else ("words",):
                 t0 = time.time()
                 both = train & keep
-                bilingual = LexicalHead(weight=0.25, languages=("en", "fr"), class_weight="balanced",
-                                        **LEXICAL_FEATURES[features])
+                bilingual = LexicalHead(weight=0.25, languages=("en", "fr"), class_weight="balanced")
                 bilingual.fit([normalize_social(t) for t in mix["text"][both]],
                               np.eye(3, dtype=np.float32)[y[both]], LABELS)
                 raw = bilingual.predict_proba([normalize_social(t) for t in mix["text"][calib]])
@@ -391,8 +314,7 @@ def main() -> None:
                 print(f"  fold {k} lexical head {features}: {time.time() - t0:.0f} s", flush=True)
 
             fold_docs = docs[k]
-            variants = {1: rule_variants, 2: final_variants, 3: item_variants,
-                        4: lambda s, p: lexical_variants(s, p, lexical_features)}[args.round]
+            variants = {1: rule_variants, 2: final_variants, 3: item_variants, 4: shipped_variant}[args.round]
             for name, (sent, pain) in variants(settings, pain_settings).items():
                 component = step["sentiment"]
                 sentiment = copy.copy(component)
@@ -406,10 +328,9 @@ def main() -> None:
                 sentiment.unit_weights = sent.get("unit_weights", "length")
                 if sent["lexical"]:
                     languages = tuple(sent.get("lexical_languages", ("en",)))
-                    features = sent.get("lexical_features", "words")
-                    lex = copy.copy(lexicals[languages, features])
+                    lex = copy.copy(lexicals[languages, "words"])
                     lex.weight = sent["lexical"]
-                    lex.fused_temperature_ = fused_t[languages, features, sent["lexical"]]
+                    lex.fused_temperature_ = fused_t[languages, "words", sent["lexical"]]
                     sentiment.lexical = lex
                 else:
                     sentiment.lexical = None
@@ -419,19 +340,9 @@ def main() -> None:
                 pains(fold_docs)
                 per_variant.setdefault(name, []).append(
                     [(int(d.record.id), d.record.sentiment) for d in fold_docs])
-                item_probs.setdefault(name, {})[k] = (
-                    np.array([int(d.record.id) for d in fold_docs]),
-                    np.array([[(d.record.sentiment_probs or {}).get(label, 1 / 3) for label in LABELS]
-                              for d in fold_docs]))
         results[mix_name] = {"variants": {name: figures(mix, sum(preds, [])) for name, preds in per_variant.items()}}
         results[mix_name]["per fold"] = {name: [figures(mix, p)["score"] for p in preds]
                                          for name, preds in per_variant.items()}
-        if args.round == 4:  # the item probabilities beside the figures, to choose offsets on them again
-            np.savez(args.out.with_suffix(f".{mix_name}.npz"), **{
-                f"{name}|{k}|{part}": array for name, kept in item_probs.items() for k, pair in kept.items()
-                for part, array in zip(("rows", "probs"), pair)})
-            results[mix_name]["decision offsets (nested)"] = {name: decision_offsets(mix, kept)
-                                                              for name, kept in item_probs.items()}
         rows = np.concatenate([r for r, _ in oof.values()])
         probs = np.vstack([p for _, p in oof.values()])
         results[mix_name]["heads alone, whole texts, all rows of every fold"] = figures(
