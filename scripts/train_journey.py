@@ -317,15 +317,14 @@ def summary(items, records, taxonomy) -> dict:
 
 
 def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey=None,
-                   weak=None, team=None, knn_shares=(), trainers=None) -> list[tuple[dict, dict]]:
+                   weak=None, team=None) -> list[tuple[dict, dict]]:
     """Out-of-fold figures for trainer settings `params` under every decision setting.
 
     `ex_views`: the taxonomy's example phrases in each encoder view. `journey`: per fold, the docs
     and example vectors with the `journey` view of the adapter tuned without that fold
     (`fold_journey_views`); needed when `params` reads that view. `weak`: (docs, items) of weak
     churn-risk requests, and `team`: (docs, items) of the team's labels, added to every fold's training
-    items (`fit`), never scored. `knn_shares` (experiment): the models fitted once with their neighbour
-    votes, then every decision again at share 0 and each of these (`trainers`: already fitted)."""
+    items (`fit`), never scored."""
     if VIEW in params["views"] and journey is None:
         raise ValueError("the journey view needs per-fold adapters (fold_journey_views)")
 
@@ -336,18 +335,8 @@ def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, jour
         views = {**ex_views, VIEW: journey[f]["examples"]} if VIEW in params["views"] else ex_views
         return np.hstack([views[v] for v in params["views"]])
 
-    if knn_shares:
-        trainers = [fit([fold_docs(f)[i] for i in train], [items[i] for i in train], taxonomy, fold_examples(f),
-                        {**params, "knn": True}, weak, team) for f, (train, _) in enumerate(folds)]
-        out = []
-        for share in [0.0] + list(knn_shares):
-            for clf in (clf for trainer in trainers for clf in trainer.parts_.values() if clf.knn is not None):
-                clf.knn.share = share
-            out += [({**setting, "knn_share": share}, cv) for setting, cv in cross_validate(
-                docs, items, taxonomy, encoder, ex_views, params, folds, journey, weak, team, trainers=trainers)]
-        return out
-    trainers = trainers or [fit([fold_docs(f)[i] for i in train], [items[i] for i in train], taxonomy,
-                                fold_examples(f), params, weak, team) for f, (train, _) in enumerate(folds)]
+    trainers = [fit([fold_docs(f)[i] for i in train], [items[i] for i in train], taxonomy, fold_examples(f), params,
+                    weak, team) for f, (train, _) in enumerate(folds)]
     ids = taxonomy.touchpoint_ids
     chats = {i for i, d in enumerate(docs) if d.ok and any(u.speaker for u in d.scored_units)}
     gold = np.array([[int(tp in (item.get("touchpoints") or [])) for tp in ids] for item in items])
@@ -442,9 +431,6 @@ def main() -> int:
                         help='with --shipped-recipe: SHIPPED with these trainer settings changed, to measure them '
                              '(with --cv-only, or --out a scratch folder), e.g. \'{"seeds": 3}\' or '
                              '\'{"per_part": {"phase": {"char_ngrams": [2, 5]}}}\'')
-    parser.add_argument("--knn-shares", type=float, nargs="+", default=[], metavar="S",
-                        help="CV only (experiment): every decision but touchpoint sentiment blended with a "
-                             "20-nearest-neighbour vote of its training items at share S (0 always measured)")
     parser.add_argument("--unit-max", type=lambda v: {"true": True, "false": False}[v.lower()], default=None,
                         metavar="{true,false}",
                         help="hold the component's unit_max at this value instead of choosing it with the other "
@@ -524,7 +510,7 @@ def main() -> int:
             if any(all(r[0][k] == params[k] for k in CHOSEN) for r in results):
                 continue  # a setting already cross-validated
         for setting, cv in cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey, weak,
-                                          team, args.knn_shares):
+                                          team):
             results.append((setting, cv))
             print(json.dumps({"params": describe(setting),
                               "cv": {k: round(v, 3) for k, v in cv["all"].items()},
@@ -538,7 +524,7 @@ def main() -> int:
     if extra_parameters(best) and plain and objective(cv) - max(objective(r[1]) for r in plain) < EXTRA_PARAMETERS_BAR:
         best, cv = max(plain, key=lambda r: objective(r[1]))
     print(f"chosen by CV: {describe(best)} (mean {objective(cv):.3f}, {time.time() - started:.0f} s)", flush=True)
-    if args.cv_only or args.journey_view or args.weak_churn or args.team_weight or args.knn_shares:
+    if args.cv_only or args.journey_view or args.weak_churn or args.team_weight:
         return 0
     trainer_params = {k: best[k] for k in CHOSEN}
     # The one threshold for every touchpoint is what `voc-nlp train journey` uses on an analyst's labels.
@@ -632,7 +618,7 @@ CHAT_FIGURES = ["touchpoint_micro_f1", "touchpoint_macro_f1", "touchpoint_sentim
 def extra_parameters(setting: dict) -> bool:
     """Whether a decision adds parameters (24 thresholds instead of one): then it must beat the best
     decision without them by EXTRA_PARAMETERS_BAR."""
-    return setting["threshold"] == PER_TOUCHPOINT or bool(setting.get("knn_share"))
+    return setting["threshold"] == PER_TOUCHPOINT
 
 
 def objective(cv: dict) -> float:

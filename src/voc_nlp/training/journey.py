@@ -31,7 +31,7 @@ from voc_nlp.components.journey import SIGNALS, evidence_units, journey_features
 from voc_nlp.doc import FeedbackDoc
 from voc_nlp.lexical import LexicalHead
 from voc_nlp.taxonomy import Taxonomy
-from voc_nlp.text_classifier import NeighbourVote, TextClassifier
+from voc_nlp.text_classifier import TextClassifier
 from voc_nlp.training.heads import fit_linear_head, fit_mlp_head
 
 INTENTS = ["complaint", "question", "praise", "suggestion", "other"]
@@ -269,8 +269,6 @@ class JourneyTrainer:
     - sentiment_reads_touchpoint: the touchpoint-sentiment model is told which touchpoint it
       judges (a word naming it before the evidence's words), so it learns each touchpoint's
       usual reading (a refund is mostly asked for calmly, a bill mostly disputed).
-    - knn: every decision but touchpoint sentiment keeps its training vectors and labels
-      (`NeighbourVote`, share 0 until set; experiment, scripts/train_journey.py --knn-shares).
     """
 
     def __init__(self, l2: float = 1e-2, lexical_weight: float = 0.5, threshold: float = 0.5,
@@ -278,7 +276,7 @@ class JourneyTrainer:
                  hidden: int = 0, written_weight: float = 1.0, per_part: dict | None = None,
                  views: tuple[str, ...] = ("base",), with_examples: bool = True, min_examples: int = 3,
                  sentiment_reads_touchpoint: bool = False, seeds: int = 1,
-                 char_ngrams: tuple[int, int] | None = None, char_max_features: int = 50000, knn: bool = False):
+                 char_ngrams: tuple[int, int] | None = None, char_max_features: int = 50000):
         self.l2 = l2
         self.lexical_weight = lexical_weight
         self.threshold = threshold
@@ -295,7 +293,6 @@ class JourneyTrainer:
         self.seeds = seeds
         self.char_ngrams = char_ngrams
         self.char_max_features = char_max_features
-        self.knn = knn
 
     def get_params(self) -> dict:
         import inspect
@@ -370,14 +367,11 @@ class JourneyTrainer:
         weights = np.where(written, s["written_weight"], 1.0) * weight
         if (weights == 1).all():
             weights = None
-        clf = fit_classifier(x, texts, y, list(labels), multilabel=multilabel, l2=s["l2"],
-                             balanced=s["balanced"] if balanced is None else balanced,
-                             lexical_weight=s["lexical_weight"], hidden=s["hidden"], metadata=metadata,
-                             sample_weight=weights, seeds=s["seeds"], char_ngrams=s["char_ngrams"],
-                             char_max_features=s["char_max_features"])
-        if self.knn and part != "touchpoint_sentiment":
-            clf.knn = NeighbourVote.of(x, y if multilabel else np.eye(len(labels))[y], weights)
-        return clf
+        return fit_classifier(x, texts, y, list(labels), multilabel=multilabel, l2=s["l2"],
+                              balanced=s["balanced"] if balanced is None else balanced,
+                              lexical_weight=s["lexical_weight"], hidden=s["hidden"], metadata=metadata,
+                              sample_weight=weights, seeds=s["seeds"], char_ngrams=s["char_ngrams"],
+                              char_max_features=s["char_max_features"])
 
     def _fit_touchpoint_sentiment(self, docs, items, written, weight, meta) -> None:
         """One (evidence unit vector, evidence clause) pair per labelled (item, touchpoint), read as the
