@@ -5,8 +5,6 @@
     .venv/bin/python scripts/train_journey.py --shipped-recipe  # no trainer grid: the shipped settings
     .venv/bin/python scripts/train_journey.py --dev           # also print journey_dev (final check only)
     .venv/bin/python scripts/train_journey.py --shipped-recipe --profile accurate --unit-max false  # journey_e5, ...
-    .venv/bin/python scripts/train_journey.py --journey-view  # CV of a `journey` encoder view, write nothing
-    .venv/bin/python scripts/train_journey.py --weak-churn 100 300 --weak-weight 1 0.5  # CV of weak churn labels
     .venv/bin/python scripts/train_journey.py --team-weight 1 0.5  # CV with / without the team's labels
     .venv/bin/python scripts/train_journey.py --shipped-recipe --cv-only --recipe-change '{"seeds": 3}'  # one change
 
@@ -26,13 +24,6 @@ the real (not written) items alone. journey_dev is never used to choose: with
 --dev it is enriched once, at the end, by the shipped pipeline. CPU only; about 15-35 minutes on 2 shared
 cores (the encoder pass is cached in --cache).
 
---journey-view measures a learned encoder view instead of the trainer grid:
-the USE-m3 upper layers LoRA-tuned on journey_train's own labels
-(`voc_nlp.training.journey_view`), each fold's adapter tuned on the other four
-folds only, its vectors computed as the pipeline would, and the same
-out-of-fold figures through the same components (about 20 minutes on one
-thread). Measured, not adopted: see docs/measuring/journey.md.
-
 --profile NAME trains the models of a profile of the config (`profiles:` in configs/default.yaml) and
 writes them where that profile reads them: `accurate` computes the e5 view for sentiment anyway, so its
 journey and signal models read it beside the recipe's views (models/journey_e5, models/cx_signals_e5;
@@ -47,13 +38,12 @@ character n-gram run took threshold 0.4 with unit_max on, a tie, +0.0003, that c
 --team-weight W [W ...] measures the team's labels instead of the trainer grid: the shipped recipe
 without them, then with them in every training fold at each weight W.
 
---weak-churn N [N ...] measures weak churn-risk labels instead of the trainer
-grid: N requests per side from the train splits of banking77 and bitext whose
-intent is the customer closing an account or cancelling an order (churn_risk
-true) and N of other intents (false), text only, added to the training folds of
-the churn-risk decision alone (never to the scored fold), each weighing
---weak-weight, against the shipped recipe without them. Measured, not adopted:
-see docs/measuring/journey.md.
+Measured and not adopted, their code removed (docs/measuring/journey.md has the figures; run the
+commit named there to measure them again): a `journey` encoder view LoRA-tuned on journey_train's
+labels (`--journey-view` on commit a3dd4f6), weak churn-risk labels from banking77 and bitext intents
+(`--weak-churn` on a3dd4f6), a nearest-neighbour vote (fb3b504), the sentiment word head fused into
+touchpoint sentiment (30fc95d), chat pooling and chat thresholds (f47696b).
+
 """
 
 from __future__ import annotations
@@ -81,7 +71,6 @@ from voc_nlp.pipeline import Pipeline, read_config  # noqa: E402
 from voc_nlp.training.data import DEFAULT_DATA_DIR  # noqa: E402
 from voc_nlp.training.journey import (TEAM_LABELS, JourneyTrainer, best_thresholds,  # noqa: E402
                                       canonical_items, embed_items, example_texts, read_labels)
-from voc_nlp.training.journey_view import RECIPE, VIEW, train_journey_view, with_view  # noqa: E402
 from voc_nlp.evaluation import labelled_metrics, signal_metrics  # noqa: E402
 from voc_nlp.text import normalize_social  # noqa: E402
 
@@ -108,12 +97,6 @@ PART_FIGURES = {"phase": ["phase_macro_f1"],
 PART_SETTINGS = ("l2", "lexical_weight", "balanced", "hidden", "written_weight", "seeds", "char_ngrams",
                  "char_max_features")
 # Measured and left out: views base alone (CV mean 0.669 vs 0.678 with affect_emotions).
-# --journey-view: the `journey` view (an adapter tuned on the training folds' labels,
-# voc_nlp.training.journey_view) against the recipe the last full grid chose (SHIPPED): each
-# view set with SHIPPED's per-decision settings, with one word share for every decision
-# (a view tuned on the labels might need less of the word head), then each decision at its
-# best within its view set. Measured and left out of this grid: word share 0.3 (blended
-# mean 0.608 with base+journey, 0.612 with base+affect_emotions+journey).
 # The full grid of 2026-12-07 with the team's 6,862 items (`--cv-only`, 33 min on one thread): blended
 # mean 0.6863 against 0.6766 for the recipe before (phase word share 0.8, touchpoints 0.6, intent MLP,
 # effort 0.6), which it replaces. MLP heads for every decision alone: 0.6829; word share 0.6 0.6771.
@@ -196,8 +179,6 @@ PROFILE_RECIPES = {"accurate": {"char_max_features": 45000}}
 # 0.717 / 0.884), by 0.5 +0.003, by 1 -0.006.
 # Chats' touchpoint recall (turn pooling max / noisy-OR / softmax, a chat threshold of its own, chats' turns as
 # training items), measured on commit f47696b, none adopted: blended mean 0.6849-0.6866 against 0.6863 (docs/measuring/journey.md).
-VIEW_SETS = [("base", VIEW), ("base", "affect_emotions", VIEW)]
-VIEW_SHARES = [0.8, 0.7, 0.5]
 # Decisions, read from the same fitted models: the probability a touchpoint needs
 # (one for all, or one per touchpoint chosen by nested CV), whether a touchpoint
 # one unit alone is about counts (the component's unit_max), and the probability
@@ -213,17 +194,6 @@ SIGNAL_THRESHOLDS = [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6]
 # --team-weight, CV blended mean (SHIPPED without them 0.657): 865 items at weight 1 0.666, at 0.5
 # 0.665; 2,165 items 0.670; 3,415 items 0.676 (real items: phase macro-F1 0.569 -> 0.635, touchpoint
 # micro-F1 0.774 -> 0.818, effort F1 0.400 -> 0.471). Every figure scored on journey_train's items only.
-# --weak-churn: the intents that are the customer ending the relationship, "a calm request to cancel
-# a subscription, an account or an order" (journey_train's README; the 12 items journey_train drew from
-# them are all labelled churn risk). Not cancel_transfer (a payment), check_cancellation_fee (asks
-# about a fee: 42 items in journey_train, all labelled false), switch_account (moves between accounts):
-# they stay among the other-intent requests, the weak negatives.
-WEAK_CHURN_INTENTS = {"banking77": ("terminate_account",),
-                      "bitext_customer_support": ("delete_account", "cancel_order")}
-WEAK_KEYS = ("weak_churn", "weak_weight")
-# Measured, not adopted (CV blended mean 0.657 without; 0.650-0.654 with 100 or 300 per side at
-# weight 1, 0.5, 0.25 or 0.1: real churn F1 up to 0.722 from 0.651, all-item churn F1 down to
-# 0.49-0.61 from 0.618): see docs/measuring/journey.md.
 # Measured and left out: 1,500 bitext_customer_support train requests with weak
 # touchpoint labels (their intent mapped to a touchpoint) in every training
 # fold: touchpoint micro-F1 0.707 -> 0.697, touchpoint sentiment 0.548 -> 0.535.
@@ -242,48 +212,14 @@ def tag_signals(docs, model_dir) -> list[dict]:
     return [doc.record.to_dict() for doc in docs]
 
 
-def fit(docs, items, taxonomy, examples, params, weak=None, team=None) -> JourneyTrainer:
-    """`weak`: (docs, items) of `weak_churn_items`; the first params["weak_churn"] pairs join the
-    training items, each weighing params["weak_weight"]. `team`: (docs, items) of the team's labels,
-    joining the training items at params["team_weight"] (0: left out)."""
-    n = params.get("weak_churn", 0)
-    if n:
-        docs = docs + weak[0][:2 * n]
-        items = items + [{**item, "weight": params["weak_weight"]} for item in weak[1][:2 * n]]
+def fit(docs, items, taxonomy, examples, params, team=None) -> JourneyTrainer:
+    """`team`: (docs, items) of the team's labels, joining the training items at params["team_weight"]
+    (0: left out)."""
     if params.get("team_weight"):
         docs = docs + team[0]
         items = items + [{**item, "weight": params["team_weight"] * item.get("weight", 1)} for item in team[1]]
-    trainer = {k: v for k, v in params.items() if k not in WEAK_KEYS + ("team_weight",)}
+    trainer = {k: v for k, v in params.items() if k != "team_weight"}
     return JourneyTrainer(**trainer).fit(docs, items, taxonomy, example_vectors=examples)
-
-
-def weak_churn_items(data_dir: Path, known: list[dict], n: int) -> list[dict]:
-    """`n` pairs (a churn-risk request, an other-intent request from the same set) from the train
-    splits of banking77 and bitext, the pairs taking each set in turn while it lasts; only `text`
-    and `churn_risk` are labelled. Texts in `known` (journey_train drew from these splits) and
-    repeated texts are left out. The first k pairs are the same for any n >= k."""
-    import pandas as pd
-
-    def key(text):  # the grouping key the shared data's splits were carved with
-        return " ".join(str(text).lower().split())
-    seen = {key(item.get("text") or "") for item in known}
-    rng = np.random.RandomState(13)
-    churn, other = {}, {}
-    for source, intents in WEAK_CHURN_INTENTS.items():
-        frame = pd.read_csv(data_dir / source / "train.csv.gz")
-        keys = frame.text.map(key)
-        frame = frame[~keys.isin(seen) & ~keys.duplicated()]
-        ending = frame.intent.isin(intents)
-        churn[source] = list(frame[ending].sample(frac=1, random_state=rng).itertuples())
-        other[source] = list(frame[~ending].sample(frac=1, random_state=rng).itertuples())
-    out = []
-    while len(out) < 2 * n and any(churn.values()):
-        for source in WEAK_CHURN_INTENTS:
-            if churn[source] and len(out) < 2 * n:
-                out += [{"id": f"weak-{source}-{row.Index}", "source": source, "source_row": row.Index,
-                         "channel": "support_request", "lang": "en", "text": row.text, "churn_risk": label}
-                        for row, label in ((churn[source].pop(0), True), (other[source].pop(0), False))]
-    return out
 
 
 def save(trainer: JourneyTrainer, out: Path, touchpoints: float | dict, effort: float, churn: float) -> None:
@@ -316,27 +252,14 @@ def summary(items, records, taxonomy) -> dict:
     return out
 
 
-def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey=None,
-                   weak=None, team=None) -> list[tuple[dict, dict]]:
+def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, team=None) -> list[tuple[dict, dict]]:
     """Out-of-fold figures for trainer settings `params` under every decision setting.
 
-    `ex_views`: the taxonomy's example phrases in each encoder view. `journey`: per fold, the docs
-    and example vectors with the `journey` view of the adapter tuned without that fold
-    (`fold_journey_views`); needed when `params` reads that view. `weak`: (docs, items) of weak
-    churn-risk requests, and `team`: (docs, items) of the team's labels, added to every fold's training
-    items (`fit`), never scored."""
-    if VIEW in params["views"] and journey is None:
-        raise ValueError("the journey view needs per-fold adapters (fold_journey_views)")
-
-    def fold_docs(f):
-        return journey[f]["docs"] if VIEW in params["views"] else docs
-
-    def fold_examples(f):
-        views = {**ex_views, VIEW: journey[f]["examples"]} if VIEW in params["views"] else ex_views
-        return np.hstack([views[v] for v in params["views"]])
-
-    trainers = [fit([fold_docs(f)[i] for i in train], [items[i] for i in train], taxonomy, fold_examples(f), params,
-                    weak, team) for f, (train, _) in enumerate(folds)]
+    `ex_views`: the taxonomy's example phrases in each encoder view. `team`: (docs, items) of the
+    team's labels, added to every fold's training items (`fit`), never scored."""
+    examples = np.hstack([ex_views[v] for v in params["views"]])
+    trainers = [fit([docs[i] for i in train], [items[i] for i in train], taxonomy, examples, params, team)
+                for train, _ in folds]
     ids = taxonomy.touchpoint_ids
     chats = {i for i, d in enumerate(docs) if d.ok and any(u.speaker for u in d.scored_units)}
     gold = np.array([[int(tp in (item.get("touchpoints") or [])) for tp in ids] for item in items])
@@ -348,7 +271,7 @@ def cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, jour
             for f, (_, test) in enumerate(folds):
                 model = Path(tmp) / f"fold{f}"
                 save(trainers[f], model, touchpoints(f) if callable(touchpoints) else touchpoints, signals, signals)
-                for i, record in zip(test, run([fold_docs(f)[i] for i in test], model)):
+                for i, record in zip(test, run([docs[i] for i in test], model)):
                     records[i] = record
             return records
 
@@ -411,14 +334,6 @@ def main() -> int:
                         help="where unit vectors are kept between runs (default: /tmp/voc-nlp-cache)")
     parser.add_argument("--dev", action="store_true", help="print journey_dev figures at the end (final check)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own)")
-    parser.add_argument("--journey-view", action="store_true",
-                        help="CV only, writes nothing: the view sets with the `journey` view (an adapter tuned per "
-                             "fold on the other folds) against the shipped recipe, instead of the trainer grid")
-    parser.add_argument("--weak-churn", type=int, nargs="+", metavar="N",
-                        help="CV only, writes nothing: N weak churn-risk requests per side (banking77, bitext) in "
-                             "the training folds, against the shipped recipe, instead of the trainer grid")
-    parser.add_argument("--weak-weight", type=float, nargs="+", default=[1.0], metavar="W",
-                        help="with --weak-churn: the weight of each weak item (default 1)")
     parser.add_argument("--shipped-recipe", action="store_true",
                         help="skip the trainer grid: cross-validate the shipped trainer settings (SHIPPED) for the "
                              "decisions (thresholds, unit_max), then fit them (a quicker rebuild, ~10-20 min)")
@@ -436,8 +351,6 @@ def main() -> int:
                         help="hold the component's unit_max at this value instead of choosing it with the other "
                              "decisions (both are still cross-validated and printed)")
     args = parser.parse_args()
-    if args.profile and args.journey_view:
-        parser.error("--journey-view measures views of the default encoder: leave out --profile")
     started = time.time()
     if args.threads:
         import torch
@@ -476,31 +389,15 @@ def main() -> int:
     team_items = read_labels(args.team_labels, taxonomy, data_dir=args.data_dir) if args.team_labels.exists() else []
     team = (embed_items(pipe, team_items, cache_dir=args.cache), team_items)
     print(f"{len(team_items)} items of the team's labels ({time.time() - started:.0f} s)", flush=True)
-    weak = None
     if args.team_weight:
         grid = [{**SHIPPED, "team_weight": w} for w in [0.0] + args.team_weight]
     elif args.shipped_recipe:
         grid = [with_change(with_change(SHIPPED, PROFILE_RECIPES.get(args.profile)), args.recipe_change)]
-    elif args.weak_churn:  # the shipped recipe, then with each count and weight of weak churn labels
-        grid = [SHIPPED] + [{**SHIPPED, "weak_churn": n, "weak_weight": w}
-                            for n, w in itertools.product(args.weak_churn, args.weak_weight)]
-        weak_items = weak_churn_items(args.data_dir, items, max(args.weak_churn))
-        weak = (embed_items(pipe, weak_items, cache_dir=args.cache), weak_items)
-        print(f"{sum(i['churn_risk'] for i in weak_items)} weak churn-risk requests and as many others embedded "
-              f"({time.time() - started:.0f} s)", flush=True)
-    elif args.journey_view:  # the shipped recipe, then each view set's shares, then its per-decision best
-        grid = [SHIPPED] + [setting for v in VIEW_SETS for setting in [{**SHIPPED, "views": v}] + [
-            {**CHOSEN, "views": v, "lexical_weight": w} for w in VIEW_SHARES]]
-        grid += [("per part", v) for v in VIEW_SETS]
     else:  # the trainer settings, then every decision with the trainer setting best for it
         grid = TRAINER_SETTINGS + [("per part", CHOSEN["views"])]
     if extra_views:
         grid = [(p[0], p[1] + extra_views) if isinstance(p, tuple) else {**p, "views": p["views"] + extra_views}
                 for p in grid]
-    journey = None
-    if any(VIEW in (p[1] if isinstance(p, tuple) else p["views"]) for p in grid):
-        journey = fold_journey_views(docs, items, taxonomy, folds, ex_texts, args.cache, args.threads or 2)
-        print(f"journey views tuned per fold ({time.time() - started:.0f} s)", flush=True)
     results = []
     for params in grid:
         if isinstance(params, tuple):
@@ -509,8 +406,7 @@ def main() -> int:
                       "per_part": per_part_settings([r for r in results if tuple(r[0]["views"]) == views])}
             if any(all(r[0][k] == params[k] for k in CHOSEN) for r in results):
                 continue  # a setting already cross-validated
-        for setting, cv in cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, journey, weak,
-                                          team):
+        for setting, cv in cross_validate(docs, items, taxonomy, encoder, ex_views, params, folds, team):
             results.append((setting, cv))
             print(json.dumps({"params": describe(setting),
                               "cv": {k: round(v, 3) for k, v in cv["all"].items()},
@@ -524,7 +420,7 @@ def main() -> int:
     if extra_parameters(best) and plain and objective(cv) - max(objective(r[1]) for r in plain) < EXTRA_PARAMETERS_BAR:
         best, cv = max(plain, key=lambda r: objective(r[1]))
     print(f"chosen by CV: {describe(best)} (mean {objective(cv):.3f}, {time.time() - started:.0f} s)", flush=True)
-    if args.cv_only or args.journey_view or args.weak_churn or args.team_weight:
+    if args.cv_only or args.team_weight:
         return 0
     trainer_params = {k: best[k] for k in CHOSEN}
     # The one threshold for every touchpoint is what `voc-nlp train journey` uses on an analyst's labels.
@@ -554,43 +450,6 @@ def main() -> int:
         records = [r.to_dict() for r in pipe.enrich_records(canonical_items(dev))]
         print("journey_dev (final check):", json.dumps({k: round(v, 3) for k, v in summary(dev, records, taxonomy).items()}))
     return 0
-
-
-def journey_view_vectors(adapter_dir: Path, docs, ex_texts, threads: int) -> dict:
-    """The docs (shallow copies) with the `journey` view of the adapter in `adapter_dir`, computed as
-    the pipeline computes it, and the taxonomy's example phrases in that view."""
-    from voc_nlp.encoders.use_m3 import USEMultilingualEncoder
-
-    encoder = USEMultilingualEncoder(threads=threads, adapters={VIEW: str(adapter_dir)})
-    units = encoder.encode_views([t for d in docs if d.ok for t in d.unit_inputs], (VIEW,))[VIEW]
-    examples = encoder.encode_views([normalize_social(t) for t in ex_texts], (VIEW,))[VIEW]
-    return {"docs": with_view(docs, units), "examples": examples}
-
-
-def fold_journey_views(docs, items, taxonomy, folds, ex_texts, cache: Path, threads: int) -> list[dict]:
-    """Per fold, the `journey` view (units and examples) of an adapter tuned on the other folds only.
-    The vectors are kept in `cache`, named by the recipe, the folds and the unit texts."""
-    import hashlib
-
-    key = json.dumps([RECIPE, [t.tolist() for t, _ in folds], [d.unit_inputs for d in docs], ex_texts])
-    path = cache / f"journey-view-{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
-    if path.exists():
-        saved = np.load(path)
-        return [{"docs": with_view(docs, saved[f"units{f}"]), "examples": saved[f"examples{f}"]}
-                for f in range(len(folds))]
-    out, arrays = [], {}
-    for f, (train, _) in enumerate(folds):
-        adapter = train_journey_view([docs[i] for i in train], [items[i] for i in train], taxonomy,
-                                     log=lambda m, f=f: print(f"journey view, fold {f}: {m}", flush=True))
-        with tempfile.TemporaryDirectory() as tmp:
-            adapter.save(tmp)
-            view = journey_view_vectors(Path(tmp), docs, ex_texts, threads)
-        out.append(view)
-        arrays[f"units{f}"] = np.vstack([d.views[VIEW] for d in view["docs"] if d.ok])
-        arrays[f"examples{f}"] = view["examples"]
-    cache.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **arrays)
-    return out
 
 
 # Encoder views tuned on journey_train's own labels (every fold; scripts/train_e5_sentiment.py): the
