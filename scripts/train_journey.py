@@ -43,7 +43,6 @@ commit named there to measure them again): a `journey` encoder view LoRA-tuned o
 labels (`--journey-view` on commit a3dd4f6), weak churn-risk labels from banking77 and bitext intents
 (`--weak-churn` on a3dd4f6), a nearest-neighbour vote (fb3b504), the sentiment word head fused into
 touchpoint sentiment (30fc95d), chat pooling and chat thresholds (f47696b).
-
 """
 
 from __future__ import annotations
