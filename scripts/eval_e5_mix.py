@@ -28,6 +28,11 @@ fold-0 texts scored in 286 s), mean (tweets / clothing / books / journey):
     0.5 USE fast mean + 0.5 e5                 0.657 (0.732 / 0.609 / 0.440 / 0.846)
       e5 at its fold-0 temperature 0.95        0.656 (0.731 / 0.613 / 0.438 / 0.842)  <- `accurate`
 
+Rerun 2026-12-08 on today's folds (the hashtag splitting of commit 9982516 moved some texts between
+folds; 5,976 fold-0 texts): fast 0.618, e5 alone 0.640, `accurate` 0.651. With `--per-domain 8000`
+(a different fold-0 sample: the scored rows are drawn after the tuning rows from one random stream):
+fast 0.622, e5 alone 0.647, `accurate` 0.664 (docs/measuring/sentiment.md).
+
 The first run (1,500 texts per domain, on a different fold-0 sample): e5
 alone 0.615 against the USE 3-view mean's 0.618, their 50/50 mean 0.647.
 With 4,000 texts per domain e5 alone beats the USE heads (+0.020) and the
