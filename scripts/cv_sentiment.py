@@ -292,13 +292,10 @@ def main() -> None:
                 lexical.temperature_ = best_temperature(np.log(shares_raw / shares_raw.sum(1, keepdims=True)), y[calib_en])
                 heads_mean_en = np.mean([heads[v].predict_proba(x[v][calib_en]) for v in views], axis=0)
                 shares = sharpen(shares_raw, lexical.temperature_)
-                fused_t = {}
                 for w in (0.15, 0.25, 0.4, 0.5):
                     fused_t[("en",), w] = best_temperature(np.log((1 - w) * heads_mean_en + w * shares), y[calib_en])
-                fused_t = {(languages, "words", w): t for (languages, w), t in fused_t.items()}
-                lexicals = {(("en",), "words"): lexical}
-            # The same head on both languages' texts.
-            for features in () if args.round < 2 else ("words",):
+                lexicals[("en",)] = lexical
+            if args.round >= 2:  # the same head on both languages' texts
                 t0 = time.time()
                 both = train & keep
                 bilingual = LexicalHead(weight=0.25, languages=("en", "fr"), class_weight="balanced")
@@ -308,10 +305,10 @@ def main() -> None:
                 bilingual.temperature_ = best_temperature(np.log(raw / raw.sum(1, keepdims=True)), y[calib])
                 mean_all = np.mean(calib_probs, axis=0)
                 for w in (0.25, 0.4, 0.5):
-                    fused_t[("en", "fr"), features, w] = best_temperature(
+                    fused_t[("en", "fr"), w] = best_temperature(
                         np.log((1 - w) * mean_all + w * sharpen(raw, bilingual.temperature_)), y[calib])
-                lexicals[("en", "fr"), features] = bilingual
-                print(f"  fold {k} lexical head {features}: {time.time() - t0:.0f} s", flush=True)
+                lexicals[("en", "fr")] = bilingual
+                print(f"  fold {k} lexical head: {time.time() - t0:.0f} s", flush=True)
 
             fold_docs = docs[k]
             variants = {1: rule_variants, 2: final_variants, 3: item_variants, 4: shipped_variant}[args.round]
@@ -328,9 +325,9 @@ def main() -> None:
                 sentiment.unit_weights = sent.get("unit_weights", "length")
                 if sent["lexical"]:
                     languages = tuple(sent.get("lexical_languages", ("en",)))
-                    lex = copy.copy(lexicals[languages, "words"])
+                    lex = copy.copy(lexicals[languages])
                     lex.weight = sent["lexical"]
-                    lex.fused_temperature_ = fused_t[languages, "words", sent["lexical"]]
+                    lex.fused_temperature_ = fused_t[languages, sent["lexical"]]
                     sentiment.lexical = lex
                 else:
                     sentiment.lexical = None
