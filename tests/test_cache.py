@@ -124,3 +124,23 @@ def test_cached_adapter_tower_matches_the_merge(cache_folder):
         for name, weights in merged.items():
             np.testing.assert_array_equal(tower[name], weights)
     assert any(p.name.startswith("use-m3-adapter-") for p in cache_folder.iterdir())
+
+
+def test_cached_word_counts_match_wordsegments(cache_folder):
+    import wordsegment
+
+    from voc_nlp.text import normalize
+
+    normalize._segmenter.cache_clear()
+    try:
+        for _ in range(2):  # built, then read back
+            normalize._segmenter.cache_clear()
+            cached = normalize._segmenter()
+        assert any(p.name.startswith("wordsegment-") for p in cache_folder.iterdir())
+    finally:
+        normalize._segmenter.cache_clear()
+    built = wordsegment.Segmenter()
+    built.load()
+    assert cached.unigrams == built.unigrams and cached.bigrams == built.bigrams
+    assert (cached.total, cached.limit) == (built.total, built.limit)
+    assert cached.score("disappointed", "so") == built.score("disappointed", "so") > 0

@@ -2,7 +2,8 @@
 
 Start-up used to spend most of its time undoing compression and parsing:
 the USE tokenizer's protobuf (0.55 s of pure Python), its xz-compressed
-weights (0.3 s), py3langid's xz-compressed model (0.45 s), and, with
+weights (0.3 s), py3langid's xz-compressed model (0.45 s), wordsegment's
+word counts for splitting hashtags (0.45 s; 0.15 s from the entry), and, with
 `--topics`, numba compiling UMAP (10+ s). Each is built once from its source
 file and kept here; `python -m voc_nlp.warm` (run by `make install`) builds
 them all, so the first run is as fast as the next. Large tables (the USE

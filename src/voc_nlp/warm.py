@@ -2,8 +2,8 @@
 
     python -m voc_nlp.warm            # `make install` runs it
 
-Loads the default pipeline and enriches two texts (builds the encoder and
-language-identification entries of `voc_nlp.cache`), then fits topics on a
+Loads the default pipeline and enriches two texts (builds the encoder,
+language-identification and hashtag word-count entries of `voc_nlp.cache`), then fits topics on a
 small synthetic batch, which has numba compile UMAP's code for small batches
 into the cache (`voc_nlp.topics.engine`). Takes about a minute; safe to run
 again (entries already there are kept).
@@ -24,7 +24,7 @@ def main() -> int:
     from voc_nlp.topics.model import PainPointTopics
 
     started = time.perf_counter()
-    voc_nlp.load().enrich_texts(["The parcel arrived two days late.", "Le colis est arrivé en retard."])
+    voc_nlp.load().enrich_texts(["The parcel arrived two days late. #neveragain", "Le colis est arrivé en retard."])
     # Three well-separated groups of unit vectors: enough for UMAP's spectral
     # start, its layout and HDBSCAN, as a small `--topics` batch runs them.
     rng = np.random.RandomState(0)
