@@ -52,3 +52,12 @@ def test_without_bos_and_eos(tokenizer):
     for text in TEXTS:
         assert tokenizer.encode(text, add_bos=False, add_eos=False) == tokenizer.port.encode(
             text, add_bos=False, add_eos=False)
+
+
+def test_a_process_forked_while_the_model_is_read_reads_it_itself(tokenizer):
+    import os
+    from concurrent.futures import Future
+
+    pending = Future()  # never completed: the loading thread stayed in the parent
+    forked = UseTokenizer(tokenizer.port, pending, tokenizer.model_file, loading_pid=os.getpid() + 1)
+    assert forked.encode(TEXTS[0]) == tokenizer.port.encode(TEXTS[0])
