@@ -30,7 +30,7 @@ fold-0 texts scored in 286 s), mean (tweets / clothing / books / journey):
 
 Rerun 2026-12-08 on today's folds (the hashtag splitting of commit 9982516 moved some texts between
 folds; 5,976 fold-0 texts): fast 0.618, e5 alone 0.640, `accurate` 0.651. With `--per-domain 8000`
-(a different fold-0 sample: the scored rows are drawn after the tuning rows from one random stream):
+(a different fold-0 sample: the scored rows were then drawn after the tuning rows from one random stream):
 fast 0.622, e5 alone 0.647, `accurate` 0.664 (docs/measuring/sentiment.md). Since 2026-12-08 the
 scored rows have their own random stream (the same 5,976 fold-0 texts whatever `--per-domain`):
 fast 0.634; 4,000 per domain e5 alone 0.640, the blend 0.658 (0.659 at its temperature);

@@ -201,7 +201,7 @@ def _segmenter():
 
 def _save_word_counts(folder: Path) -> None:
     """wordsegment's unigram and bigram counts as parsed: the words joined by NUL
-    (no word holds one), their counts as float64, most frequent first."""
+    (no word holds one), their counts as float64, in the same order."""
     import numpy as np
     import wordsegment
 
@@ -209,7 +209,7 @@ def _save_word_counts(folder: Path) -> None:
     segmenter.load()
     for name in ("unigrams", "bigrams"):
         counts = getattr(segmenter, name)
-        words = sorted(counts, key=counts.get, reverse=True)
+        words = list(counts)
         assert not any("\0" in word for word in words)
         (folder / f"{name}.txt").write_text("\0".join(words), encoding="utf-8")
         np.save(folder / f"{name}.npy", np.array([counts[word] for word in words], dtype=np.float64))
